@@ -1,0 +1,11 @@
+/** Injected time source so formatters and servers are testable. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export function fixedClock(iso: string): Clock {
+  const d = new Date(iso);
+  return { now: () => new Date(d) };
+}

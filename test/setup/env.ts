@@ -1,0 +1,12 @@
+import type { TestRegistries } from './registries.ts';
+
+/** Registries started by global-setup.ts; throws when the setup did not run. */
+export function testRegistries(): TestRegistries {
+  const raw = process.env.CHAINS_TEST_REGISTRIES;
+  if (!raw) throw new Error('CHAINS_TEST_REGISTRIES is not set: run tests through vitest (global setup)');
+  return JSON.parse(raw) as TestRegistries;
+}
+
+/** Path of the shared interop data (../shared from the checkout). */
+export const SHARED = new URL('../../../shared/', import.meta.url).pathname;
+export const VECTORS = `${SHARED}vectors/`;
