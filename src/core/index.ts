@@ -6,3 +6,5 @@ export * from './dsse.ts';
 export * from './clock.ts';
 export * from './hash.ts';
 export * from './signed.ts';
+export * from './merkle.ts';
+export * from './checkpoint.ts';
