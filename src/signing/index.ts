@@ -1,0 +1,3 @@
+export * from './signer.ts';
+export * from './dsse.ts';
+export * from './simplesigning.ts';

@@ -1,0 +1,30 @@
+import { ChainsError } from '../core/errors.ts';
+import { verifySignature } from '../keys/index.ts';
+import type { PublicKeyMaterial } from '../keys/index.ts';
+
+/** Codes for a failed check (bad input that cannot be checked is also a failed check). */
+export type VerificationErrorCode =
+  'SIGNATURE_MISMATCH' | 'INVALID_SIGNATURE' | 'INVALID_ENVELOPE' | 'PAYLOAD_TYPE_MISMATCH';
+
+export class VerificationError extends ChainsError<VerificationErrorCode> {}
+
+/** Decode a base64 signature (cosign accepts standard base64; whitespace around it is trimmed). */
+export function decodeSignature(text: string | Uint8Array): Buffer {
+  const t = (typeof text === 'string' ? text : Buffer.from(text).toString('utf8')).trim();
+  if (t.length === 0 || t.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(t))
+    throw new VerificationError('INVALID_SIGNATURE', 'signature is not valid base64');
+  const sig = Buffer.from(t, 'base64');
+  // Unused trailing bits would let two texts decode to the same bytes: require the canonical text.
+  if (sig.toString('base64') !== t)
+    throw new VerificationError('INVALID_SIGNATURE', 'signature is not canonical base64');
+  return sig;
+}
+
+/** Throws SIGNATURE_MISMATCH unless `signature` is a valid signature by `publicKey` over `data`. */
+export function checkSignature(publicKey: PublicKeyMaterial, data: Uint8Array, signature: Uint8Array): void {
+  if (!verifySignature(publicKey, data, signature))
+    throw new VerificationError(
+      'SIGNATURE_MISMATCH',
+      'invalid signature when validating ASN.1 encoded signature',
+    );
+}
