@@ -1,0 +1,148 @@
+import { sha256Hex } from '../core/hash.ts';
+import { basicHeader, fetchBearer, parseChallenge } from './auth.ts';
+import { RegistryError } from './errors.ts';
+import { anonymous, type Keychain } from './keychain.ts';
+import { isLoopback, type Repository } from './reference.ts';
+import { nodeTransport, type HttpResponse, type Transport } from './transport.ts';
+
+export interface RegistryClientOptions {
+  keychain?: Keychain;
+  /** allow plain HTTP and skip TLS verification for every registry (cosign --allow-insecure-registry) */
+  insecure?: boolean;
+  /** extra CA certificate(s), PEM */
+  caCert?: string | Buffer;
+  /** default 4 MiB, distribution's own manifest limit */
+  maxManifestBytes?: number;
+  /** default 128 MiB (cosign's COSIGN_MAX_ATTACHMENT_SIZE default) */
+  maxBlobBytes?: number;
+  transport?: Transport;
+}
+
+export interface Call {
+  method: string;
+  /** path below the registry root, with query */
+  path: string;
+  scope: 'pull' | 'pull,push' | 'delete';
+  headers?: Record<string, string>;
+  body?: Buffer;
+  maxBytes?: number;
+  tooLarge?: 'MANIFEST_TOO_LARGE' | 'BLOB_TOO_LARGE';
+}
+
+const distributionErrors = (body: Buffer): string => {
+  try {
+    const v = JSON.parse(body.toString('utf8')) as { errors?: { code?: string; message?: string }[] };
+    return (v.errors ?? []).map((e) => `${e.code ?? ''}: ${e.message ?? ''}`).join('; ');
+  } catch {
+    return body.toString('utf8').slice(0, 200).trim();
+  }
+};
+
+/** HTTP session with one registry host at a time: scheme detection, auth challenges, token cache. */
+export class RegistrySession {
+  readonly maxManifestBytes: number;
+  readonly maxBlobBytes: number;
+  private readonly transport: Transport;
+  private readonly keychain: Keychain;
+  private readonly schemes = new Map<string, string>();
+  private readonly authHeaders = new Map<string, string>();
+
+  constructor(private readonly opts: RegistryClientOptions = {}) {
+    this.transport =
+      opts.transport ??
+      nodeTransport({ ...(opts.caCert ? { ca: opts.caCert } : {}), insecure: opts.insecure === true });
+    this.keychain = opts.keychain ?? anonymous;
+    this.maxManifestBytes = opts.maxManifestBytes ?? 4 * 1024 * 1024;
+    this.maxBlobBytes = opts.maxBlobBytes ?? 128 * 1024 * 1024;
+  }
+
+  /** Base URL: https, falling back to http only for loopback or --allow-insecure-registry (ggcr ping). */
+  async base(registry: string): Promise<string> {
+    const known = this.schemes.get(registry);
+    if (known) return known;
+    const mayHttp = this.opts.insecure === true || isLoopback(registry);
+    try {
+      await this.transport({ method: 'GET', url: new URL(`https://${registry}/v2/`), maxBytes: 1 << 16 });
+      this.schemes.set(registry, `https://${registry}`);
+    } catch (e) {
+      const wrongProtocol = /EPROTO|wrong version|ECONNRESET|packet length/i.test(
+        String((e as Error & { cause?: Error }).cause?.message ?? (e as Error).message),
+      );
+      if (!mayHttp || !(e instanceof RegistryError) || (e.code === 'TLS_ERROR' && !wrongProtocol)) throw e;
+      this.schemes.set(registry, `http://${registry}`);
+    }
+    return this.schemes.get(registry) as string;
+  }
+
+  private scopeString(repo: Repository, scope: Call['scope']): string {
+    return `repository:${repo.repository}:${scope === 'delete' ? 'delete' : scope}`;
+  }
+
+  /** One authenticated request; retries once after answering a 401 challenge. */
+  async send(repo: Repository, call: Call): Promise<HttpResponse> {
+    const base = await this.base(repo.registry);
+    const key = `${repo.registry}|${this.scopeString(repo, call.scope)}`;
+    const url = new URL(call.path.startsWith('http') ? call.path : `${base}${call.path}`);
+    const go = (auth: string | undefined): Promise<HttpResponse> =>
+      this.transport({
+        method: call.method,
+        url,
+        headers: { ...call.headers, ...(auth ? { authorization: auth } : {}) },
+        ...(call.body ? { body: call.body } : {}),
+        maxBytes: call.maxBytes ?? 1 << 20,
+        ...(call.tooLarge ? { tooLarge: call.tooLarge } : {}),
+      });
+    let res = await go(this.authHeaders.get(key));
+    if (res.status === 401) {
+      const header = await this.answerChallenge(repo, call, res);
+      this.authHeaders.set(key, header);
+      res = await go(header);
+      if (res.status === 401) {
+        throw new RegistryError(
+          'UNAUTHORIZED',
+          `${repo.registry} rejected the credentials for ${repo.repository}`,
+        );
+      }
+    }
+    if (res.status === 403) {
+      throw new RegistryError(
+        'DENIED',
+        `${repo.registry} denied ${call.method} on ${repo.repository}: ${distributionErrors(res.body)}`,
+      );
+    }
+    return res;
+  }
+
+  private async answerChallenge(repo: Repository, call: Call, res: HttpResponse): Promise<string> {
+    const raw = res.headers['www-authenticate'];
+    const ch = parseChallenge(Array.isArray(raw) ? raw[0] : raw);
+    const cred = await this.keychain.resolve(repo.registry);
+    if (!ch)
+      throw new RegistryError('UNAUTHORIZED', `${repo.registry} answered 401 without a usable challenge`);
+    if (ch.scheme === 'basic') {
+      if (cred?.kind !== 'basic') {
+        throw new RegistryError(
+          'UNAUTHORIZED',
+          `${repo.registry} requires authentication and no credentials are configured for it`,
+        );
+      }
+      return basicHeader(cred.username, cred.password);
+    }
+    return fetchBearer(this.transport, ch, this.scopeString(repo, call.scope), cred);
+  }
+
+  /** Throw the coded error matching a non-2xx answer. */
+  fail(res: HttpResponse, what: string): never {
+    const detail = distributionErrors(res.body);
+    if (res.status === 404)
+      throw new RegistryError('NOT_FOUND', `${what}: not found${detail ? ` (${detail})` : ''}`);
+    throw new RegistryError(
+      'REGISTRY_ERROR',
+      `${what}: registry answered ${res.status}${detail ? ` (${detail})` : ''}`,
+    );
+  }
+
+  digestOf(bytes: Uint8Array): string {
+    return `sha256:${sha256Hex(bytes)}`;
+  }
+}

@@ -1,0 +1,4 @@
+export * from './server.ts';
+export * from './store.ts';
+export * from './data.ts';
+export * from './router.ts';
