@@ -1,0 +1,153 @@
+import { ConfigError } from './errors.ts';
+import {
+  AVAILABLE_STORAGE,
+  BUILD_TYPES,
+  CHAINS_STORAGE,
+  ENCODING_FORMATS,
+  FORMATS,
+  SIGNERS,
+  type ArtifactOptions,
+  type ChainsConfig,
+  type FormatId,
+  type SignerId,
+  type StorageId,
+  type TransparencyMode,
+} from './types.ts';
+
+export type ConfigData = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_TRANSPARENCY_URL = 'https://rekor.sigstore.dev';
+export const DEFAULT_BUILDER_ID = 'https://tekton.dev/chains/v2';
+
+/** Chains' message, with the key in front: `<key>: invalid value "x" wanted one of [a b c]`. */
+function invalid(key: string, value: string, allowed: readonly string[]): ConfigError {
+  const list = [...allowed].sort().join(' ');
+  return new ConfigError('INVALID_CONFIG', `${key}: invalid value "${value}" wanted one of [${list}]`);
+}
+
+function oneOf<T extends string>(data: ConfigData, key: string, allowed: readonly T[], dflt: T): T {
+  const raw = data[key];
+  if (raw === undefined) return dflt;
+  const v = raw.trim();
+  if (!(allowed as readonly string[]).includes(v)) throw invalid(key, v, allowed);
+  return v as T;
+}
+
+/** Comma set with whitespace trimmed; `""` means disabled (empty set). */
+function storageSet(
+  data: ConfigData,
+  key: string,
+  allowed: readonly string[],
+  dflt: StorageId[],
+): StorageId[] {
+  const raw = data[key];
+  if (raw === undefined) return dflt;
+  const out: StorageId[] = [];
+  for (const v of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    if (!allowed.includes(v) && v !== 'local') throw invalid(key, v, [...allowed, 'local']);
+    if (!(AVAILABLE_STORAGE as readonly string[]).includes(v))
+      throw new ConfigError(
+        'UNSUPPORTED_CONFIG',
+        `${key}: storage backend "${v}" is not available in this implementation (available: ${AVAILABLE_STORAGE.join(', ')})`,
+      );
+    if (!out.includes(v as StorageId)) out.push(v as StorageId);
+  }
+  return out;
+}
+
+/** strconv.ParseBool; unparseable values keep the default (as Chains). */
+function bool(data: ConfigData, key: string, dflt: boolean): boolean {
+  const v = data[key]?.trim();
+  if (v === undefined) return dflt;
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  return dflt;
+}
+
+function signer(data: ConfigData, key: string): SignerId {
+  const v = oneOf(data, key, SIGNERS, 'x509');
+  if (v === 'kms')
+    throw new ConfigError(
+      'UNSUPPORTED_CONFIG',
+      `${key}: signer "kms" is not available in this implementation (use x509 with signing-secrets)`,
+    );
+  return v;
+}
+
+function artifact(data: ConfigData, kind: 'taskrun' | 'pipelinerun'): ArtifactOptions {
+  const storageAllowed = kind === 'taskrun' ? CHAINS_STORAGE : CHAINS_STORAGE.filter((s) => s !== 'kafka');
+  const format: FormatId = oneOf(data, `artifacts.${kind}.format`, FORMATS, 'in-toto');
+  const storage = storageSet(data, `artifacts.${kind}.storage`, storageAllowed, ['tekton']);
+  const s = signer(data, `artifacts.${kind}.signer`);
+  return { format, storage, signer: s, enabled: s !== 'none' };
+}
+
+/** `true` or `manual` enable the log; anything else disables it (chains.md §6). */
+function transparencyMode(data: ConfigData): TransparencyMode {
+  const v = data['transparency.enabled']?.trim();
+  return v === 'true' ? 'on' : v === 'manual' ? 'manual' : 'off';
+}
+
+/** Parse a `chains-config` data map; throws ConfigError naming the first bad key. Missing keys keep defaults. */
+export function parseConfig(data: ConfigData): ChainsConfig {
+  if (bool(data, 'signers.x509.fulcio.enabled', false))
+    throw new ConfigError(
+      'UNSUPPORTED_CONFIG',
+      'signers.x509.fulcio.enabled: keyless (Fulcio) signing is not available in this implementation',
+    );
+  const ociSigner = signer(data, 'artifacts.oci.signer');
+  const repository = data['storage.oci.repository']?.trim();
+  const localDir = data['storage.local.dir']?.trim();
+  return {
+    artifacts: {
+      taskrun: artifact(data, 'taskrun'),
+      pipelinerun: {
+        ...artifact(data, 'pipelinerun'),
+        deepInspection: bool(data, 'artifacts.pipelinerun.enable-deep-inspection', false),
+      },
+      oci: {
+        format: oneOf(data, 'artifacts.oci.format', ['simplesigning'] as const, 'simplesigning'),
+        storage: storageSet(data, 'artifacts.oci.storage', CHAINS_STORAGE, ['oci']),
+        signer: ociSigner,
+        enabled: ociSigner !== 'none',
+      },
+    },
+    storage: {
+      oci: {
+        ...(repository ? { repository } : {}),
+        insecure: bool(data, 'storage.oci.repository.insecure', false),
+        encodingFormat: oneOf(data, 'storage.oci.encoding-format', ENCODING_FORMATS, 'dsse'),
+      },
+      local: localDir ? { dir: localDir } : {},
+    },
+    transparency: {
+      mode: transparencyMode(data),
+      url: (data['transparency.url']?.trim() || DEFAULT_TRANSPARENCY_URL).replace(/\/+$/, ''),
+    },
+    builder: {
+      builderId: data['builder.id']?.trim() || DEFAULT_BUILDER_ID,
+      buildType: oneOf(data, 'builddefinition.buildtype', BUILD_TYPES, BUILD_TYPES[0]),
+    },
+    filter: {
+      managedBy: (data['filter.managed-by'] ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    },
+  };
+}
+
+/** The defaults (an empty ConfigMap). */
+export function defaultConfig(): ChainsConfig {
+  return parseConfig({});
+}
+
+/** Every storage backend any enabled artifact type needs. */
+export function backendsInUse(cfg: ChainsConfig): StorageId[] {
+  const a = cfg.artifacts;
+  const all = [a.taskrun, a.pipelinerun, a.oci].filter((x) => x.enabled).flatMap((x) => x.storage);
+  return [...new Set(all)];
+}
