@@ -5,3 +5,4 @@ export * from './private.ts';
 export * from './encrypted.ts';
 export * from './generate.ts';
 export * from './fingerprint.ts';
+export * from './kubernetes.ts';
