@@ -1,0 +1,128 @@
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { ModelError } from './errors.ts';
+import { pipelineRunSchema } from './pipelinerun.ts';
+import type { PipelineRun } from './pipelinerun.ts';
+import { taskRunSchema } from './taskrun.ts';
+import type { TaskRun } from './taskrun.ts';
+
+/** A parsed run: discriminated by `kind`. */
+export type RunObject = TaskRun | PipelineRun;
+export type RunKind = RunObject['kind'];
+
+export interface ParseOptions {
+  /** Kind to assume when the document has none (unit-test fixtures omit apiVersion/kind). */
+  kind?: RunKind;
+  /** Label for error messages, e.g. a file name. */
+  source?: string;
+}
+
+/** Parse JSON or YAML text as `kubectl get -o json|yaml` prints it. */
+export function parseDocument(text: string, source = 'input'): unknown {
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      // fall through: YAML flow syntax is a superset of JSON, and its errors carry positions
+    }
+  }
+  try {
+    return parseYaml(text, { uniqueKeys: false });
+  } catch (e) {
+    throw new ModelError(
+      'INVALID_YAML',
+      `${source}: not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Kind from the document, else guessed from fields only a PipelineRun has. */
+function kindOf(doc: Record<string, unknown>, fallback: RunKind | undefined): string {
+  if (typeof doc.kind === 'string') return doc.kind;
+  if (fallback) return fallback;
+  const spec = isRecord(doc.spec) ? doc.spec : {};
+  const status = isRecord(doc.status) ? doc.status : {};
+  const pr =
+    'pipelineRef' in spec ||
+    'pipelineSpec' in spec ||
+    'pipelineSpec' in status ||
+    'childReferences' in status;
+  return pr ? 'PipelineRun' : 'TaskRun';
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : `${acc}${acc ? '.' : ''}${String(p)}`),
+    '',
+  );
+}
+
+function check<T>(schema: z.ZodType<T>, doc: unknown, what: string): T {
+  const r = schema.safeParse(doc);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const at = issue ? formatPath(issue.path) || '<root>' : '<root>';
+  throw new ModelError('INVALID_RUN', `${what}: invalid field ${at}: ${issue?.message ?? 'invalid'}`, {
+    cause: r.error,
+  });
+}
+
+/** Validate an already-decoded object as a tekton.dev/v1 TaskRun or PipelineRun. */
+export function parseRunObject(doc: unknown, opts: ParseOptions = {}): RunObject {
+  const what = opts.source ?? 'run';
+  if (!isRecord(doc)) throw new ModelError('INVALID_RUN', `${what}: expected an object, got ${typeof doc}`);
+  if (doc.apiVersion !== undefined && doc.apiVersion !== 'tekton.dev/v1') {
+    throw new ModelError(
+      'UNSUPPORTED_KIND',
+      `${what}: apiVersion ${String(doc.apiVersion)} is not supported (only tekton.dev/v1)`,
+    );
+  }
+  const kind = kindOf(doc, opts.kind);
+  const withKind = { ...doc, kind };
+  switch (kind) {
+    case 'TaskRun':
+      return check(taskRunSchema, withKind, what);
+    case 'PipelineRun':
+      return check(pipelineRunSchema, withKind, what);
+    default:
+      throw new ModelError('UNSUPPORTED_KIND', `${what}: kind ${kind} is not a TaskRun or PipelineRun`);
+  }
+}
+
+/** Parse one run from JSON/YAML text or a decoded object. Pure: takes text, not a path. */
+export function parseRun(input: string | object, opts: ParseOptions = {}): RunObject {
+  const doc = typeof input === 'string' ? parseDocument(input, opts.source) : input;
+  return parseRunObject(doc, opts);
+}
+
+/**
+ * Parse child TaskRuns: a single TaskRun, a `kind: List` (or any `items` list), or an array.
+ * Each item must be a TaskRun.
+ */
+export function parseTaskRuns(input: string | object, opts: Omit<ParseOptions, 'kind'> = {}): TaskRun[] {
+  const doc = typeof input === 'string' ? parseDocument(input, opts.source) : input;
+  const what = opts.source ?? 'input';
+  const items: unknown[] = Array.isArray(doc)
+    ? doc
+    : isRecord(doc) && Array.isArray(doc.items)
+      ? doc.items
+      : [doc];
+  return items.map((item, i) => {
+    const run = parseRunObject(item, { kind: 'TaskRun', source: items.length > 1 ? `${what}[${i}]` : what });
+    if (run.kind !== 'TaskRun') {
+      throw new ModelError(
+        'UNSUPPORTED_KIND',
+        `${what}: child ${run.metadata.name ?? ''} is a ${run.kind}, not a TaskRun`,
+      );
+    }
+    return run;
+  });
+}

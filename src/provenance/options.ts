@@ -1,0 +1,40 @@
+import type { Clock } from '../core/clock.ts';
+import type { TaskRun } from '../model/index.ts';
+
+/** SLSA v1.0 build types Chains supports (`builddefinition.buildtype`). */
+export const SLSA_BUILD_TYPE = 'https://tekton.dev/chains/v2/slsa';
+export const TEKTON_BUILD_TYPE = 'https://tekton.dev/chains/v2/slsa-tekton';
+export type BuildType = typeof SLSA_BUILD_TYPE | typeof TEKTON_BUILD_TYPE;
+
+/** Chains' default `builder.id`. */
+export const DEFAULT_BUILDER_ID = 'https://tekton.dev/chains/v2';
+
+/** Everything a formatter needs beyond the run: no globals (chains.md §1 keys in brackets). */
+export interface FormatOptions {
+  /** Child TaskRuns of a PipelineRun, as the controller lists them. */
+  children?: readonly TaskRun[];
+  /** [builder.id] */
+  builderId?: string;
+  /** [builddefinition.buildtype], v2alpha3/4 only. */
+  buildType?: BuildType;
+  /** [artifacts.pipelinerun.enable-deep-inspection] */
+  deepInspection?: boolean;
+  /** Injected time source. The Chains formats take every time from the run, so it is currently unused. */
+  clock?: Clock;
+}
+
+export interface ResolvedOptions {
+  children: readonly TaskRun[];
+  builderId: string;
+  buildType: BuildType;
+  deepInspection: boolean;
+}
+
+export function resolveOptions(o: FormatOptions): ResolvedOptions {
+  return {
+    children: o.children ?? [],
+    builderId: o.builderId ?? DEFAULT_BUILDER_ID,
+    buildType: o.buildType ?? SLSA_BUILD_TYPE,
+    deepInspection: o.deepInspection ?? false,
+  };
+}
