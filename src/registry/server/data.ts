@@ -15,6 +15,8 @@ export interface StoredManifest {
  * Repository components never start with `_`, so these names cannot collide with a nested repository.
  */
 export class RegistryData {
+  private seq = 0;
+
   constructor(private readonly kv: KvStore) {}
 
   private r(repo: string): string {
@@ -60,7 +62,12 @@ export class RegistryData {
     await this.kv.put(`${this.r(repo)}/_manifests/${hex}`, Buffer.from(mediaType));
     if (subject && self) {
       const subjectHex = subject.digest.replace(/^sha256:/, '');
-      await this.kv.put(`${this.r(repo)}/_referrers/${subjectHex}/${hex}`, Buffer.from(JSON.stringify(self)));
+      // `at` keeps referrers in push order when listed (the store lists names sorted)
+      const entry = { at: Date.now() * 1000 + (this.seq++ % 1000), descriptor: self };
+      await this.kv.put(
+        `${this.r(repo)}/_referrers/${subjectHex}/${hex}`,
+        Buffer.from(JSON.stringify(entry)),
+      );
     }
     if (tag) await this.kv.put(`${this.r(repo)}/_tags/${tag}`, Buffer.from(hex));
     return hex;
@@ -96,13 +103,13 @@ export class RegistryData {
   }
 
   async referrers(repo: string, subjectHex: string): Promise<Descriptor[]> {
-    const out: Descriptor[] = [];
+    const out: { at: number; descriptor: Descriptor }[] = [];
     const prefix = `${this.r(repo)}/_referrers/${subjectHex}`;
     for (const hex of await this.kv.list(prefix)) {
       const d = await this.kv.get(`${prefix}/${hex}`);
-      if (d) out.push(JSON.parse(d.toString()) as Descriptor);
+      if (d) out.push(JSON.parse(d.toString()) as { at: number; descriptor: Descriptor });
     }
-    return out;
+    return out.sort((a, b) => a.at - b.at).map((e) => e.descriptor);
   }
 
   async repositoryExists(repo: string): Promise<boolean> {

@@ -1,0 +1,70 @@
+import { parseImageManifest, type Descriptor } from '../../registry/manifest.ts';
+import { repositoryName, type Repository } from '../../registry/reference.ts';
+import type { RegistryClient } from '../../registry/registry.ts';
+import { pushBlob } from '../../registry/upload.ts';
+import { OciStorageError } from './errors.ts';
+import { cosignConfig, cosignManifest } from './layout.ts';
+
+/** cosign's limit on layers in one signature image (pkg/oci/static maxLayers). */
+export const MAX_LAYERS = 1000;
+
+export interface NewLayer {
+  descriptor: Descriptor;
+  bytes: Buffer;
+}
+
+/** Decides whether `candidate` repeats an existing layer (default: same digest and same annotations). */
+export type DuplicateCheck = (existing: Descriptor, candidate: Descriptor) => boolean | Promise<boolean>;
+
+export const sameLayer: DuplicateCheck = (a, b) =>
+  a.digest === b.digest && JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {});
+
+export interface AppendResult {
+  /** `registry/repo:tag@digest` of the manifest now at the tag */
+  location: string;
+  appended: boolean;
+}
+
+/** Raw layer descriptors of the manifest at `tag` (original key order kept), or [] when the tag is absent. */
+export async function existingLayers(
+  client: RegistryClient,
+  repo: Repository,
+  tag: string,
+): Promise<Descriptor[]> {
+  const m = await client.getManifestIfExists(repo, tag);
+  if (!m) return [];
+  parseImageManifest(m.bytes, `${repositoryName(repo)}:${tag}`);
+  return (JSON.parse(m.bytes.toString('utf8')) as { layers: Descriptor[] }).layers;
+}
+
+/**
+ * Read-modify-write of a `.sig`/`.att` image (sigstore.md §2.4): keep earlier layers, skip a duplicate,
+ * push the layer and config blobs first and the manifest last, so a failure never leaves a tag pointing
+ * at missing blobs.
+ */
+export async function appendLayer(
+  client: RegistryClient,
+  repo: Repository,
+  tag: string,
+  layer: NewLayer,
+  isDuplicate: DuplicateCheck = sameLayer,
+): Promise<AppendResult> {
+  const layers = await existingLayers(client, repo, tag);
+  for (const l of layers) {
+    if (await isDuplicate(l, layer.descriptor)) {
+      return { location: `${repositoryName(repo)}:${tag}`, appended: false };
+    }
+  }
+  if (layers.length >= MAX_LAYERS) {
+    throw new OciStorageError(
+      'TOO_MANY_LAYERS',
+      `${repositoryName(repo)}:${tag} already has ${MAX_LAYERS} layers (cosign's maximum)`,
+    );
+  }
+  const all = [...layers, layer.descriptor];
+  const config = cosignConfig(all);
+  await pushBlob(client, repo, layer.bytes);
+  await pushBlob(client, repo, config);
+  const digest = await client.putManifest(repo, tag, cosignManifest(config, all));
+  return { location: `${repositoryName(repo)}:${tag}@${digest}`, appended: true };
+}
