@@ -1,0 +1,205 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { parseEntryRef, treeIdToHex } from '../types/ids.ts';
+import type { LogEntry } from '../types/wire.ts';
+import { EntryError, HttpError } from './errors.ts';
+import { acceptProposed } from './kinds.ts';
+import type { TransparencyLog } from './log.ts';
+import { searchIndex } from './search.ts';
+import { serveTiles } from './tiles.ts';
+
+export interface HttpOptions {
+  /** Request body cap in bytes (Rekor-style 413 beyond it). */
+  maxBodyBytes?: number;
+}
+
+const MAX_RETRIEVE = 10;
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json',
+    ...headers,
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? '0');
+  if (declared > max) throw new HttpError(413, `request body too large: ${declared} bytes exceeds ${max}`);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req) {
+    n += (c as Buffer).length;
+    if (n > max) throw new HttpError(413, `request body too large: exceeds ${max} bytes`);
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function parseJsonBody(b: Buffer): unknown {
+  try {
+    return JSON.parse(b.toString('utf8'));
+  } catch (e) {
+    throw new HttpError(400, `parsing body body from "" failed, because ${(e as Error).message}`);
+  }
+}
+
+function intParam(v: string | null, name: string, min: number): number | null {
+  if (v === null) return null;
+  if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min)
+    throw new HttpError(400, `${name} in query must be an integer >= ${min}, got "${v}"`);
+  return Number(v);
+}
+
+/** Rekor v1 REST API (sigstore.md §4.1) plus the C2SP tlog-tiles read endpoints. */
+export function createLogHttpServer(log: TransparencyLog, opts: HttpOptions = {}): Server {
+  const max = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+  const server = createServer((req, res) => {
+    route(log, req, res, max).catch((e: unknown) => {
+      if (e instanceof HttpError) send(res, e.status, { code: e.status, message: e.message }, e.headers);
+      else if (e instanceof EntryError)
+        send(res, 400, { code: 400, message: `error processing entry: ${e.message}` });
+      else send(res, 500, { code: 500, message: 'internal error' });
+      if (!res.writableEnded) res.end();
+    });
+  });
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+
+async function route(
+  log: TransparencyLog,
+  req: IncomingMessage,
+  res: ServerResponse,
+  max: number,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://x');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const m = req.method ?? 'GET';
+  if (m === 'POST' && path === '/api/v1/log/entries') return createEntry(log, await readBody(req, max), res);
+  if (m === 'GET' && path === '/api/v1/log/entries') return getByIndex(log, url, res);
+  if (m === 'POST' && path === '/api/v1/log/entries/retrieve')
+    return retrieve(log, await readBody(req, max), res);
+  if (m === 'GET' && path.startsWith('/api/v1/log/entries/')) return getByUuid(log, path.slice(20), res);
+  if (m === 'POST' && path === '/api/v1/index/retrieve') {
+    const ids = await searchIndex(log, parseJsonBody(await readBody(req, max)));
+    return send(res, 200, ids);
+  }
+  if (m === 'GET' && path === '/api/v1/log') return logInfo(log, res);
+  if (m === 'GET' && path === '/api/v1/log/proof') return proof(log, url, res);
+  if (m === 'GET' && path === '/api/v1/log/publicKey') {
+    const tree = url.searchParams.get('treeID');
+    if (tree !== null && tree !== log.treeId) throw new HttpError(400, `unknown treeID ${tree}`);
+    res.writeHead(200, { 'Content-Type': 'application/x-pem-file' });
+    return void res.end(log.key.publicKeyPem);
+  }
+  if (m === 'GET' && (await serveTiles(log, path, res))) return;
+  throw new HttpError(404, `path ${path} was not found`);
+}
+
+async function createEntry(log: TransparencyLog, body: Buffer, res: ServerResponse): Promise<void> {
+  const accepted = acceptProposed(parseJsonBody(body));
+  const { entry, created } = await log.add(accepted);
+  const rendered = await log.render(entry);
+  const id = Object.keys(rendered)[0] as string;
+  const location = `/api/v1/log/entries/${id}`;
+  if (!created)
+    throw new HttpError(409, `an equivalent entry already exists in the transparency log with UUID ${id}`, {
+      Location: location,
+    });
+  send(res, 201, rendered, { ETag: id, Location: location });
+}
+
+async function getByIndex(log: TransparencyLog, url: URL, res: ServerResponse): Promise<void> {
+  const index = intParam(url.searchParams.get('logIndex'), 'logIndex', 0);
+  if (index === null) throw new HttpError(400, 'logIndex in query is required');
+  const e = index < log.checkpoint.size ? await log.store.entryByIndex(index) : null;
+  if (!e) throw new HttpError(404, `no entry found at logIndex ${index}`);
+  send(res, 200, await log.render(e));
+}
+
+async function findByRef(log: TransparencyLog, ref: string): Promise<LogEntry | null> {
+  const r = parseEntryRef(ref);
+  if (r.treeIdHex && r.treeIdHex !== treeIdToHex(log.treeId)) return null;
+  const e = await log.store.entryByUuid(Buffer.from(r.uuid, 'hex'));
+  return e && e.index < log.checkpoint.size ? log.render(e) : null;
+}
+
+async function getByUuid(log: TransparencyLog, ref: string, res: ServerResponse): Promise<void> {
+  let found: LogEntry | null;
+  try {
+    found = await findByRef(log, ref);
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
+  }
+  if (!found) throw new HttpError(404, `entry ${ref} not found`);
+  send(res, 200, found);
+}
+
+async function retrieve(log: TransparencyLog, body: Buffer, res: ServerResponse): Promise<void> {
+  const q = parseJsonBody(body) as { entryUUIDs?: unknown; logIndexes?: unknown; entries?: unknown };
+  const list = (v: unknown, name: string): unknown[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) throw new HttpError(400, `${name} must be an array`);
+    return v;
+  };
+  const uuids = list(q?.entryUUIDs, 'entryUUIDs');
+  const indexes = list(q?.logIndexes, 'logIndexes');
+  const entries = list(q?.entries, 'entries');
+  if (uuids.length + indexes.length + entries.length > MAX_RETRIEVE)
+    throw new HttpError(422, `more than max allowed ${MAX_RETRIEVE} entries in request`);
+  const out: LogEntry[] = [];
+  for (const u of uuids) {
+    if (typeof u !== 'string') throw new HttpError(400, 'entryUUIDs must be strings');
+    const f = await findByRef(log, u).catch((e: unknown) => {
+      throw new HttpError(400, (e as Error).message);
+    });
+    if (f) out.push(f);
+  }
+  for (const i of indexes) {
+    if (typeof i !== 'number' || !Number.isSafeInteger(i) || i < 0)
+      throw new HttpError(400, 'logIndexes must be non-negative integers');
+    const e = i < log.checkpoint.size ? await log.store.entryByIndex(i) : null;
+    if (e) out.push(await log.render(e));
+  }
+  for (const p of entries) {
+    const f = await log.find(acceptProposed(p));
+    if (f) out.push(await log.render(f));
+  }
+  send(res, 200, out);
+}
+
+function logInfo(log: TransparencyLog, res: ServerResponse): void {
+  const h = log.checkpoint;
+  send(res, 200, {
+    rootHash: h.rootHash.toString('hex'),
+    signedTreeHead: h.note,
+    treeID: log.treeId,
+    treeSize: h.size,
+  });
+}
+
+async function proof(log: TransparencyLog, url: URL, res: ServerResponse): Promise<void> {
+  const first = intParam(url.searchParams.get('firstSize'), 'firstSize', 1) ?? 1;
+  const last = intParam(url.searchParams.get('lastSize'), 'lastSize', 1);
+  const tree = url.searchParams.get('treeID');
+  if (tree !== null && tree !== log.treeId) throw new HttpError(400, `unknown treeID ${tree}`);
+  if (last === null) throw new HttpError(400, 'lastSize in query is required');
+  if (first > last)
+    throw new HttpError(400, `firstSize(${first}) must be less than or equal to lastSize(${last})`);
+  const size = log.checkpoint.size;
+  if (last > size)
+    throw new HttpError(400, `lastSize(${last}) must be less than or equal to the tree size (${size})`);
+  const hashes = await log.consistencyProof(first, last);
+  send(res, 200, {
+    hashes: hashes.map((h) => h.toString('hex')),
+    rootHash: (await log.rootAt(last)).toString('hex'),
+  });
+}

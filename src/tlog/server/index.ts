@@ -1,0 +1,81 @@
+import type { AddressInfo } from 'node:net';
+import { systemClock } from '../../core/clock.ts';
+import type { Clock } from '../../core/clock.ts';
+import { SqliteLogStore } from '../store/sqlite.ts';
+import type { LogStore } from '../store/store.ts';
+import { createLogHttpServer } from './http.ts';
+import { TransparencyLog } from './log.ts';
+import { loadOrCreateLogKey } from './logkey.ts';
+
+export { TransparencyLog } from './log.ts';
+export { acceptProposed } from './kinds.ts';
+export type { Accepted } from './kinds.ts';
+export { loadOrCreateLogKey, logKeyFrom } from './logkey.ts';
+export type { LogKey } from './logkey.ts';
+export { createLogHttpServer } from './http.ts';
+
+export interface LogServerOptions {
+  /** SQLite database file (created when missing). */
+  dbPath: string;
+  /** Log private key (PEM); generated there on first start. Default: `<dbPath>.key`. */
+  keyPath?: string;
+  /** host:port to listen on; port 0 picks a free one. Default 127.0.0.1:3000. */
+  addr?: string;
+  /** Checkpoint origin/signer name. Default: the host part of `addr`. */
+  hostname?: string;
+  clock?: Clock;
+  maxBodyBytes?: number;
+  maxBatch?: number;
+  /** Use another store instead of SQLite at dbPath. */
+  store?: LogStore;
+}
+
+export interface RunningLogServer {
+  /** Base URL, e.g. http://127.0.0.1:3000 */
+  url: string;
+  log: TransparencyLog;
+  publicKeyPem: string;
+  close(): Promise<void>;
+}
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '127.0.0.1';
+  const port = Number(i >= 0 ? addr.slice(i + 1) : addr);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --addr "${addr}"`);
+  return { host, port };
+}
+
+/** Start a Rekor-compatible log over HTTP (used by `chains tlog serve`, the controller and `chains demo`). */
+export async function startLogServer(o: LogServerOptions): Promise<RunningLogServer> {
+  const { host, port } = splitAddr(o.addr ?? '127.0.0.1:3000');
+  const key = loadOrCreateLogKey(o.keyPath ?? `${o.dbPath}.key`);
+  const store = o.store ?? new SqliteLogStore(o.dbPath);
+  const log = await TransparencyLog.open({
+    store,
+    key,
+    hostname: o.hostname ?? host,
+    clock: o.clock ?? systemClock,
+    maxBatch: o.maxBatch,
+  });
+  const server = createLogHttpServer(log, { maxBodyBytes: o.maxBodyBytes });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const a = server.address() as AddressInfo;
+  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return {
+    url: `http://${h}:${a.port}`,
+    log,
+    publicKeyPem: key.publicKeyPem,
+    close: async () => {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+      await log.drain();
+      await store.close();
+    },
+  };
+}

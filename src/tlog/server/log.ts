@@ -1,0 +1,285 @@
+import { randomBytes } from 'node:crypto';
+import { signCheckpoint } from '../../core/checkpoint.ts';
+import type { Clock } from '../../core/clock.ts';
+import { canonicalize } from '../../core/json.ts';
+import {
+  consistencyRanges,
+  emptyRoot,
+  hashChildren,
+  hashLeaf,
+  inclusionRanges,
+  nodesForRanges,
+  rangeHash,
+  rangeNodes,
+} from '../../core/merkle.ts';
+import type { NodeId } from '../../core/merkle.ts';
+import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
+import { entryId, setMessage } from '../types/index.ts';
+import type { LogEntry } from '../types/index.ts';
+import type { Accepted } from './kinds.ts';
+import type { LogKey } from './logkey.ts';
+
+export interface LogOptions {
+  store: LogStore;
+  key: LogKey;
+  hostname: string;
+  clock: Clock;
+  /** Most entries integrated in one durable transaction. */
+  maxBatch?: number;
+}
+
+interface Pending {
+  uuid: Buffer;
+  body: Buffer;
+  accepted: Accepted;
+  done: Promise<StoredEntry>;
+  resolve: (e: StoredEntry) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface AddResult {
+  entry: StoredEntry;
+  created: boolean;
+}
+
+const nk = (id: NodeId): string => `${id.level}/${id.index}`;
+
+/**
+ * The log: a single writer that batches proposed entries, extends the tree from its frontier, signs SETs and
+ * one checkpoint per batch, and commits it all in one durable store transaction before anyone is answered.
+ */
+export class TransparencyLog {
+  readonly treeId: string;
+  readonly origin: string;
+  private edge: (Buffer | undefined)[] = [];
+  private head: StoredCheckpoint;
+  private queue: Pending[] = [];
+  private inflight = new Map<string, Pending>();
+  private running = false;
+  private cache = new Map<string, Buffer>();
+
+  private constructor(
+    private readonly o: LogOptions,
+    treeId: string,
+    head: StoredCheckpoint,
+  ) {
+    this.treeId = treeId;
+    this.origin = `${o.hostname} - ${treeId}`;
+    this.head = head;
+  }
+
+  /** Open the log, creating tree ID and an empty signed checkpoint on first start; checks tree vs checkpoint. */
+  static async open(o: LogOptions): Promise<TransparencyLog> {
+    const st = await o.store.state();
+    let treeId = st.treeId;
+    if (!treeId) {
+      treeId = (randomBytes(8).readBigUInt64BE() >> 1n || 1n).toString(10);
+      await o.store.setTreeId(treeId);
+    }
+    const empty = { size: 0, rootHash: emptyRoot(), note: '' };
+    const log = new TransparencyLog(o, treeId, st.checkpoint ?? empty);
+    await log.loadEdge(st.size);
+    const root = log.rootFromEdge();
+    if (st.checkpoint && !root.equals(st.checkpoint.rootHash))
+      throw new Error(`log store is inconsistent: tree root at size ${st.size} differs from its checkpoint`);
+    log.head = { size: st.size, rootHash: root, note: log.signHead(st.size, root) };
+    return log;
+  }
+
+  get logId(): string {
+    return this.o.key.logId;
+  }
+
+  get checkpoint(): StoredCheckpoint {
+    return this.head;
+  }
+
+  private signHead(size: number, root: Buffer): string {
+    const cp = { origin: this.origin, size, rootHash: root, extensions: [] };
+    return signCheckpoint(cp, this.o.hostname, this.o.key.privateKey, this.o.key.publicKey);
+  }
+
+  private async loadEdge(size: number): Promise<void> {
+    const ids = rangeNodes(0, size);
+    const hashes = await this.o.store.nodes(ids);
+    ids.forEach((id, i) => (this.edge[id.level] = hashes[i]));
+  }
+
+  private rootFromEdge(): Buffer {
+    let r: Buffer | undefined;
+    for (const h of this.edge) if (h) r = r ? hashChildren(h, r) : h;
+    return r ?? emptyRoot();
+  }
+
+  /** Queue an accepted entry; resolves once it is durably integrated (or with the existing entry). */
+  async add(accepted: Accepted): Promise<AddResult> {
+    const body = Buffer.from(canonicalize(accepted.canonical), 'utf8');
+    const uuid = hashLeaf(body);
+    const key = uuid.toString('hex');
+    const pending = this.inflight.get(key);
+    if (pending) return { entry: await pending.done, created: false };
+    const existing = await this.o.store.entryByUuid(uuid);
+    if (existing) return { entry: existing, created: false };
+    const again = this.inflight.get(key);
+    if (again) return { entry: await again.done, created: false };
+    let resolve!: (e: StoredEntry) => void;
+    let reject!: (e: unknown) => void;
+    const done = new Promise<StoredEntry>((res, rej) => ((resolve = res), (reject = rej)));
+    const p: Pending = { uuid, body, accepted, done, resolve, reject };
+    this.inflight.set(key, p);
+    this.queue.push(p);
+    if (!this.running) {
+      this.running = true;
+      setImmediate(() => void this.integrate());
+    }
+    return { entry: await done, created: true };
+  }
+
+  private async integrate(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.o.maxBatch ?? 2000);
+      try {
+        const stored = await this.commitBatch(batch);
+        batch.forEach((p, i) => p.resolve(stored[i] as StoredEntry));
+      } catch (e) {
+        batch.forEach((p) => p.reject(e));
+      } finally {
+        for (const p of batch) this.inflight.delete(p.uuid.toString('hex'));
+      }
+    }
+    this.running = false;
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<StoredEntry[]> {
+    const time = Math.floor(this.o.clock.now().getTime() / 1000);
+    const edge = [...this.edge];
+    const nodes: StoredNode[] = [];
+    let size = this.head.size;
+    const entries = batch.map((p) => {
+      const index = size++;
+      let h = p.uuid;
+      nodes.push({ level: 0, index, hash: h });
+      let level = 0;
+      for (; Math.floor(index / 2 ** level) % 2 === 1; level++) {
+        h = hashChildren(edge[level] as Buffer, h);
+        edge[level] = undefined;
+        nodes.push({ level: level + 1, index: Math.floor(index / 2 ** (level + 1)), hash: h });
+      }
+      edge[level] = h;
+      const body = p.body.toString('base64');
+      const set = this.o.key.sign(
+        setMessage({ body, integratedTime: time, logID: this.logId, logIndex: index }),
+      );
+      const entry: StoredEntry = {
+        index,
+        uuid: p.uuid,
+        body: p.body,
+        integratedTime: time,
+        set,
+        attestation: p.accepted.attestation,
+      };
+      return { entry, searchKeys: [...new Set(p.accepted.searchKeys.map((k) => k.toLowerCase()))] };
+    });
+    const prevEdge = this.edge;
+    this.edge = edge;
+    const root = this.rootFromEdge();
+    const checkpoint = { size, rootHash: root, note: this.signHead(size, root) };
+    try {
+      await this.o.store.commit({ entries, nodes, checkpoint });
+    } catch (e) {
+      this.edge = prevEdge;
+      throw e;
+    }
+    for (const n of nodes) if (n.level >= 4) this.cacheNode(nk(n), n.hash);
+    this.head = checkpoint;
+    return entries.map((e) => e.entry);
+  }
+
+  private cacheNode(k: string, h: Buffer): void {
+    if (this.cache.size > 500_000) this.cache.clear();
+    this.cache.set(k, h);
+  }
+
+  /** Read perfect nodes, upper levels from the cache, the rest from the store (O(log n) reads). */
+  private async readNodes(ids: NodeId[]): Promise<Map<string, Buffer>> {
+    const out = new Map<string, Buffer>();
+    const missing = ids.filter((id) => {
+      const h = this.cache.get(nk(id));
+      if (h) out.set(nk(id), h);
+      return !h;
+    });
+    const hashes = await this.o.store.nodes(missing);
+    missing.forEach((id, i) => {
+      const h = hashes[i] as Buffer;
+      out.set(nk(id), h);
+      if (id.level >= 4) this.cacheNode(nk(id), h);
+    });
+    return out;
+  }
+
+  private async hashesFor(ranges: ReturnType<typeof inclusionRanges>): Promise<Buffer[]> {
+    const got = await this.readNodes(nodesForRanges(ranges));
+    return ranges.map(([lo, hi]) => rangeHash(lo, hi, (id) => got.get(nk(id)) as Buffer));
+  }
+
+  async inclusionProof(index: number, size: number): Promise<Buffer[]> {
+    return this.hashesFor(inclusionRanges(index, size));
+  }
+
+  async consistencyProof(first: number, last: number): Promise<Buffer[]> {
+    return first === last ? [] : this.hashesFor(consistencyRanges(first, last));
+  }
+
+  /** MTH of the first `size` leaves. */
+  async rootAt(size: number): Promise<Buffer> {
+    if (size === this.head.size) return this.head.rootHash;
+    if (size === 0) return emptyRoot();
+    const got = await this.readNodes(rangeNodes(0, size));
+    return rangeHash(0, size, (id) => got.get(nk(id)) as Buffer);
+  }
+
+  /** The Rekor LogEntry map for a stored entry, with an inclusion proof against the current checkpoint. */
+  async render(e: StoredEntry): Promise<LogEntry> {
+    const head = this.head;
+    if (e.index >= head.size) throw new Error(`entry ${e.index} is not yet covered by a checkpoint`);
+    const hashes = await this.inclusionProof(e.index, head.size);
+    const value = {
+      ...(e.attestation ? { attestation: { data: e.attestation.toString('base64') } } : {}),
+      body: e.body.toString('base64'),
+      integratedTime: e.integratedTime,
+      logID: this.logId,
+      logIndex: e.index,
+      verification: {
+        inclusionProof: {
+          checkpoint: head.note,
+          hashes: hashes.map((h) => h.toString('hex')),
+          logIndex: e.index,
+          rootHash: head.rootHash.toString('hex'),
+          treeSize: head.size,
+        },
+        signedEntryTimestamp: e.set.toString('base64'),
+      },
+    };
+    return { [entryId(this.treeId, e.uuid.toString('hex'))]: value };
+  }
+
+  get key(): LogKey {
+    return this.o.key;
+  }
+
+  /** The stored entry equal to an accepted proposal, if integrated. */
+  async find(accepted: Accepted): Promise<StoredEntry | null> {
+    const uuid = hashLeaf(Buffer.from(canonicalize(accepted.canonical), 'utf8'));
+    const e = await this.o.store.entryByUuid(uuid);
+    return e && e.index < this.head.size ? e : null;
+  }
+
+  get store(): LogStore {
+    return this.o.store;
+  }
+
+  /** Wait for queued entries to integrate (used on shutdown). */
+  async drain(): Promise<void> {
+    while (this.running || this.queue.length > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+}

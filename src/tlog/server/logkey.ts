@@ -1,0 +1,45 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ChainsError } from '../../core/errors.ts';
+
+/** The log's signing identity: ECDSA P-256 (cosign and sigstore-go only accept ECDSA SETs, sigstore.md §0). */
+export interface LogKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** Hex SHA-256 of the SPKI DER: Rekor's logID. */
+  logId: string;
+  publicKeyPem: string;
+  sign(message: Buffer): Buffer;
+}
+
+export function logKeyFrom(privateKey: KeyObject): LogKey {
+  const publicKey = createPublicKey(privateKey);
+  const der = publicKey.export({ type: 'spki', format: 'der' });
+  return {
+    privateKey,
+    publicKey,
+    logId: createHash('sha256').update(der).digest('hex'),
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    sign: (m) => sign('sha256', m, privateKey),
+  };
+}
+
+/** Load a PEM private key, or generate a P-256 key there (mode 0600) when the file does not exist. */
+export function loadOrCreateLogKey(path: string): LogKey {
+  if (!existsSync(path)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(readFileSync(path));
+  } catch (e) {
+    throw new ChainsError('TLOG_KEY', `cannot read log key ${path}: ${(e as Error).message}`, { cause: e });
+  }
+  if (key.asymmetricKeyType !== 'ec' || key.asymmetricKeyDetails?.namedCurve !== 'prime256v1')
+    throw new ChainsError('TLOG_KEY', `log key ${path} must be ECDSA P-256`);
+  return logKeyFrom(key);
+}

@@ -1,0 +1,2 @@
+export type * from './store.ts';
+export { SqliteLogStore } from './sqlite.ts';

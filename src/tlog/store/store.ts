@@ -1,0 +1,55 @@
+import type { NodeId } from '../../core/merkle.ts';
+
+/** One integrated entry as persisted. `uuid` is the Merkle leaf hash. */
+export interface StoredEntry {
+  index: number;
+  uuid: Buffer;
+  body: Buffer;
+  integratedTime: number;
+  /** Signed entry timestamp (DER), signed once at integration. */
+  set: Buffer;
+  /** Stored in-toto statement for intoto entries (Rekor attestation storage). */
+  attestation: Buffer | null;
+}
+
+export interface StoredNode extends NodeId {
+  hash: Buffer;
+}
+
+export interface StoredCheckpoint {
+  size: number;
+  rootHash: Buffer;
+  note: string;
+}
+
+/** Everything one integration batch writes; a store must apply it atomically and durably. */
+export interface Batch {
+  entries: { entry: StoredEntry; searchKeys: string[] }[];
+  nodes: StoredNode[];
+  checkpoint: StoredCheckpoint;
+}
+
+export interface StoreState {
+  treeId: string | null;
+  size: number;
+  checkpoint: StoredCheckpoint | null;
+}
+
+/**
+ * Persistence role for the log (SQLite now; PostgreSQL can follow). Async so networked backends fit.
+ * The tree is stored as perfect-subtree nodes so any proof needs O(log n) node reads.
+ */
+export interface LogStore {
+  state(): Promise<StoreState>;
+  setTreeId(treeId: string): Promise<void>;
+  /** Atomically persist a batch; resolves only once the batch is durable. */
+  commit(batch: Batch): Promise<void>;
+  entryByIndex(index: number): Promise<StoredEntry | null>;
+  entryByUuid(uuid: Buffer): Promise<StoredEntry | null>;
+  entriesInRange(from: number, to: number): Promise<StoredEntry[]>;
+  /** Hashes of the given nodes, same order; throws when one is missing. */
+  nodes(ids: readonly NodeId[]): Promise<Buffer[]>;
+  /** Leaf hashes (UUIDs) indexed under `key` (lowercased by the caller). */
+  search(key: string): Promise<Buffer[]>;
+  close(): Promise<void>;
+}
