@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ApiException, CoreV1Api, KubeConfig, VersionApi } from '@kubernetes/client-node';
-import type { V1Secret } from '@kubernetes/client-node';
+import type * as KubeModule from '@kubernetes/client-node';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
 import type { Command } from 'commander';
 import { ChainsError } from '../../core/errors.ts';
 import {
@@ -121,8 +121,11 @@ async function writePair(prefix: string, priv: string, pub: string, force: boole
   say(`Public key written to ${prefix}.pub`);
 }
 
-function kubeError(e: unknown, what: string): KubeKeyError {
-  if (e instanceof ApiException) {
+/** client-node takes ~1.5 s to import: load it only for k8s:// references. */
+type KubeLib = typeof KubeModule;
+
+function kubeError(k: KubeLib, e: unknown, what: string): KubeKeyError {
+  if (e instanceof k.ApiException) {
     const body = typeof e.body === 'string' ? e.body : JSON.stringify(e.body);
     const msg = /"message":"([^"]*)"/.exec(body)?.[1] ?? `HTTP ${e.code}`;
     return new KubeKeyError('K8S_ERROR', `${what}: ${msg}`, { cause: e });
@@ -131,13 +134,13 @@ function kubeError(e: unknown, what: string): KubeKeyError {
 }
 
 /** client-node 1.4.0 adapter; KUBECONFIG/--kubeconfig as `kubectl` (loadFromDefault). */
-function kubeSecretClient(kc: KubeConfig): SecretClient {
-  const api = kc.makeApiClient(CoreV1Api);
+function kubeSecretClient(k: KubeLib, kc: KubeConfig): SecretClient {
+  const api = kc.makeApiClient(k.CoreV1Api);
   const wrap = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
     try {
       return await f();
     } catch (e) {
-      throw kubeError(e, what);
+      throw kubeError(k, e, what);
     }
   };
   return {
@@ -146,7 +149,7 @@ function kubeSecretClient(kc: KubeConfig): SecretClient {
         try {
           return (await api.readNamespacedSecret({ namespace, name })) as KeySecret;
         } catch (e) {
-          if (e instanceof ApiException && e.code === 404) return null;
+          if (e instanceof k.ApiException && e.code === 404) return null;
           throw e;
         }
       }),
@@ -165,9 +168,9 @@ function kubeSecretClient(kc: KubeConfig): SecretClient {
 }
 
 /** cosign sets Immutable only on servers >= 1.21; unknown version -> leave it unset. */
-async function supportsImmutable(kc: KubeConfig): Promise<boolean | undefined> {
+async function supportsImmutable(k: KubeLib, kc: KubeConfig): Promise<boolean | undefined> {
   try {
-    const v = await kc.makeApiClient(VersionApi).getCode();
+    const v = await kc.makeApiClient(k.VersionApi).getCode();
     const [major, minor] = [parseInt(v.major, 10), parseInt(v.minor, 10)];
     return major > 1 || (major === 1 && minor >= 21);
   } catch {
@@ -177,13 +180,19 @@ async function supportsImmutable(kc: KubeConfig): Promise<boolean | undefined> {
 
 async function generateToKube(ref: string, kubeconfig: string | undefined): Promise<void> {
   const target = parseKubeRef(ref);
-  const kc = new KubeConfig();
+  const k = await import('@kubernetes/client-node');
+  const kc = new k.KubeConfig();
   if (kubeconfig) kc.loadFromFile(kubeconfig);
   else kc.loadFromDefault();
   const password = await readPassword(true);
   const pair = await generateKeyPair(password);
   const contents = { privateKeyPem: pair.privateKeyPem, publicKeyPem: pair.publicKeyPem, password };
-  const s = await writeKeyPairSecret(kubeSecretClient(kc), target, contents, await supportsImmutable(kc));
+  const s = await writeKeyPairSecret(
+    kubeSecretClient(k, kc),
+    target,
+    contents,
+    await supportsImmutable(k, kc),
+  );
   say(
     `Successfully created secret ${s.metadata?.name ?? target.name} in namespace ${s.metadata?.namespace ?? target.namespace}`,
   );
