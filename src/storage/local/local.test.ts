@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,10 @@ import { hasCode } from '../../core/errors.ts';
 import { privateKeyMaterial } from '../../keys/index.ts';
 import { KeySigner, signInToto, signSimpleSigning } from '../../signing/index.ts';
 import type { StoreRequest } from '../backend.ts';
+import { runStorageContract } from '../contract.ts';
 import { LocalBackend } from './local.ts';
+
+const contractDir = mkdtempSync(join(tmpdir(), 'chains-local-contract-'));
 
 const signer = new KeySigner(
   privateKeyMaterial(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
@@ -49,8 +52,9 @@ describe('local storage', () => {
       format: 'in-toto',
     };
     const res = await b.store(req);
-    expect(res.locations[0]).toContain(join('ns', 'taskrun', 'r', `taskrun-${run.uid}`));
-    const [entry] = await b.read(req);
+    expect(res.locations[1]).toContain(join('runs', 'ns', 'taskrun', 'r', `taskrun-${run.uid}`));
+    expect(res.locations[0]).toContain(join('images', `sha256-${'cd'.repeat(32)}`, 'attestations'));
+    const [entry] = await b.read(req, req.what === 'attestation' ? req.subjects[0] : undefined);
     expect(entry?.bytes).toEqual(req.record.bytes);
     expect(entry?.signature).toBe(req.record.signature);
     const meta = JSON.parse(readFileSync(join(entry?.dir ?? '', 'meta.json'), 'utf8'));
@@ -67,7 +71,7 @@ describe('local storage', () => {
     await b.store(second);
     const got = await b.read(first);
     expect(got.map((g) => JSON.parse(g.bytes.toString()).optional.note)).toEqual(['first', 'second']);
-    expect(readdirSync(b.pathFor(first)).some((n) => n.includes('.tmp'))).toBe(false);
+    expect(readdirSync(b.runPath(first)).some((n) => n.includes('.tmp'))).toBe(false);
   });
 
   it.each([['..'], ['a/b'], ['x y']])('refuses an unsafe run name %j', async (name) => {
@@ -84,4 +88,19 @@ describe('local storage', () => {
     expect(hasCode(err, 'LOCAL_STORE_FAILED')).toBe(true);
     expect((err as Error).message).toMatch(/cannot write/);
   });
+});
+
+runStorageContract({
+  name: 'local',
+  backend: () => new LocalBackend(contractDir),
+  image: async () => ({
+    repository: 'reg.local/contract',
+    digest: `sha256:${randomBytes(32).toString('hex')}`,
+  }),
+  read: async (req, subject) =>
+    (await new LocalBackend(contractDir).read(req, subject)).map(({ bytes, signature }) => ({
+      bytes,
+      signature,
+    })),
+  storesRunPayload: true,
 });
