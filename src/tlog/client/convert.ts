@@ -1,0 +1,48 @@
+import type { RekorBundle } from '../../core/signed.ts';
+import type { TlogEntry } from '../types/wire.ts';
+
+/** cosign's `dev.sigstore.cosign/bundle` annotation value for an entry (sigstore.md §2.3, Go field names). */
+export function toCosignBundle(entry: TlogEntry): RekorBundle {
+  const set = entry.verification?.signedEntryTimestamp;
+  if (!set) throw new Error('entry has no signed entry timestamp');
+  return {
+    SignedEntryTimestamp: set,
+    Payload: {
+      body: entry.body,
+      integratedTime: entry.integratedTime,
+      logIndex: entry.logIndex,
+      logID: entry.logID,
+    },
+  };
+}
+
+/** Sigstore bundle `TransparencyLogEntry` JSON (protobuf-specs) for an entry (sigstore.md §4.12 conversion). */
+export function toBundleTlogEntry(entry: TlogEntry): Record<string, unknown> {
+  const body = JSON.parse(Buffer.from(entry.body, 'base64').toString('utf8')) as {
+    kind: string;
+    apiVersion: string;
+  };
+  const hexToB64 = (h: string): string => Buffer.from(h, 'hex').toString('base64');
+  const p = entry.verification?.inclusionProof;
+  return {
+    logIndex: String(entry.logIndex),
+    logId: { keyId: hexToB64(entry.logID) },
+    kindVersion: { kind: body.kind, version: body.apiVersion },
+    integratedTime: String(entry.integratedTime),
+    ...(entry.verification?.signedEntryTimestamp
+      ? { inclusionPromise: { signedEntryTimestamp: entry.verification.signedEntryTimestamp } }
+      : {}),
+    ...(p
+      ? {
+          inclusionProof: {
+            logIndex: String(p.logIndex),
+            rootHash: hexToB64(p.rootHash),
+            treeSize: String(p.treeSize),
+            hashes: p.hashes.map(hexToB64),
+            checkpoint: { envelope: p.checkpoint },
+          },
+        }
+      : {}),
+    canonicalizedBody: entry.body,
+  };
+}

@@ -1,0 +1,165 @@
+import type { z } from 'zod';
+import { TlogError, treeIdFromHex } from '../types/ids.ts';
+import { consistencyProofSchema, errorBodySchema, logEntrySchema, logInfoSchema } from '../types/wire.ts';
+import type { ConsistencyProof, LogInfo, ProposedEntry, SearchIndex, TlogEntry } from '../types/wire.ts';
+import { verifyLogEntry } from './verify.ts';
+import type { LogKeyInput } from './verify.ts';
+
+export interface RekorClientOptions {
+  /** When set, every returned entry is verified (UUID, SET, inclusion proof, checkpoint) before it is returned. */
+  logPublicKey?: LogKeyInput;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export interface CreatedEntry extends TlogEntry {
+  /** false when the server answered 409 and the existing entry was fetched instead. */
+  created: boolean;
+  location: string;
+}
+
+/** A Rekor v1 REST client (sigstore.md §4.1). Talks to our `chains tlog serve` and to real Rekor alike. */
+export class RekorClient {
+  readonly baseUrl: string;
+  private readonly o: RekorClientOptions;
+
+  constructor(baseUrl: string, opts: RekorClientOptions = {}) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.o = opts;
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<Response> {
+    const f = this.o.fetch ?? fetch;
+    try {
+      return await f(`${this.baseUrl}${path}`, {
+        method,
+        headers:
+          body === undefined
+            ? { Accept: 'application/json' }
+            : { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000),
+      });
+    } catch (e) {
+      throw new TlogError('TLOG_HTTP', `cannot reach ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private async fail(res: Response, what: string): Promise<never> {
+    const text = await res.text();
+    let message = text.trim() || res.statusText;
+    try {
+      const p = errorBodySchema.safeParse(JSON.parse(text));
+      if (p.success) message = p.data.message;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    const err = new TlogError(
+      res.status === 404 ? 'TLOG_NOT_FOUND' : 'TLOG_HTTP',
+      `${what}: ${res.status} ${message}`,
+    );
+    err.status = res.status;
+    throw err;
+  }
+
+  private async json<T>(res: Response, schema: z.ZodType<T>, what: string): Promise<T> {
+    let raw: unknown;
+    try {
+      raw = await res.json();
+    } catch (e) {
+      throw new TlogError('TLOG_BAD_RESPONSE', `${what}: response is not JSON`, { cause: e });
+    }
+    const p = schema.safeParse(raw);
+    if (!p.success)
+      throw new TlogError(
+        'TLOG_BAD_RESPONSE',
+        `${what}: unexpected response shape: ${p.error.issues[0]?.message}`,
+      );
+    return p.data;
+  }
+
+  private checked(raw: Record<string, TlogEntry | Omit<TlogEntry, 'uuid'>>): TlogEntry {
+    const [uuid, value] = Object.entries(raw)[0] as [string, Omit<TlogEntry, 'uuid'>];
+    const entry = { uuid, ...value };
+    if (this.o.logPublicKey) verifyLogEntry(entry, this.o.logPublicKey);
+    return entry;
+  }
+
+  /** POST /api/v1/log/entries; on 409 fetches and returns the existing entry (idempotent retries). */
+  async createEntry(proposed: ProposedEntry): Promise<CreatedEntry> {
+    const res = await this.call('POST', '/api/v1/log/entries', proposed);
+    if (res.status === 409) {
+      const location = res.headers.get('location') ?? '';
+      await res.body?.cancel();
+      const id = location.split('/').pop() ?? '';
+      if (!id) throw new TlogError('TLOG_BAD_RESPONSE', '409 without a Location header');
+      return { ...(await this.getEntry(id)), created: false, location };
+    }
+    if (res.status !== 201) return this.fail(res, 'creating entry');
+    const entry = this.checked(await this.json(res, logEntrySchema, 'creating entry'));
+    const etag = res.headers.get('etag');
+    if (etag && etag.replace(/"/g, '') !== entry.uuid)
+      throw new TlogError(
+        'TLOG_BAD_RESPONSE',
+        `ETag ${etag} does not match the returned entry ID ${entry.uuid}`,
+      );
+    return {
+      ...entry,
+      created: true,
+      location: res.headers.get('location') ?? `/api/v1/log/entries/${entry.uuid}`,
+    };
+  }
+
+  /** GET /api/v1/log/entries/{uuid or entry ID}; the returned ID must match the request. */
+  async getEntry(uuidOrEntryId: string): Promise<TlogEntry> {
+    const res = await this.call('GET', `/api/v1/log/entries/${encodeURIComponent(uuidOrEntryId)}`);
+    if (res.status !== 200) return this.fail(res, `getting entry ${uuidOrEntryId}`);
+    const entry = this.checked(await this.json(res, logEntrySchema, 'getting entry'));
+    if (!entry.uuid.endsWith(uuidOrEntryId.toLowerCase().slice(-64)))
+      throw new TlogError('TLOG_BAD_RESPONSE', `asked for ${uuidOrEntryId}, got ${entry.uuid}`);
+    return entry;
+  }
+
+  async getEntryByIndex(logIndex: number): Promise<TlogEntry> {
+    const res = await this.call('GET', `/api/v1/log/entries?logIndex=${logIndex}`);
+    if (res.status !== 200) return this.fail(res, `getting entry at index ${logIndex}`);
+    const entry = this.checked(await this.json(res, logEntrySchema, 'getting entry'));
+    if (entry.logIndex !== logIndex)
+      throw new TlogError('TLOG_BAD_RESPONSE', `asked for index ${logIndex}, got ${entry.logIndex}`);
+    return entry;
+  }
+
+  /** POST /api/v1/index/retrieve: entry IDs matching the query. */
+  async search(query: SearchIndex): Promise<string[]> {
+    const res = await this.call('POST', '/api/v1/index/retrieve', query);
+    if (res.status !== 200) return this.fail(res, 'searching the index');
+    const ids = (await res.json()) as unknown;
+    if (!Array.isArray(ids) || ids.some((i) => typeof i !== 'string'))
+      throw new TlogError('TLOG_BAD_RESPONSE', 'search answer is not a list of entry IDs');
+    return ids as string[];
+  }
+
+  async logInfo(): Promise<LogInfo> {
+    const res = await this.call('GET', '/api/v1/log');
+    if (res.status !== 200) return this.fail(res, 'getting log info');
+    return this.json(res, logInfoSchema, 'getting log info');
+  }
+
+  async consistencyProof(firstSize: number, lastSize: number, treeId?: string): Promise<ConsistencyProof> {
+    const q = `firstSize=${firstSize}&lastSize=${lastSize}${treeId ? `&treeID=${treeId}` : ''}`;
+    const res = await this.call('GET', `/api/v1/log/proof?${q}`);
+    if (res.status !== 200) return this.fail(res, 'getting consistency proof');
+    return this.json(res, consistencyProofSchema, 'getting consistency proof');
+  }
+
+  /** GET /api/v1/log/publicKey (PEM), optionally for the tree of an entry ID. */
+  async publicKey(entryIdOrTreeId?: string): Promise<string> {
+    const tree =
+      entryIdOrTreeId && /^[0-9a-f]{80}$/i.test(entryIdOrTreeId)
+        ? treeIdFromHex(entryIdOrTreeId.slice(0, 16))
+        : entryIdOrTreeId;
+    const res = await this.call('GET', `/api/v1/log/publicKey${tree ? `?treeID=${tree}` : ''}`);
+    if (res.status !== 200) return this.fail(res, 'getting the log public key');
+    return res.text();
+  }
+}

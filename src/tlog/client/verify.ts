@@ -1,0 +1,132 @@
+import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { verifyCheckpoint } from '../../core/checkpoint.ts';
+import type { SignedCheckpoint } from '../../core/checkpoint.ts';
+import { hashLeaf, verifyConsistency, verifyInclusion } from '../../core/merkle.ts';
+import { TlogError } from '../types/ids.ts';
+import { logEntrySchema, setMessage } from '../types/wire.ts';
+import type { LogEntry, LogEntryValue, TlogEntry } from '../types/wire.ts';
+
+/** Key material for a log: a KeyObject or SPKI PEM text. */
+export type LogKeyInput = KeyObject | string;
+
+export function toLogKey(k: LogKeyInput): KeyObject {
+  return typeof k === 'string' ? createPublicKey(k) : k;
+}
+
+/** Hex SHA-256 of the log key's SPKI DER: the Rekor logID. */
+export function logIdOf(k: LogKeyInput): string {
+  return createHash('sha256')
+    .update(toLogKey(k).export({ type: 'spki', format: 'der' }))
+    .digest('hex');
+}
+
+function fail(message: string, cause?: unknown): never {
+  throw new TlogError('TLOG_VERIFY', message, cause === undefined ? undefined : { cause });
+}
+
+/** Verify a Signed Entry Timestamp (ECDSA/SHA-256 over JCS of body/integratedTime/logID/logIndex, §4.7). */
+export function verifySet(
+  payload: Pick<LogEntryValue, 'body' | 'integratedTime' | 'logID' | 'logIndex'>,
+  setBase64: string,
+  logKey: LogKeyInput,
+): void {
+  const key = toLogKey(logKey);
+  if (payload.logID !== logIdOf(key))
+    fail(`entry logID ${payload.logID} is not the log key's ID ${logIdOf(key)}`);
+  let ok = false;
+  try {
+    ok = cryptoVerify('sha256', setMessage(payload), key, Buffer.from(setBase64, 'base64'));
+  } catch {
+    ok = false;
+  }
+  if (!ok) fail('signed entry timestamp does not verify with the log key');
+}
+
+export interface EntryVerifyOptions {
+  /** Require an inclusion proof with checkpoint (default true: our server and Rekor always send one). */
+  requireProof?: boolean;
+  /** sigstore-js rule: checkpoint signer name must occur in this URL. */
+  baseUrl?: string;
+}
+
+export interface VerifiedEntry {
+  entryId: string;
+  uuid: string;
+  value: LogEntryValue;
+  body: Buffer;
+  checkpoint: SignedCheckpoint | null;
+}
+
+/** Split a LogEntry map (exactly one key) or a TlogEntry into ID + value. */
+export function entryParts(entry: LogEntry | TlogEntry): { entryId: string; value: LogEntryValue } {
+  if ('uuid' in entry && typeof entry.uuid === 'string' && 'body' in entry) {
+    const { uuid, ...value } = entry as TlogEntry;
+    return { entryId: uuid, value };
+  }
+  const parsed = logEntrySchema.safeParse(entry);
+  if (!parsed.success) fail(`malformed log entry: ${parsed.error.issues[0]?.message}`);
+  const [entryId, value] = Object.entries(parsed.data)[0] as [string, LogEntryValue];
+  return { entryId, value };
+}
+
+/** Verify an entry: UUID = leaf hash of body, SET, inclusion proof against a checkpoint signed by the log key. */
+export function verifyLogEntry(
+  entry: LogEntry | TlogEntry,
+  logKey: LogKeyInput,
+  opts: EntryVerifyOptions = {},
+): VerifiedEntry {
+  const key = toLogKey(logKey);
+  const { entryId, value } = entryParts(entry);
+  const body = Buffer.from(value.body, 'base64');
+  const leaf = hashLeaf(body);
+  const uuid = entryId.slice(-64).toLowerCase();
+  if (leaf.toString('hex') !== uuid) fail(`entry ID ${entryId} does not match the hash of its body`);
+  const set = value.verification?.signedEntryTimestamp;
+  if (!set) fail('entry has no signed entry timestamp');
+  verifySet(value, set, key);
+  const proof = value.verification?.inclusionProof;
+  if (!proof) {
+    if (opts.requireProof ?? true) fail('entry has no inclusion proof');
+    return { entryId, uuid, value, body, checkpoint: null };
+  }
+  let cp: SignedCheckpoint;
+  try {
+    cp = verifyCheckpoint(proof.checkpoint, key, { baseUrl: opts.baseUrl });
+  } catch (e) {
+    fail(`checkpoint: ${(e as Error).message}`, e);
+  }
+  if (cp.size !== proof.treeSize || cp.rootHash.toString('hex') !== proof.rootHash)
+    fail('checkpoint size/root do not match the inclusion proof');
+  try {
+    const hashes = proof.hashes.map((h) => Buffer.from(h, 'hex'));
+    verifyInclusion(proof.logIndex, proof.treeSize, leaf, hashes, Buffer.from(proof.rootHash, 'hex'));
+  } catch (e) {
+    fail(`inclusion proof: ${(e as Error).message}`, e);
+  }
+  return { entryId, uuid, value, body, checkpoint: cp };
+}
+
+/** Check a consistency proof between two verified tree heads. */
+export function verifyTreeConsistency(
+  old: { size: number; rootHash: Buffer },
+  next: { size: number; rootHash: Buffer },
+  hashesHex: string[],
+): void {
+  try {
+    if (old.size === 0) return;
+    verifyConsistency(
+      old.size,
+      next.size,
+      hashesHex.map((h) => Buffer.from(h, 'hex')),
+      old.rootHash,
+      next.rootHash,
+    );
+  } catch (e) {
+    throw new TlogError(
+      'TLOG_CONSISTENCY',
+      `tree head at size ${next.size} is not consistent with the remembered size ${old.size}: ${(e as Error).message}`,
+      { cause: e },
+    );
+  }
+}

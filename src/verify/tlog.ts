@@ -1,0 +1,153 @@
+import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { RekorBundle } from '../core/signed.ts';
+import { TlogError, toLogKey, verifySet } from '../tlog/client/index.ts';
+import type { LogKeyInput } from '../tlog/client/index.ts';
+
+export { verifyLogEntry, verifySet, verifyTreeConsistency } from '../tlog/client/index.ts';
+export type { EntryVerifyOptions, LogKeyInput, VerifiedEntry } from '../tlog/client/index.ts';
+
+/** What the logged entry must say about the thing being verified (cosign's legacy bundle checks, §3.3). */
+export interface BundleExpectations {
+  /** Exact canonical body bytes. */
+  body?: Uint8Array;
+  /** DSSE envelope bytes exactly as stored (dsse `envelopeHash`, intoto `content.hash`). */
+  envelope?: Uint8Array | string;
+  /** Hex sha256 of the signed payload: hashedrekord `data.hash.value`, dsse/intoto `payloadHash`. */
+  payloadSha256?: string;
+  /** Base64 signature that must be the logged one. */
+  signature?: string;
+  /** Signer public key (or certificate) PEM that must be the logged one. */
+  publicKeyPem?: string;
+}
+
+export interface VerifiedBundle {
+  kind: string;
+  apiVersion: string;
+  logIndex: number;
+  integratedTime: number;
+}
+
+interface Body {
+  kind?: string;
+  apiVersion?: string;
+  spec?: Record<string, unknown>;
+}
+
+function fail(message: string): never {
+  throw new TlogError('TLOG_VERIFY', message);
+}
+
+const sha256Hex = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
+
+function spkiOf(pem: string): Buffer {
+  const key: KeyObject = pem.includes('CERTIFICATE')
+    ? new X509Certificate(pem).publicKey
+    : createPublicKey(pem);
+  return key.export({ type: 'spki', format: 'der' });
+}
+
+/** Facts of a canonical body per kind: logged payload hash, envelope hash, signatures, signer PEMs. */
+function facts(b: Body): { payload?: string; envelope?: string; sigs: string[]; keys: string[] } {
+  const s = b.spec ?? {};
+  const dec = (v: unknown): string => Buffer.from(String(v ?? ''), 'base64').toString('utf8');
+  const get = (o: unknown, ...path: string[]): unknown =>
+    path.reduce<unknown>(
+      (x, k) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined),
+      o,
+    );
+  switch (`${b.kind}/${b.apiVersion}`) {
+    case 'hashedrekord/0.0.1':
+      return {
+        payload: String(get(s, 'data', 'hash', 'value') ?? ''),
+        sigs: [String(get(s, 'signature', 'content') ?? '')],
+        keys: [dec(get(s, 'signature', 'publicKey', 'content'))],
+      };
+    case 'dsse/0.0.1': {
+      const sigs = (get(s, 'signatures') as { signature: string; verifier: string }[] | undefined) ?? [];
+      return {
+        payload: String(get(s, 'payloadHash', 'value') ?? ''),
+        envelope: String(get(s, 'envelopeHash', 'value') ?? ''),
+        sigs: sigs.map((x) => x.signature),
+        keys: sigs.map((x) => dec(x.verifier)),
+      };
+    }
+    case 'intoto/0.0.1':
+      return {
+        payload: String(get(s, 'content', 'payloadHash', 'value') ?? ''),
+        envelope: String(get(s, 'content', 'hash', 'value') ?? ''),
+        sigs: [],
+        keys: [dec(get(s, 'publicKey'))],
+      };
+    case 'intoto/0.0.2': {
+      const sigs =
+        (get(s, 'content', 'envelope', 'signatures') as { sig: string; publicKey: string }[] | undefined) ??
+        [];
+      return {
+        payload: String(get(s, 'content', 'payloadHash', 'value') ?? ''),
+        envelope: String(get(s, 'content', 'hash', 'value') ?? ''),
+        sigs: sigs.map((x) => dec(x.sig)),
+        keys: sigs.map((x) => dec(x.publicKey)),
+      };
+    }
+    default:
+      return fail(`unsupported tlog entry kind ${b.kind} ${b.apiVersion}`);
+  }
+}
+
+function checkExpectations(
+  bodyBytes: Buffer,
+  want: BundleExpectations,
+): VerifiedBundle['kind'] extends string ? Body : never {
+  let body: Body;
+  try {
+    body = JSON.parse(bodyBytes.toString('utf8')) as Body;
+  } catch {
+    return fail('tlog entry body is not JSON');
+  }
+  if (want.body && !bodyBytes.equals(Buffer.from(want.body)))
+    fail('tlog entry body differs from the expected body');
+  const f = facts(body);
+  if (want.payloadSha256 && f.payload?.toLowerCase() !== want.payloadSha256.toLowerCase())
+    fail(`tlog entry payload hash ${f.payload} does not match ${want.payloadSha256}`);
+  if (want.envelope !== undefined && f.envelope?.toLowerCase() !== sha256Hex(want.envelope))
+    fail('tlog entry envelope hash does not match the stored envelope');
+  if (want.signature && f.sigs.length > 0 && !f.sigs.includes(want.signature))
+    fail('tlog entry does not carry the expected signature');
+  if (want.publicKeyPem) {
+    const wantKey = spkiOf(want.publicKeyPem);
+    if (
+      !f.keys.some((k) => {
+        try {
+          return spkiOf(k).equals(wantKey);
+        } catch {
+          return false;
+        }
+      })
+    )
+      fail('tlog entry was not made with the expected public key');
+  }
+  return body;
+}
+
+/**
+ * Verify cosign's `dev.sigstore.cosign/bundle` annotation offline: the SET with the log key, then that the
+ * logged body is about the expected envelope/payload/signature/key (cosign `VerifyBundle` + body comparison).
+ */
+export function verifyRekorBundle(
+  bundle: RekorBundle,
+  logPublicKey: LogKeyInput,
+  expected: BundleExpectations = {},
+): VerifiedBundle {
+  const p = bundle?.Payload;
+  if (!p || typeof p.body !== 'string' || typeof bundle.SignedEntryTimestamp !== 'string')
+    fail('malformed Rekor bundle');
+  verifySet(p, bundle.SignedEntryTimestamp, toLogKey(logPublicKey));
+  const body = checkExpectations(Buffer.from(p.body, 'base64'), expected);
+  return {
+    kind: body.kind ?? '',
+    apiVersion: body.apiVersion ?? '',
+    logIndex: p.logIndex,
+    integratedTime: p.integratedTime,
+  };
+}
