@@ -1,33 +1,11 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPrivateKey, loadPublicKey } from '../src/keys/index.ts';
 import { VECTORS } from './setup/env.ts';
-
-export const BIN = resolve(import.meta.dirname, '../bin/chains');
-
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run ./bin/chains with stdin from `input` (never a TTY) and a clean COSIGN_PASSWORD unless given. */
-export function chains(
-  args: string[],
-  opts: { cwd: string; env?: Record<string, string>; input?: string },
-): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env };
-  if (!opts.env || !('COSIGN_PASSWORD' in opts.env)) delete env.COSIGN_PASSWORD;
-  return new Promise((ok) => {
-    const child = execFile(BIN, args, { cwd: opts.cwd, env, encoding: 'utf8' }, (err, stdout, stderr) =>
-      ok({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin?.end(opts.input ?? '');
-  });
-}
+import { chains } from './keys-cli-helpers.ts';
+import type { Run } from './keys-cli-helpers.ts';
 
 const mode = (p: string): number => statSync(p).mode & 0o777;
 const PW = { COSIGN_PASSWORD: 'pw' };
