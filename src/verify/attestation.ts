@@ -1,0 +1,163 @@
+import { INTOTO_PAYLOAD_TYPE } from '../core/dsse.ts';
+import type { RekorBundle } from '../core/signed.ts';
+import { goMarshal } from '../core/json.ts';
+import type { PublicKeyMaterial } from '../keys/index.ts';
+import type { RegistryClient } from '../registry/registry.ts';
+import { Annotation } from '../storage/oci/layout.ts';
+import { OciReader, type StoredBundle, type StoredLayer } from '../storage/oci/reader.ts';
+import { checkStatementClaims, type Statement } from './claims.ts';
+import { verifyDsse } from './dsse.ts';
+import { OciVerifyError } from './oci-errors.ts';
+import {
+  parseBundleAnnotation,
+  reasonOf,
+  rekorBundleFromTlogEntries,
+  resolveImage,
+  type Rejection,
+} from './oci-common.ts';
+import type { CheckBundle } from './tlog-hook.ts';
+
+export interface VerifyAttestationOptions {
+  client: RegistryClient;
+  publicKey: PublicKeyMaterial;
+  /** predicate type URI to keep (cosign --type, already mapped) */
+  predicateType?: string;
+  repository?: string;
+  checkBundle?: CheckBundle;
+}
+
+export interface VerifiedAttestation {
+  source: 'legacy' | 'sigstore-bundle';
+  id: string;
+  /** the DSSE envelope JSON exactly as stored (legacy) or rebuilt from the bundle */
+  envelope: Buffer;
+  statement: Statement;
+  bundle?: RekorBundle;
+}
+
+export interface AttestationVerification {
+  repository: string;
+  digest: string;
+  verified: VerifiedAttestation[];
+  rejected: Rejection[];
+  tlogChecked: boolean;
+}
+
+/** Signature, tlog hook, subject claim; then the predicateType annotation must agree with the statement. */
+async function checkEnvelope(
+  envelope: Buffer,
+  digest: string,
+  bundle: RekorBundle | undefined,
+  o: VerifyAttestationOptions,
+): Promise<Statement> {
+  await o.checkBundle?.(bundle, { kind: 'dsse', bytes: envelope, signature: '', publicKey: o.publicKey });
+  const payload = verifyDsse(envelope, o.publicKey, INTOTO_PAYLOAD_TYPE);
+  return checkStatementClaims(payload, digest);
+}
+
+async function checkLegacy(
+  layer: StoredLayer,
+  digest: string,
+  o: VerifyAttestationOptions,
+): Promise<VerifiedAttestation> {
+  // cosign's Base64Signature() errors when the annotation is absent, rejecting the layer (sigstore.md §3.1)
+  if (layer.annotations[Annotation.signature] === undefined)
+    throw new Error(`layer ${layer.digest} has no ${Annotation.signature} annotation`);
+  const bundle = parseBundleAnnotation(layer.annotations[Annotation.bundle]);
+  const statement = await checkEnvelope(layer.bytes, digest, bundle, o);
+  const declared = layer.annotations[Annotation.predicateType];
+  if (declared !== undefined && declared !== statement.predicateType) {
+    throw new Error(
+      `layer ${layer.digest} annotation predicateType ${declared} differs from the statement's ${statement.predicateType}`,
+    );
+  }
+  return {
+    source: 'legacy',
+    id: layer.digest,
+    envelope: layer.bytes,
+    statement,
+    ...(bundle ? { bundle } : {}),
+  };
+}
+
+interface DsseBundle {
+  dsseEnvelope?: { payload: string; payloadType: string; signatures: { sig: string; keyid?: string }[] };
+  verificationMaterial?: { tlogEntries?: unknown };
+}
+
+async function checkBundle(
+  b: StoredBundle,
+  digest: string,
+  o: VerifyAttestationOptions,
+): Promise<VerifiedAttestation> {
+  const j = JSON.parse(b.bundle.toString('utf8')) as DsseBundle;
+  if (!j.dsseEnvelope) throw new Error('bundle has no dsseEnvelope');
+  const e = j.dsseEnvelope;
+  const envelope = Buffer.from(
+    goMarshal({
+      payloadType: e.payloadType,
+      payload: e.payload,
+      signatures: e.signatures.map((s) => ({ keyid: s.keyid ?? '', sig: s.sig })),
+    }),
+  );
+  const bundle = rekorBundleFromTlogEntries(j.verificationMaterial?.tlogEntries);
+  const statement = await checkEnvelope(envelope, digest, bundle, o);
+  return {
+    source: 'sigstore-bundle',
+    id: b.manifestDigest,
+    envelope,
+    statement,
+    ...(bundle ? { bundle } : {}),
+  };
+}
+
+/**
+ * cosign verify-attestation --key [--type]: checks each `.att` layer and DSSE bundle referrer; keeps those
+ * whose predicate type matches. Throws NO_ATTESTATIONS, NO_MATCHING_ATTESTATIONS or PREDICATE_TYPE_MISMATCH.
+ */
+export async function verifyImageAttestations(
+  reference: string,
+  o: VerifyAttestationOptions,
+): Promise<AttestationVerification> {
+  const image = await resolveImage(o.client, reference);
+  const reader = new OciReader(o.client, o.repository ? { repository: o.repository } : {});
+  const bundles = (await reader.bundles(image)).filter(
+    (b) => b.annotations['dev.sigstore.bundle.content'] === 'dsse-envelope',
+  );
+  const attempts = [
+    ...bundles.map((b) => ({ source: b.manifestDigest, run: () => checkBundle(b, image.digest, o) })),
+    ...(await reader.attestations(image)).map((l) => ({
+      source: l.digest,
+      run: () => checkLegacy(l, image.digest, o),
+    })),
+  ];
+  if (attempts.length === 0)
+    throw new OciVerifyError(
+      'NO_ATTESTATIONS',
+      `no attestations found for ${image.repository}@${image.digest}`,
+    );
+  const good: VerifiedAttestation[] = [];
+  const rejected: Rejection[] = [];
+  for (const a of attempts) {
+    try {
+      good.push(await a.run());
+    } catch (e) {
+      rejected.push({ source: a.source, reason: reasonOf(e) });
+    }
+  }
+  if (good.length === 0) {
+    throw new OciVerifyError(
+      'NO_MATCHING_ATTESTATIONS',
+      `no matching attestations: ${rejected.map((r) => r.reason).join('; ')}`,
+    );
+  }
+  const verified = o.predicateType ? good.filter((v) => v.statement.predicateType === o.predicateType) : good;
+  if (verified.length === 0) {
+    const found = [...new Set(good.map((v) => v.statement.predicateType))].join(', ');
+    throw new OciVerifyError(
+      'PREDICATE_TYPE_MISMATCH',
+      `none of the attestations matched the predicate type: ${o.predicateType}, found: ${found}`,
+    );
+  }
+  return { ...image, verified, rejected, tlogChecked: o.checkBundle !== undefined };
+}

@@ -1,0 +1,142 @@
+import { sha256 } from '../core/hash.ts';
+import type { RekorBundle } from '../core/signed.ts';
+import type { PublicKeyMaterial } from '../keys/index.ts';
+import type { RegistryClient } from '../registry/registry.ts';
+import { Annotation } from '../storage/oci/layout.ts';
+import { OciReader, type StoredBundle, type StoredLayer } from '../storage/oci/reader.ts';
+import { checkSimpleSigningClaims, type SimpleSigning } from './claims.ts';
+import { OciVerifyError } from './oci-errors.ts';
+import {
+  parseBundleAnnotation,
+  reasonOf,
+  rekorBundleFromTlogEntries,
+  resolveImage,
+  type Rejection,
+} from './oci-common.ts';
+import { checkSignature, decodeSignature } from './signature.ts';
+import type { CheckBundle } from './tlog-hook.ts';
+
+export interface VerifyImageOptions {
+  client: RegistryClient;
+  publicKey: PublicKeyMaterial;
+  /** where `.sig` tags live (cosign COSIGN_REPOSITORY / Chains storage.oci.repository) */
+  repository?: string;
+  /** `-a key=value`: must match the payload's `optional` */
+  annotations?: Record<string, string>;
+  checkBundle?: CheckBundle;
+}
+
+export interface VerifiedImageSignature {
+  source: 'legacy' | 'sigstore-bundle';
+  /** layer digest (legacy) or referrer manifest digest (bundle) */
+  id: string;
+  payload: Buffer;
+  claims: SimpleSigning;
+  signature: string;
+  bundle?: RekorBundle;
+}
+
+export interface ImageVerification {
+  repository: string;
+  digest: string;
+  verified: VerifiedImageSignature[];
+  rejected: Rejection[];
+  tlogChecked: boolean;
+}
+
+async function checkLegacy(
+  layer: StoredLayer,
+  digest: string,
+  o: VerifyImageOptions,
+): Promise<VerifiedImageSignature> {
+  const signature = layer.annotations[Annotation.signature];
+  if (signature === undefined)
+    throw new Error(`layer ${layer.digest} has no ${Annotation.signature} annotation`);
+  checkSignature(o.publicKey, layer.bytes, decodeSignature(signature));
+  const bundle = parseBundleAnnotation(layer.annotations[Annotation.bundle]);
+  await o.checkBundle?.(bundle, {
+    kind: 'hashedrekord',
+    bytes: layer.bytes,
+    signature,
+    publicKey: o.publicKey,
+  });
+  const claims = checkSimpleSigningClaims(layer.bytes, digest, o.annotations);
+  return {
+    source: 'legacy',
+    id: layer.digest,
+    payload: layer.bytes,
+    claims,
+    signature,
+    ...(bundle ? { bundle } : {}),
+  };
+}
+
+interface MessageSignatureBundle {
+  messageSignature?: { messageDigest?: { algorithm?: string; digest?: string }; signature?: string };
+  verificationMaterial?: { tlogEntries?: unknown };
+}
+
+async function checkBundle(
+  b: StoredBundle,
+  digest: string,
+  o: VerifyImageOptions,
+): Promise<VerifiedImageSignature> {
+  const j = JSON.parse(b.bundle.toString('utf8')) as MessageSignatureBundle;
+  const ms = j.messageSignature;
+  if (!ms?.signature || !b.payload) throw new Error('bundle has no messageSignature with a payload layer');
+  if (
+    ms.messageDigest?.algorithm !== 'SHA2_256' ||
+    ms.messageDigest.digest !== sha256(b.payload).toString('base64')
+  ) {
+    throw new Error('bundle messageDigest does not match the payload layer');
+  }
+  checkSignature(o.publicKey, b.payload, decodeSignature(ms.signature));
+  const bundle = rekorBundleFromTlogEntries(j.verificationMaterial?.tlogEntries);
+  await o.checkBundle?.(bundle, {
+    kind: 'hashedrekord',
+    bytes: b.payload,
+    signature: ms.signature,
+    publicKey: o.publicKey,
+  });
+  const claims = checkSimpleSigningClaims(b.payload, digest, o.annotations);
+  const base = { source: 'sigstore-bundle' as const, id: b.manifestDigest, payload: b.payload, claims };
+  return { ...base, signature: ms.signature, ...(bundle ? { bundle } : {}) };
+}
+
+/**
+ * cosign verify --key: every `.sig` layer and every message-signature bundle referrer of the image is
+ * checked (signature, tlog hook, claims); throws NO_SIGNATURES / NO_MATCHING_SIGNATURES when none verifies.
+ */
+export async function verifyImageSignatures(
+  reference: string,
+  o: VerifyImageOptions,
+): Promise<ImageVerification> {
+  const image = await resolveImage(o.client, reference);
+  const reader = new OciReader(o.client, o.repository ? { repository: o.repository } : {});
+  const verified: VerifiedImageSignature[] = [];
+  const rejected: Rejection[] = [];
+  const bundles = (await reader.bundles(image)).filter(
+    (b) => b.annotations['dev.sigstore.bundle.content'] === 'message-signature',
+  );
+  const layers = await reader.signatures(image);
+  const attempts = [
+    ...bundles.map((b) => ({ source: b.manifestDigest, run: () => checkBundle(b, image.digest, o) })),
+    ...layers.map((l) => ({ source: l.digest, run: () => checkLegacy(l, image.digest, o) })),
+  ];
+  for (const a of attempts) {
+    try {
+      verified.push(await a.run());
+    } catch (e) {
+      rejected.push({ source: a.source, reason: reasonOf(e) });
+    }
+  }
+  if (attempts.length === 0)
+    throw new OciVerifyError('NO_SIGNATURES', `no signatures found for ${image.repository}@${image.digest}`);
+  if (verified.length === 0) {
+    throw new OciVerifyError(
+      'NO_MATCHING_SIGNATURES',
+      `no matching signatures: ${rejected.map((r) => r.reason).join('; ')}`,
+    );
+  }
+  return { ...image, verified, rejected, tlogChecked: o.checkBundle !== undefined };
+}

@@ -1,0 +1,47 @@
+import { goMarshal } from '../core/json.ts';
+import type { AttestationVerification } from './attestation.ts';
+import type { ImageVerification } from './image.ts';
+
+/** cosign's notice when tlog verification is skipped (cmd/cosign/cli/verify). */
+export const TLOG_SKIPPED_NOTICE =
+  'WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.';
+
+/** The check list cosign prints on stderr after a successful verify (sigstore.md §3.4). */
+export function verificationHeader(
+  reference: string,
+  o: { annotations: boolean; tlogChecked: boolean },
+): string {
+  const lines = [
+    '',
+    `Verification for ${reference} --`,
+    'The following checks were performed on each of these signatures:',
+    ...(o.annotations ? ['  - The specified annotations were verified.'] : []),
+    '  - The cosign claims were validated',
+    ...(o.tlogChecked ? ['  - Existence of the claims in the transparency log was verified offline'] : []),
+    '  - The signatures were verified against the specified public key',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** stdout of `verify -o json`: a blank line, then the payloads with `optional.Bundle` added (Go field order). */
+export function imageVerificationJson(r: ImageVerification): string {
+  const out = r.verified.map((v) => {
+    const c = v.claims.critical;
+    let optional: Record<string, unknown> | null = v.claims.optional ?? null;
+    if (v.bundle) optional = { ...(optional ?? {}), Bundle: v.bundle };
+    return {
+      critical: {
+        identity: { 'docker-reference': c.identity['docker-reference'] },
+        image: { 'docker-manifest-digest': c.image['docker-manifest-digest'] },
+        type: c.type,
+      },
+      optional,
+    };
+  });
+  return `\n${goMarshal(out)}\n`;
+}
+
+/** stdout of `verify-attestation` (text mode): each verified envelope verbatim, one per line. */
+export function attestationVerificationText(r: AttestationVerification): string {
+  return r.verified.map((v) => `${v.envelope.toString('utf8')}\n`).join('');
+}
