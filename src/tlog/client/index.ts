@@ -5,3 +5,6 @@ export { toBundleTlogEntry, toCosignBundle } from './convert.ts';
 export { entryParts, logIdOf, toLogKey, verifyLogEntry, verifySet, verifyTreeConsistency } from './verify.ts';
 export type { EntryVerifyOptions, LogKeyInput, VerifiedEntry } from './verify.ts';
 export * from '../types/index.ts';
+export { formatGet, formatLogInfo, formatSearch, formatUpload, formatVerify, getOutput } from './format.ts';
+export type { GetOutput, LogInfoOutput, OutputFormat } from './format.ts';
+export { checkLogInfo } from './state.ts';

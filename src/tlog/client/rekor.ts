@@ -129,6 +129,24 @@ export class RekorClient {
     return entry;
   }
 
+  /** POST /api/v1/log/entries/retrieve (≤ 10 items in total); not-found items are omitted. */
+  async retrieve(q: {
+    entryUUIDs?: string[];
+    logIndexes?: number[];
+    entries?: ProposedEntry[];
+  }): Promise<TlogEntry[]> {
+    const res = await this.call('POST', '/api/v1/log/entries/retrieve', q);
+    if (res.status !== 200) return this.fail(res, 'retrieving entries');
+    const list = (await res.json()) as unknown;
+    if (!Array.isArray(list)) throw new TlogError('TLOG_BAD_RESPONSE', 'retrieve answer is not a list');
+    return list.map((item) => {
+      const p = logEntrySchema.safeParse(item);
+      if (!p.success)
+        throw new TlogError('TLOG_BAD_RESPONSE', `retrieve answer: ${p.error.issues[0]?.message}`);
+      return this.checked(p.data);
+    });
+  }
+
   /** POST /api/v1/index/retrieve: entry IDs matching the query. */
   async search(query: SearchIndex): Promise<string[]> {
     const res = await this.call('POST', '/api/v1/index/retrieve', query);
