@@ -30,7 +30,23 @@ export function externalParameters(run: Run): Record<string, unknown> {
       path: rs.entryPoint ?? '',
     };
   }
-  out.runSpec = run.spec;
+  out.runSpec = goSpec(run);
+  return out;
+}
+
+/**
+ * The spec as Go's json.Marshal writes its top level: omitempty fields with an empty value ("", [], 0, false,
+ * null) are dropped; TaskRunSpec always has `serviceAccountName` and PipelineRunSpec `taskRunTemplate`
+ * (no omitempty). Runs read from the API server are already in this shape.
+ */
+function goSpec(run: Run): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(run.spec)) {
+    const empty = v === '' || v === 0 || v === false || v === null || (Array.isArray(v) && v.length === 0);
+    if (!empty) out[k] = v;
+  }
+  if (run.kind === 'TaskRun') out.serviceAccountName = run.spec.serviceAccountName ?? '';
+  else out.taskRunTemplate = run.spec.taskRunTemplate ?? {};
   return out;
 }
 
