@@ -115,6 +115,7 @@ export function skopeoCopyIn(
 export function skopeoInspectRaw(kind: RegistryKind | 'embedded', ref: string): string {
   return execFileSync('skopeo', ['inspect', '--raw', ...skopeoFlags(kind, 'none'), `docker://${ref}`], {
     encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
