@@ -1,5 +1,4 @@
 import { INTOTO_PAYLOAD_TYPE, preAuthEncoding } from '../core/dsse.ts';
-import type { DsseEnvelope } from '../core/dsse.ts';
 import { goMarshal } from '../core/json.ts';
 import type { SignedRecord } from '../core/signed.ts';
 import { keyFingerprint } from '../keys/index.ts';
@@ -28,17 +27,12 @@ export async function signDsse(
   payload: Uint8Array,
 ): Promise<SignedRecord> {
   const sig = (await signer.sign(preAuthEncoding(payloadType, payload))).toString('base64');
-  const envelope: DsseEnvelope = {
-    payloadType,
-    payload: Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64'),
-    signatures: [{ keyid: dsseKeyId(signer.publicKey), sig }],
-  };
-  return {
-    kind: 'dsse',
-    bytes: Buffer.from(goMarshal(envelope), 'utf8'),
-    signature: sig,
-    identity: signer.identity,
-  };
+  const b64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
+  // Same bytes as goMarshal(envelope): base64 needs no escaping, so only the short strings go through it.
+  const json =
+    `{"payloadType":${goMarshal(payloadType)},"payload":"${b64}",` +
+    `"signatures":[{"keyid":${goMarshal(dsseKeyId(signer.publicKey))},"sig":"${sig}"}]}`;
+  return { kind: 'dsse', bytes: Buffer.from(json, 'utf8'), signature: sig, identity: signer.identity };
 }
 
 /** DSSE over an in-toto statement (`application/vnd.in-toto+json`). */
