@@ -1,0 +1,40 @@
+/** Annotation keys and the retry policy of Chains (pkg/chains/annotations, chains.md §7.3 and §7.5). */
+export const PREFIX = 'chains.tekton.dev/';
+export const SIGNED = `${PREFIX}signed`;
+export const RETRIES = `${PREFIX}retries`;
+export const TRANSPARENCY = `${PREFIX}transparency`;
+export const TRANSPARENCY_UPLOAD = `${PREFIX}transparency-upload`;
+/** Beyond Chains (issue #984): why the last attempt failed. */
+export const FAILURE_REASON = `${PREFIX}failure-reason`;
+export const MAX_RETRIES = 3;
+
+export type Annotations = Readonly<Record<string, string | undefined>>;
+
+/** `signed` is `true` or `failed`: Chains does nothing more for the run. */
+export function isHandled(a: Annotations | undefined): boolean {
+  const v = a?.[SIGNED];
+  return v === 'true' || v === 'failed';
+}
+
+/**
+ * HandleRetry: no `retries` → "0"; below MAX_RETRIES → +1; otherwise the run is marked `signed=failed`.
+ * Returns the annotations to write and whether the run is now terminally failed.
+ */
+export function nextRetry(
+  a: Annotations | undefined,
+  reason: string,
+): { annotations: Record<string, string>; failed: boolean } {
+  const raw = a?.[RETRIES];
+  const n = raw === undefined ? undefined : Number.parseInt(raw, 10);
+  const reasonText = reason.length > 1024 ? `${reason.slice(0, 1021)}...` : reason;
+  if (n === undefined || Number.isNaN(n))
+    return { annotations: { [RETRIES]: '0', [FAILURE_REASON]: reasonText }, failed: false };
+  if (n < MAX_RETRIES)
+    return { annotations: { [RETRIES]: String(n + 1), [FAILURE_REASON]: reasonText }, failed: false };
+  return { annotations: { [SIGNED]: 'failed', [FAILURE_REASON]: reasonText }, failed: true };
+}
+
+/** The `transparency` value Chains writes: `<url>/api/v1/log/entries?logIndex=<N>`. */
+export function transparencyValue(url: string, logIndex: number): string {
+  return `${url.replace(/\/+$/, '')}/api/v1/log/entries?logIndex=${logIndex}`;
+}

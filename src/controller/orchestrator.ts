@@ -1,0 +1,321 @@
+import { createHash } from 'node:crypto';
+import { describeError } from '../core/errors.ts';
+import type { SignedRecord } from '../core/signed.ts';
+import type { ArtifactsOptions, BuilderOptions, TransparencyOptions } from '../config/types.ts';
+import type { RunObject, TaskRun } from '../model/index.ts';
+import { signInToto, signRaw } from '../signing/index.ts';
+import type { RunRef, StorageBackend, StoreRequest } from '../storage/backend.ts';
+import * as A from './annotations.ts';
+import type { Logger } from './log.ts';
+import { silentLogger } from './log.ts';
+import { noMetrics, type FailureType, type MetricsRecorder } from './metrics.ts';
+import { parseRunDoc, type PayloadBuilder, type SignableItem, type SignableType } from './payloads.ts';
+import type {
+  BackendResolver,
+  RunAccess,
+  RunDoc,
+  SignerSource,
+  TransparencyUploader,
+  UploadedEntry,
+} from './ports.ts';
+import { SignCache } from './sign-cache.ts';
+
+/** The orchestrator's slice of chains-config. */
+export interface OrchestratorOptions {
+  artifacts: ArtifactsOptions;
+  transparency: TransparencyOptions;
+  builder: BuilderOptions;
+}
+
+export interface OrchestratorDeps {
+  signer: SignerSource;
+  payloads: PayloadBuilder;
+  backends: BackendResolver;
+  runs: RunAccess;
+  /** required when transparency is on */
+  tlog?: TransparencyUploader;
+  options: () => OrchestratorOptions;
+  metrics?: MetricsRecorder;
+  log?: Logger;
+}
+
+export interface StepError {
+  step: FailureType;
+  /** backend name for storage errors */
+  backend?: string;
+  message: string;
+}
+
+export type Outcome =
+  | { status: 'signed'; signed: number; transparency?: string }
+  | { status: 'retry'; reason: string; errors: StepError[] }
+  | { status: 'failed'; reason: string; errors: StepError[] }
+  | { status: 'skipped'; why: string };
+
+const TYPES: SignableType[] = ['taskrun', 'pipelinerun', 'oci'];
+
+export function runRefOf(doc: RunDoc): RunRef {
+  const kind = doc.kind === 'PipelineRun' ? 'PipelineRun' : 'TaskRun';
+  return {
+    kind,
+    namespace: doc.metadata.namespace ?? 'default',
+    name: doc.metadata.name,
+    uid: doc.metadata.uid ?? '',
+  };
+}
+
+/** Per-type pass state: errors collected per step and backend, entries uploaded, objects signed. */
+interface Pass {
+  errors: StepError[];
+  lastEntry?: UploadedEntry;
+  signed: number;
+}
+
+/**
+ * ObjectSigner.Sign as named steps per signable object: build payload → sign → upload to the log → store in every
+ * configured backend → mark (chains.md §7.5). Errors are collected per backend; a failed type triggers Chains'
+ * retry policy plus a `failure-reason`; a run is never marked `signed=true` when nothing was signed.
+ */
+export class Orchestrator {
+  private readonly cache = new SignCache();
+  private readonly metrics: MetricsRecorder;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: OrchestratorDeps) {
+    this.metrics = deps.metrics ?? noMetrics;
+    this.log = deps.log ?? silentLogger;
+  }
+
+  /** Sign one done, not yet handled run and write the outcome's annotations. */
+  async signRun(doc: RunDoc, children: readonly TaskRun[] = []): Promise<Outcome> {
+    const ref = runRefOf(doc);
+    const opts = this.deps.options();
+    let run: RunObject;
+    try {
+      run = parseRunDoc(doc);
+    } catch (e) {
+      return this.fail(ref, doc, [{ step: 'payload_creation', message: describeError(e) }]);
+    }
+    const pass: Pass = { errors: [], signed: 0 };
+    for (const type of TYPES) {
+      if (!this.applies(type, run, opts)) continue;
+      await this.signType(type, run, doc, children, opts, pass);
+      if (pass.errors.length) return this.fail(ref, doc, pass.errors);
+    }
+    if (pass.signed === 0) return this.nothingSigned(ref, run, opts);
+    return this.markSigned(ref, doc, pass, opts);
+  }
+
+  private applies(type: SignableType, run: RunObject, opts: OrchestratorOptions): boolean {
+    if (!opts.artifacts[type].enabled) return false;
+    if (type === 'oci') return run.kind === 'TaskRun';
+    return run.kind === (type === 'taskrun' ? 'TaskRun' : 'PipelineRun');
+  }
+
+  /** Step 1 (build payload) for a type, then the per-item steps. */
+  private async signType(
+    type: SignableType,
+    run: RunObject,
+    doc: RunDoc,
+    children: readonly TaskRun[],
+    opts: OrchestratorOptions,
+    pass: Pass,
+  ): Promise<void> {
+    let items: SignableItem[];
+    try {
+      items = this.deps.payloads.build(type, run, children);
+    } catch (e) {
+      this.failure(run, type, 'payload_creation');
+      pass.errors.push({ step: 'payload_creation', message: `${type}: ${describeError(e)}` });
+      return;
+    }
+    for (const item of items) await this.signItem(item, run, doc, opts, pass);
+  }
+
+  private async signItem(
+    item: SignableItem,
+    run: RunObject,
+    doc: RunDoc,
+    opts: OrchestratorOptions,
+    pass: Pass,
+  ): Promise<void> {
+    const ref = runRefOf(doc);
+    const key = `${item.type}|${item.shortKey}|${createHash('sha256').update(item.payload).digest('hex')}`;
+    const cached = this.cache.get(ref.uid, key);
+    const record = cached?.record ?? (await this.sign(item, run, pass));
+    if (!record) return;
+    let entry = cached?.entry;
+    if (!entry && this.shouldUpload(doc, opts)) entry = await this.upload(item, record, run, pass);
+    this.cache.set(ref.uid, key, { record, entry });
+    if (entry) pass.lastEntry = entry;
+    const withBundle: SignedRecord =
+      entry?.bundle && record.kind === 'dsse' ? { ...record, bundle: entry.bundle } : record;
+    const stored = await this.store(item, withBundle, ref, doc, opts, pass);
+    // signed counts once the object reached a backend, or the log when no storage is configured for the type
+    if (stored > 0 || (opts.artifacts[item.type].storage.length === 0 && entry)) pass.signed++;
+  }
+
+  /** Step 2: DSSE for in-toto statements, a raw signature for simplesigning (chains.md §4.3–4.4). */
+  private async sign(item: SignableItem, run: RunObject, pass: Pass): Promise<SignedRecord | undefined> {
+    try {
+      const signer = await this.deps.signer.current();
+      const record =
+        item.type === 'oci'
+          ? { ...(await signRaw(signer, item.payload)), kind: 'simplesigning' as const }
+          : await signInToto(signer, item.payload);
+      this.metrics.signCreated(kindLabel(run));
+      return record;
+    } catch (e) {
+      this.failure(run, item.type, 'signing');
+      pass.errors.push({ step: 'signing', message: `signing ${item.shortKey}: ${describeError(e)}` });
+      return undefined;
+    }
+  }
+
+  /** `true` uploads everything; `manual` only runs asking for it that are not yet in the log (chains.md §6). */
+  private shouldUpload(doc: RunDoc, opts: OrchestratorOptions): boolean {
+    const a = doc.metadata.annotations ?? {};
+    if (opts.transparency.mode === 'on') return true;
+    return opts.transparency.mode === 'manual' && a[A.TRANSPARENCY_UPLOAD] === 'true' && !a[A.TRANSPARENCY];
+  }
+
+  /** Step 3: a failed upload is a `tlog` error (the run retries) but storage still proceeds without the bundle. */
+  private async upload(
+    item: SignableItem,
+    record: SignedRecord,
+    run: RunObject,
+    pass: Pass,
+  ): Promise<UploadedEntry | undefined> {
+    try {
+      if (!this.deps.tlog) throw new Error('transparency is enabled but no log client is configured');
+      const entry = await this.deps.tlog.upload(record);
+      this.metrics.payloadUploaded(kindLabel(run));
+      return entry;
+    } catch (e) {
+      this.failure(run, item.type, 'tlog');
+      pass.errors.push({
+        step: 'tlog',
+        message: `uploading ${item.shortKey} to ${this.deps.tlog?.url ?? 'the log'}: ${describeError(e)}`,
+      });
+      return undefined;
+    }
+  }
+
+  /** Step 4: every configured backend, errors collected per backend (one failing does not block the others). */
+  private async store(
+    item: SignableItem,
+    record: SignedRecord,
+    ref: RunRef,
+    doc: RunDoc,
+    opts: OrchestratorOptions,
+    pass: Pass,
+  ): Promise<number> {
+    const names = opts.artifacts[item.type].storage;
+    let backends: ReadonlyMap<string, StorageBackend>;
+    try {
+      backends = await this.deps.backends(doc);
+    } catch (e) {
+      pass.errors.push({ step: 'storage', message: `preparing storage: ${describeError(e)}` });
+      return 0;
+    }
+    const req = storeRequest(item, record, ref);
+    let stored = 0;
+    for (const name of names) {
+      const backend = backends.get(name);
+      try {
+        if (!backend) throw new Error(`storage backend "${name}" is not configured`);
+        await backend.store(req);
+        this.metrics.payloadStored(ref.kind === 'PipelineRun' ? 'pipelinerun' : 'taskrun');
+        stored++;
+      } catch (e) {
+        if (item.type !== 'oci')
+          this.metrics.signingFailure(ref.kind === 'PipelineRun' ? 'pipelinerun' : 'taskrun', 'storage');
+        pass.errors.push({
+          step: 'storage',
+          backend: name,
+          message: `storing ${item.shortKey} in ${name}: ${describeError(e)}`,
+        });
+      }
+    }
+    return stored;
+  }
+
+  private failure(run: RunObject, type: SignableType, step: FailureType): void {
+    if (type !== 'oci') this.metrics.signingFailure(kindLabel(run), step); // Chains does not count OCI-image errors
+  }
+
+  /** Retry bookkeeping on the freshest annotations: `retries` 0..3, then `signed=failed`, always a reason. */
+  private async fail(ref: RunRef, doc: RunDoc, errors: StepError[]): Promise<Outcome> {
+    const reason = errors.map((e) => `${e.step}: ${e.message}`).join('; ');
+    const latest = (await this.deps.runs.latest(ref).catch(() => undefined)) ?? doc;
+    const next = A.nextRetry(latest.metadata.annotations, reason);
+    await this.deps.runs.writeAnnotations(ref, next.annotations);
+    this.log(
+      next.failed ? 'error' : 'warn',
+      next.failed ? 'signing failed, giving up' : 'signing failed, will retry',
+      {
+        run: `${ref.kind}/${ref.namespace}/${ref.name}`,
+        retries: next.annotations[A.RETRIES],
+        reason,
+      },
+    );
+    if (next.failed) this.cache.forget(ref.uid);
+    return next.failed ? { status: 'failed', reason, errors } : { status: 'retry', reason, errors };
+  }
+
+  private async nothingSigned(ref: RunRef, run: RunObject, opts: OrchestratorOptions): Promise<Outcome> {
+    const enabled = (['taskrun', 'pipelinerun', 'oci'] as const).filter((t) => opts.artifacts[t].enabled);
+    const reason = `nothing was signed for this ${run.kind}: enabled artifact types [${enabled.join(', ')}] produced no signed object`;
+    await this.deps.runs.writeAnnotations(ref, { [A.SIGNED]: 'failed', [A.FAILURE_REASON]: reason });
+    return { status: 'failed', reason, errors: [] };
+  }
+
+  /** Step 5: `signed=true`, the transparency annotation (last upload wins), and no stale failure reason. */
+  private async markSigned(
+    ref: RunRef,
+    doc: RunDoc,
+    pass: Pass,
+    opts: OrchestratorOptions,
+  ): Promise<Outcome> {
+    const transparency = pass.lastEntry
+      ? A.transparencyValue(this.deps.tlog?.url ?? opts.transparency.url, pass.lastEntry.logIndex)
+      : undefined;
+    const annotations: Record<string, string | null> = { [A.SIGNED]: 'true' };
+    if (transparency) annotations[A.TRANSPARENCY] = transparency;
+    if (doc.metadata.annotations?.[A.FAILURE_REASON] !== undefined) annotations[A.FAILURE_REASON] = null;
+    await this.deps.runs.writeAnnotations(ref, annotations);
+    this.metrics.markedSigned(ref.kind === 'PipelineRun' ? 'pipelinerun' : 'taskrun');
+    this.cache.forget(ref.uid);
+    this.log('info', 'run signed', {
+      run: `${ref.kind}/${ref.namespace}/${ref.name}`,
+      signed: pass.signed,
+      transparency,
+    });
+    return { status: 'signed', signed: pass.signed, ...(transparency ? { transparency } : {}) };
+  }
+}
+
+function kindLabel(run: RunObject): 'taskrun' | 'pipelinerun' {
+  return run.kind === 'PipelineRun' ? 'pipelinerun' : 'taskrun';
+}
+
+function storeRequest(item: SignableItem, record: SignedRecord, run: RunRef): StoreRequest {
+  if (item.type === 'oci')
+    return {
+      what: 'image-signature',
+      run,
+      record,
+      image: item.image,
+      shortKey: item.shortKey,
+      format: 'simplesigning',
+    };
+  return {
+    what: 'attestation',
+    run,
+    record,
+    predicateType: item.predicateType,
+    subjects: item.subjects,
+    shortKey: item.shortKey,
+    format: item.format,
+  };
+}

@@ -1,0 +1,61 @@
+import type { RekorBundle, SignedRecord } from '../core/signed.ts';
+import type { TaskRun } from '../model/index.ts';
+import type { RunRef, StorageBackend } from '../storage/backend.ts';
+import type { Signer } from '../signing/index.ts';
+
+/**
+ * The roles the orchestrator is given through its constructor. It never cares which implementation it gets:
+ * Kubernetes or a local directory, a key file or a Secret, our log or Rekor.
+ */
+
+/** A run as it crosses the wire (`kubectl get -o json`): parsed into the model only when building payloads. */
+export interface RunDoc {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    [k: string]: unknown;
+  };
+  spec?: Record<string, unknown>;
+  status?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+
+/** Reads the freshest copy of a run and writes `chains.tekton.dev/*` annotations onto it. */
+export interface RunAccess {
+  /** the latest version (re-fetched, so a run signed meanwhile is not signed twice); undefined when deleted */
+  latest(run: RunRef): Promise<RunDoc | undefined>;
+  /** merge `annotations` into the run; a `null` value removes the key */
+  writeAnnotations(run: RunRef, annotations: Record<string, string | null>): Promise<void>;
+}
+
+/** The current signer; reloaded when the signing secret changes. Rejects when no usable key is configured. */
+export interface SignerSource {
+  current(): Promise<Signer>;
+}
+
+/** One entry in the transparency log, enough for the annotation and the OCI bundle. */
+export interface UploadedEntry {
+  uuid: string;
+  logIndex: number;
+  bundle?: RekorBundle;
+  /** false when the log already had it (409) */
+  created: boolean;
+}
+
+/** Uploads signed records: DSSE envelopes as `dsse`, simplesigning/raw as `hashedrekord` (chains.md §6). */
+export interface TransparencyUploader {
+  readonly url: string;
+  upload(record: SignedRecord): Promise<UploadedEntry>;
+}
+
+/** Storage backends for one run by configured name (the OCI one carries that run's registry credentials). */
+export type BackendResolver = (run: RunDoc) => Promise<ReadonlyMap<string, StorageBackend>>;
+
+/** Child TaskRuns of a PipelineRun (from the informer cache or the run directory). */
+export type ChildLister = (namespace: string, names: string[]) => Promise<TaskRun[]>;
