@@ -74,3 +74,25 @@ export async function writeKeyPairSecret(
   if (!existing) return client.create(ref.namespace, body);
   return client.replace(ref.namespace, ref.name, body);
 }
+
+/** What `--key k8s://NS/NAME` finds in the Secret (cosign's GetKeyPairSecret): raw bytes of each data key. */
+export interface KeyPairSecretData {
+  privateKeyPem?: Buffer;
+  publicKeyPem?: Buffer;
+  password?: Buffer;
+}
+
+/** Read cosign.key / cosign.pub / cosign.password from the Secret; a missing Secret is a K8S_ERROR. */
+export async function readKeyPairSecret(client: SecretClient, ref: KubeRef): Promise<KeyPairSecretData> {
+  const s = await client.read(ref.namespace, ref.name);
+  if (!s) throw new KubeKeyError('K8S_ERROR', `secret ${ref.name} not found in namespace ${ref.namespace}`);
+  const get = (k: string): Buffer | undefined => {
+    const v = s.data?.[k];
+    return v === undefined ? undefined : Buffer.from(v, 'base64');
+  };
+  return {
+    privateKeyPem: get('cosign.key'),
+    publicKeyPem: get('cosign.pub'),
+    password: get('cosign.password'),
+  };
+}

@@ -11,10 +11,18 @@ import {
   KubeKeyError,
   loadPrivateKey,
   parseKubeRef,
+  loadPublicKey,
   PKCS8_PEM_TYPE,
+  readKeyPairSecret,
   writeKeyPairSecret,
 } from '../../keys/index.ts';
-import type { KeySecret, PrivateKeyMaterial, SecretClient } from '../../keys/index.ts';
+import type {
+  KeyPairSecretData,
+  KeySecret,
+  PrivateKeyMaterial,
+  PublicKeyMaterial,
+  SecretClient,
+} from '../../keys/index.ts';
 
 export type CliErrorCode = 'FILE_EXISTS' | 'PASSWORD_MISMATCH' | 'READ_ERROR' | 'PROMPT_DECLINED';
 export class CliError extends ChainsError<CliErrorCode> {}
@@ -81,11 +89,24 @@ export function readInput(path: string, what: string): Buffer {
   }
 }
 
-/** Load a signing key; asks for a password only when the key is encrypted. */
+/** Load a signing key (file or k8s://NS/NAME); asks for a password only when the key is encrypted. */
 export async function loadKeyFile(path: string): Promise<PrivateKeyMaterial> {
+  if (path.startsWith('k8s://')) {
+    const s = await readKubeKeys(path);
+    if (!s.privateKeyPem) throw new KubeKeyError('K8S_ERROR', `secret ${path} has no cosign.key`);
+    return loadPrivateKey(s.privateKeyPem, s.password ?? (await readPassword(false)));
+  }
   const pem = readInput(path, 'key');
   const plain = decodeKeyPem(pem).type === PKCS8_PEM_TYPE;
   return loadPrivateKey(pem, plain ? '' : await readPassword(false));
+}
+
+/** Load a verification key: a PUBLIC KEY / CERTIFICATE PEM file, or cosign.pub of k8s://NS/NAME. */
+export async function loadVerifyKey(path: string): Promise<PublicKeyMaterial> {
+  if (!path.startsWith('k8s://')) return loadPublicKey(readInput(path, 'public key'));
+  const s = await readKubeKeys(path);
+  if (!s.publicKeyPem) throw new KubeKeyError('K8S_ERROR', `secret ${path} has no cosign.pub`);
+  return loadPublicKey(s.publicKeyPem);
 }
 
 /** Ask before overwriting on a terminal; without one, refuse unless --force (cosign generate-key-pair). */
@@ -178,12 +199,24 @@ async function supportsImmutable(k: KubeLib, kc: KubeConfig): Promise<boolean | 
   }
 }
 
-async function generateToKube(ref: string, kubeconfig: string | undefined): Promise<void> {
-  const target = parseKubeRef(ref);
+/** `--kubeconfig`, else what client-node's loadFromDefault finds (KUBECONFIG, ~/.kube/config, in-cluster). */
+async function kubeConfig(kubeconfig?: string): Promise<{ k: KubeLib; kc: KubeConfig }> {
   const k = await import('@kubernetes/client-node');
   const kc = new k.KubeConfig();
   if (kubeconfig) kc.loadFromFile(kubeconfig);
   else kc.loadFromDefault();
+  return { k, kc };
+}
+
+async function readKubeKeys(ref: string): Promise<KeyPairSecretData> {
+  const target = parseKubeRef(ref);
+  const { k, kc } = await kubeConfig();
+  return readKeyPairSecret(kubeSecretClient(k, kc), target);
+}
+
+async function generateToKube(ref: string, kubeconfig: string | undefined): Promise<void> {
+  const target = parseKubeRef(ref);
+  const { k, kc } = await kubeConfig(kubeconfig);
   const password = await readPassword(true);
   const pair = await generateKeyPair(password);
   const contents = { privateKeyPem: pair.privateKeyPem, publicKeyPem: pair.publicKeyPem, password };

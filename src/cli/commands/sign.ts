@@ -1,11 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { INTOTO_PAYLOAD_TYPE } from '../../core/dsse.ts';
-import { loadPublicKey } from '../../keys/index.ts';
 import { KeySigner, signDsse, signRaw } from '../../signing/index.ts';
 import { verifyBlob } from '../../verify/blob.ts';
 import { verifyDsse } from '../../verify/dsse.ts';
-import { loadKeyFile, readInput, writeFileAtomic } from './keys.ts';
+import { loadKeyFile, loadVerifyKey, readInput, writeFileAtomic } from './keys.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -21,7 +20,7 @@ export function registerSignCommands(program: Command): void {
     .command('sign-blob')
     .description('sign a file; prints the base64 signature')
     .argument('<file>', 'the blob to sign')
-    .requiredOption('--key <file>', 'private key (cosign.key or PKCS#8 PEM)')
+    .requiredOption('--key <file>', 'private key (cosign.key, PKCS#8 PEM, or k8s://NS/NAME)')
     .option('--output-signature <file>', 'write the base64 signature to this file')
     .action(async (file: string, o: { key: string; outputSignature?: string }) => {
       const blob = readInput(file, 'blob');
@@ -35,10 +34,10 @@ export function registerSignCommands(program: Command): void {
     .command('verify-blob')
     .description('verify a blob signature with a public key; prints "Verified OK"')
     .argument('<file>', 'the signed blob')
-    .requiredOption('--key <file>', 'public key PEM (or certificate)')
+    .requiredOption('--key <file>', 'public key PEM, certificate, or k8s://NS/NAME')
     .requiredOption('--signature <sig>', 'signature file, or the base64 signature text')
-    .action((file: string, o: { key: string; signature: string }) => {
-      const pub = loadPublicKey(readInput(o.key, 'public key'));
+    .action(async (file: string, o: { key: string; signature: string }) => {
+      const pub = await loadVerifyKey(o.key);
       verifyBlob(pub, readInput(file, 'blob'), signatureArg(o.signature));
       say('Verified OK');
     });
@@ -47,7 +46,7 @@ export function registerSignCommands(program: Command): void {
     .command('sign-dsse')
     .description('sign a payload as a DSSE envelope (as Chains writes it); prints the envelope JSON')
     .argument('<file>', 'the payload (e.g. an in-toto statement)')
-    .requiredOption('--key <file>', 'private key (cosign.key or PKCS#8 PEM)')
+    .requiredOption('--key <file>', 'private key (cosign.key, PKCS#8 PEM, or k8s://NS/NAME)')
     .option('--payload-type <type>', 'DSSE payloadType', INTOTO_PAYLOAD_TYPE)
     .option('--output <file>', 'write the envelope to this file instead of stdout')
     .action(async (file: string, o: { key: string; payloadType: string; output?: string }) => {
@@ -62,11 +61,11 @@ export function registerSignCommands(program: Command): void {
     .command('verify-dsse')
     .description('verify a DSSE envelope with a public key; prints "Verified OK"')
     .argument('<envelope>', 'DSSE envelope JSON file')
-    .requiredOption('--key <file>', 'public key PEM (or certificate)')
+    .requiredOption('--key <file>', 'public key PEM, certificate, or k8s://NS/NAME')
     .option('--payload-type <type>', 'require this payloadType')
     .option('--output-payload <file>', 'write the verified payload to this file')
-    .action((envelope: string, o: { key: string; payloadType?: string; outputPayload?: string }) => {
-      const pub = loadPublicKey(readInput(o.key, 'public key'));
+    .action(async (envelope: string, o: { key: string; payloadType?: string; outputPayload?: string }) => {
+      const pub = await loadVerifyKey(o.key);
       const payload = verifyDsse(readInput(envelope, 'envelope'), pub, o.payloadType);
       if (o.outputPayload) writeFileAtomic(o.outputPayload, payload, 0o644);
       say('Verified OK');
