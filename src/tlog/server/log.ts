@@ -190,13 +190,13 @@ export class TransparencyLog {
       this.edge = prevEdge;
       throw e;
     }
-    for (const n of nodes) if (n.level >= 4) this.cacheNode(nk(n), n.hash);
+    for (const n of nodes) this.cacheNode(nk(n), n.hash);
     this.head = checkpoint;
     return entries.map((e) => e.entry);
   }
 
   private cacheNode(k: string, h: Buffer): void {
-    if (this.cache.size > 500_000) this.cache.clear();
+    if (this.cache.size > 1_000_000) this.cache.clear();
     this.cache.set(k, h);
   }
 

@@ -18,6 +18,8 @@ export interface Verifier {
   canonicalPem: string;
   /** Subject alternative names (emails, URIs, DNS names) of a certificate, for the search index. */
   subjects: string[];
+  /** Cached lowercase hex SHA-256 of canonicalPem. */
+  hash?: string;
 }
 
 const cache = new Map<string, Verifier>();
@@ -73,7 +75,8 @@ export function parseVerifier(pemBytes: Buffer, what: string): Verifier {
 
 /** Lowercase hex SHA-256 of the canonical PEM: Rekor's public-key search key. */
 export function keyHash(v: Verifier): string {
-  return createHash('sha256').update(v.canonicalPem).digest('hex');
+  v.hash ??= createHash('sha256').update(v.canonicalPem).digest('hex');
+  return v.hash;
 }
 
 /** Verify a signature over a message (DSSE PAE): ECDSA with SHA-256, RSA PKCS#1 v1.5, Ed25519. */

@@ -1,0 +1,243 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Agent, request } from 'node:http';
+import { preAuthEncoding } from '../src/core/dsse.ts';
+import { systemClock } from '../src/core/clock.ts';
+import { hashChildren, hashLeaf, inclusionRanges } from '../src/core/merkle.ts';
+import { proposeDsse, verifyLogEntry } from '../src/tlog/client/index.ts';
+import type { LogEntry } from '../src/tlog/client/index.ts';
+import { SqliteLogStore } from '../src/tlog/store/sqlite.ts';
+import type { StoredNode } from '../src/tlog/store/store.ts';
+import { TransparencyLog, loadOrCreateLogKey } from '../src/tlog/server/index.ts';
+import { signCheckpoint } from '../src/core/checkpoint.ts';
+
+/**
+ * Transparency log figures: durable appends/s over HTTP (server in its own process, signatures verified),
+ * time to integrate (POST → 201) p50/p99, and proof + entry fetch latency on a 1 M-entry tree.
+ * TLOG_BENCH_APPENDS / TLOG_BENCH_CLIENTS / TLOG_BENCH_TREE override the sizes.
+ */
+const APPENDS = Number(process.env.TLOG_BENCH_APPENDS ?? 20_000);
+const CLIENTS = Number(process.env.TLOG_BENCH_CLIENTS ?? 64);
+const TREE = Number(process.env.TLOG_BENCH_TREE ?? 1_000_000);
+const BIN = resolve(import.meta.dirname, '../bin/chains');
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+const ms = (x: number): string => `${x.toFixed(3)} ms`;
+
+async function spawnServer(db: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(BIN, ['tlog', 'serve', '--addr', '127.0.0.1:0', '--db', db], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise<string>((res, rej) => {
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m?.[1]) res(m[1]);
+    });
+    child.once('exit', (c) => rej(new Error(`server exited ${c}`)));
+  });
+  return { child, url };
+}
+
+function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((res, rej) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+      },
+      (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => res({ status: r.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      },
+    );
+    req.on('error', rej);
+    req.end(body);
+  });
+}
+
+function get(agent: Agent, url: URL): Promise<string> {
+  return new Promise((res, rej) => {
+    request(url, { agent }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => res(Buffer.concat(chunks).toString()));
+    })
+      .on('error', rej)
+      .end();
+  });
+}
+
+/** Pre-signed dsse proposals (client-side signing is not what is measured). */
+function proposals(n: number): string[] {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const type = 'application/vnd.in-toto+json';
+  return Array.from({ length: n }, (_, i) => {
+    const payload = Buffer.from(
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [
+          { name: `img${i}`, digest: { sha256: createHash('sha256').update(String(i)).digest('hex') } },
+        ],
+        predicateType: 'p',
+        predicate: {},
+      }),
+    );
+    const sig = sign('sha256', preAuthEncoding(type, payload), privateKey).toString('base64');
+    const env = JSON.stringify({
+      payloadType: type,
+      payload: payload.toString('base64'),
+      signatures: [{ keyid: '', sig }],
+    });
+    return JSON.stringify(proposeDsse(env, pem));
+  });
+}
+
+async function appends(dir: string): Promise<void> {
+  const bodies = proposals(APPENDS);
+  const { child, url } = await spawnServer(join(dir, 'append.db'));
+  const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  const target = new URL('/api/v1/log/entries', url);
+  const lat: number[] = [];
+  let next = 0;
+  let last = '';
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++] as string;
+        const s = performance.now();
+        const r = await post(agent, target, body);
+        lat.push(performance.now() - s);
+        if (r.status !== 201) throw new Error(`append failed: ${r.status} ${r.text}`);
+        last = r.text;
+      }
+    }),
+  );
+  const secs = (performance.now() - t0) / 1000;
+  const key = await get(agent, new URL('/api/v1/log/publicKey', url));
+  verifyLogEntry(JSON.parse(last) as LogEntry, key);
+  console.log(
+    `durable appends over HTTP: ${(APPENDS / secs).toFixed(0)}/s (${APPENDS} dsse entries, ${CLIENTS} concurrent clients, signatures verified, fsync per batch)`,
+  );
+  console.log(
+    `time to integrate (POST → 201 with proof + signed checkpoint): p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}`,
+  );
+  child.kill('SIGTERM');
+  agent.destroy();
+}
+
+/** Fill a store with TREE entries directly (fake bodies, one placeholder SET), in big batches. */
+async function buildTree(db: string): Promise<void> {
+  const store = new SqliteLogStore(db);
+  await store.setTreeId('1');
+  const key = loadOrCreateLogKey(`${db}.key`);
+  const edge: (Buffer | undefined)[] = [];
+  const set = Buffer.alloc(70, 1);
+  const BATCH = 50_000;
+  for (let start = 0; start < TREE; start += BATCH) {
+    const entries = [];
+    const nodes: StoredNode[] = [];
+    for (let index = start; index < Math.min(TREE, start + BATCH); index++) {
+      const body = Buffer.from(
+        `{"apiVersion":"0.0.1","kind":"bench","spec":{"i":${index},"r":"${randomBytes(16).toString('hex')}"}}`,
+      );
+      let h = hashLeaf(body);
+      const uuid = h;
+      nodes.push({ level: 0, index, hash: h });
+      let level = 0;
+      for (; Math.floor(index / 2 ** level) % 2 === 1; level++) {
+        h = hashChildren(edge[level] as Buffer, h);
+        edge[level] = undefined;
+        nodes.push({ level: level + 1, index: Math.floor(index / 2 ** (level + 1)), hash: h });
+      }
+      edge[level] = h;
+      entries.push({
+        entry: { index, uuid, body, integratedTime: 1, set, attestation: null },
+        searchKeys: [],
+      });
+    }
+    let root: Buffer | undefined;
+    for (const e of edge) if (e) root = root ? hashChildren(e, root) : e;
+    const size = Math.min(TREE, start + BATCH);
+    const note = signCheckpoint(
+      { origin: 'bench - 1', size, rootHash: root as Buffer, extensions: [] },
+      'bench',
+      key.privateKey,
+      key.publicKey,
+    );
+    await store.commit({ entries, nodes, checkpoint: { size, rootHash: root as Buffer, note } });
+  }
+  await store.close();
+}
+
+async function reads(dir: string): Promise<void> {
+  const db = join(dir, 'tree.db');
+  const t0 = performance.now();
+  await buildTree(db);
+  console.log(
+    `built a ${TREE.toLocaleString('en')}-entry tree via the store in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  const store = new SqliteLogStore(db);
+  const log = await TransparencyLog.open({
+    store,
+    key: loadOrCreateLogKey(`${db}.key`),
+    hostname: 'bench',
+    clock: systemClock,
+  });
+  const size = log.checkpoint.size;
+  const proofLat: number[] = [];
+  const entryLat: number[] = [];
+  for (let i = 0; i < 5000; i++) {
+    const idx = Math.floor(Math.random() * size);
+    let s = performance.now();
+    await log.inclusionProof(idx, size);
+    proofLat.push(performance.now() - s);
+    s = performance.now();
+    const e = await store.entryByIndex(idx);
+    await log.render(e!);
+    entryLat.push(performance.now() - s);
+  }
+  console.log(
+    `at ${size.toLocaleString('en')} entries: inclusion proof (${inclusionRanges(0, size).length} hashes) p50 ${ms(pct(proofLat, 50))}, p99 ${ms(pct(proofLat, 99))}`,
+  );
+  console.log(
+    `at ${size.toLocaleString('en')} entries: entry fetch + proof + checkpoint (in process) p50 ${ms(pct(entryLat, 50))}, p99 ${ms(pct(entryLat, 99))}`,
+  );
+  await store.close();
+  const { child, url } = await spawnServer(db);
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const httpLat: number[] = [];
+  for (let i = 0; i < 3000; i++) {
+    const s = performance.now();
+    await get(agent, new URL(`/api/v1/log/entries?logIndex=${Math.floor(Math.random() * size)}`, url));
+    httpLat.push(performance.now() - s);
+  }
+  console.log(
+    `at ${size.toLocaleString('en')} entries: GET entry by index over HTTP (1 client, keep-alive) p50 ${ms(pct(httpLat, 50))}, p99 ${ms(pct(httpLat, 99))}`,
+  );
+  child.kill('SIGTERM');
+  agent.destroy();
+}
+
+export default async function bench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tlog-bench-'));
+  try {
+    await appends(dir);
+    await reads(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
