@@ -7,15 +7,60 @@ export interface Artifact {
 /**
  * Chains' merge rule (internal/artifact/append.go): an item equal to an existing one by name and sharing
  * at least one algorithm→hex pair is merged into it (digest sets unioned); otherwise appended.
+ * Indexed by (name, algorithm, hex) so that building a list of n items costs O(n), not O(n²).
  */
-export function appendArtifacts(original: readonly Artifact[], ...items: readonly Artifact[]): Artifact[] {
-  const out = original.map((a) => ({ name: a.name, digest: { ...a.digest } }));
-  for (const item of items) {
-    const hit = out.find(
-      (a) => a.name === item.name && Object.entries(a.digest).some(([alg, hex]) => item.digest[alg] === hex),
-    );
-    if (hit) Object.assign(hit.digest, item.digest);
-    else out.push({ name: item.name, digest: { ...item.digest } });
+export class ArtifactList {
+  private readonly items: Artifact[] = [];
+  /** name + algorithm + hex → position of the first artifact holding that pair. */
+  private readonly byPair = new Map<string, number>();
+
+  /** Start from `original` as is (Chains does not merge within the original list). */
+  static from(original: readonly Artifact[]): ArtifactList {
+    const list = new ArtifactList();
+    for (const a of original) list.push({ name: a.name, digest: { ...a.digest } });
+    return list;
   }
-  return out;
+
+  add(...items: readonly Artifact[]): this {
+    for (const item of items) {
+      let hit: number | undefined;
+      for (const [alg, hex] of Object.entries(item.digest)) {
+        const at = this.byPair.get(pairKey(item.name, alg, hex));
+        if (at !== undefined && (hit === undefined || at < hit)) hit = at;
+      }
+      const target = hit === undefined ? undefined : this.items[hit];
+      if (target && hit !== undefined) {
+        Object.assign(target.digest, item.digest);
+        this.index(target, hit);
+      } else this.push({ name: item.name, digest: { ...item.digest } });
+    }
+    return this;
+  }
+
+  toArray(): Artifact[] {
+    return this.items;
+  }
+
+  private push(a: Artifact): void {
+    this.items.push(a);
+    this.index(a, this.items.length - 1);
+  }
+
+  private index(a: Artifact, at: number): void {
+    for (const [alg, hex] of Object.entries(a.digest)) {
+      const key = pairKey(a.name, alg, hex);
+      if (!this.byPair.has(key)) this.byPair.set(key, at);
+    }
+  }
+}
+
+function pairKey(name: string, alg: string, hex: string): string {
+  return `${name}\u0000${alg}\u0000${hex}`;
+}
+
+/** AppendSubjects / AppendMaterials: `original` followed by `items`, merged. */
+export function appendArtifacts(original: readonly Artifact[], ...items: readonly Artifact[]): Artifact[] {
+  return ArtifactList.from(original)
+    .add(...items)
+    .toArray();
 }

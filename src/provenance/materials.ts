@@ -1,6 +1,6 @@
 import { executedTaskRuns } from '../model/index.ts';
 import type { PipelineRun, RunResult, TaskRun } from '../model/index.ts';
-import { appendArtifacts } from './append.ts';
+import { ArtifactList, appendArtifacts } from './append.ts';
 import type { Artifact } from './append.ts';
 import { ProvenanceError } from './errors.ts';
 import { HINT, inputMaterials } from './hints.ts';
@@ -99,18 +99,15 @@ export function pipelineInputMaterials(
   children: readonly TaskRun[],
   deep: boolean,
 ): Artifact[] {
-  let mats = appendArtifacts([], ...inputMaterials(pr.status?.results ?? []));
+  const mats = new ArtifactList().add(...inputMaterials(pr.status?.results ?? []));
   if (deep && pr.status?.pipelineSpec) {
-    for (const { run } of executedTaskRuns(pr, children))
-      mats = appendArtifacts(mats, ...taskInputMaterials(run));
+    for (const { run } of executedTaskRuns(pr, children)) mats.add(...taskInputMaterials(run));
   }
   let git = scanGit({ url: '', commit: '' }, defaults(pr.status?.pipelineSpec?.params));
   git = scanGit(git, pr.spec.params ?? []);
   git = scanGit(git, pr.status?.results ?? []);
-  if (git.commit !== '' && git.url !== '') {
-    mats = appendArtifacts(mats, { name: spdxGit(git.url), digest: { sha1: git.commit } });
-  }
-  return mats;
+  if (git.commit !== '' && git.url !== '') mats.add({ name: spdxGit(git.url), digest: { sha1: git.commit } });
+  return mats.toArray();
 }
 
 function refSourceMaterial(run: TaskRun | PipelineRun): Artifact[] {
@@ -120,11 +117,12 @@ function refSourceMaterial(run: TaskRun | PipelineRun): Artifact[] {
 
 /** PipelineMaterials: PR refSource; per executed child its images and refSource; then pipeline inputs. */
 export function pipelineMaterials(pr: PipelineRun, children: readonly TaskRun[], deep: boolean): Artifact[] {
-  let mats = appendArtifacts([], ...refSourceMaterial(pr));
+  const mats = new ArtifactList().add(...refSourceMaterial(pr));
   for (const { run } of executedTaskRuns(pr, children)) {
-    mats = appendArtifacts(mats, ...stepImageMaterials(run));
-    mats = appendArtifacts(mats, ...sidecarImageMaterials(run));
-    mats = appendArtifacts(mats, ...refSourceMaterial(run));
+    mats
+      .add(...stepImageMaterials(run))
+      .add(...sidecarImageMaterials(run))
+      .add(...refSourceMaterial(run));
   }
-  return appendArtifacts(mats, ...pipelineInputMaterials(pr, children, deep));
+  return mats.add(...pipelineInputMaterials(pr, children, deep)).toArray();
 }

@@ -1,6 +1,6 @@
 import { executedTaskRuns, runResults } from '../model/index.ts';
 import type { PipelineRun, RunObject, RunResult, TaskRun } from '../model/index.ts';
-import { appendArtifacts } from './append.ts';
+import { ArtifactList, appendArtifacts } from './append.ts';
 import type { Artifact } from './append.ts';
 import { subjectsFromResults } from './hints.ts';
 
@@ -20,9 +20,8 @@ export function childSubjects(
   children: readonly TaskRun[],
   extract: (results: readonly RunResult[]) => Artifact[],
 ): Artifact[] {
-  let out: Artifact[] = [];
-  if (!pr.status?.pipelineSpec) return out;
-  for (const { run } of executedTaskRuns(pr, children))
-    out = appendArtifacts(out, ...extract(runResults(run)));
-  return out;
+  const out = new ArtifactList();
+  if (!pr.status?.pipelineSpec) return out.toArray();
+  for (const { run } of executedTaskRuns(pr, children)) out.add(...extract(runResults(run)));
+  return out.toArray();
 }

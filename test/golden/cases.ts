@@ -58,7 +58,8 @@ export function goldenCases(): GoldenCase[] {
       if (format === 'in-toto') continue; // alias of slsa/v1: checked byte-equal in the test
       const v2 = format !== 'slsa/v1';
       for (const deepInspection of pipeline ? [false, true] : [false]) {
-        for (const buildType of v2 ? [SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE] : [SLSA_BUILD_TYPE]) {
+        const types: BuildType[] = v2 ? [SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE] : [SLSA_BUILD_TYPE];
+        for (const buildType of types) {
           const suffix = `${deepInspection ? '.deep' : ''}${buildType === TEKTON_BUILD_TYPE ? '.tekton' : ''}`;
           cases.push({ input, children, format, deepInspection, buildType, golden: `${base}.${slug(format)}${suffix}.json` });
         }

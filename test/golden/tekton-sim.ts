@@ -81,7 +81,7 @@ const succeeded = (end: string): Obj[] => [
 export function completeTaskRun(example: Obj, t: SimTimes, pipeline?: { pr: string; task: string }): Obj {
   const metadata = obj(example.metadata);
   const name = pipeline ? `${pipeline.pr}-${pipeline.task}` : String(metadata.name);
-  const spec = { ...obj(example.spec), serviceAccountName: 'default', timeout: '1h0m0s' };
+  const spec: Obj = { ...obj(example.spec), serviceAccountName: 'default', timeout: '1h0m0s' };
   spec.taskSpec = defaultTaskSpec(obj(spec.taskSpec), false);
   const taskSpec = resolvedTaskSpec(obj(spec.taskSpec));
   const labels: Record<string, string> = { 'app.kubernetes.io/managed-by': 'tekton-pipelines' };
@@ -123,7 +123,7 @@ function pipelineResults(ps: Obj, children: Obj[]): Obj[] {
 export function completePipelineRun(example: Obj, name: string, times: SimTimes[]): { run: Obj; children: Obj[] } {
   const [prTimes, ...taskTimes] = times;
   if (!prTimes) throw new Error('need times for the PipelineRun');
-  const spec = { ...obj(example.spec), taskRunTemplate: { serviceAccountName: 'default' }, timeouts: { pipeline: '1h0m0s' } };
+  const spec: Obj = { ...obj(example.spec), taskRunTemplate: { serviceAccountName: 'default' }, timeouts: { pipeline: '1h0m0s' } };
   const ps = clone(obj(spec.pipelineSpec));
   for (const r of list(ps.results)) r.description ??= '';
   for (const task of list(ps.tasks)) task.taskSpec = defaultTaskSpec(obj(task.taskSpec), true);

@@ -1,6 +1,6 @@
 import { executedTaskRuns, runResults, stepResults } from '../../model/index.ts';
 import type { PipelineRun, RunObject, TaskRun } from '../../model/index.ts';
-import { appendArtifacts } from '../append.ts';
+import { ArtifactList, appendArtifacts } from '../append.ts';
 import type { Artifact } from '../append.ts';
 import { buildArtifactSubjects } from '../hints.ts';
 import type { ResolvedOptions } from '../options.ts';
@@ -68,11 +68,10 @@ function taskSubjectsV2alpha4(tr: TaskRun): Artifact[] {
 
 /** v2alpha4 PipelineRun subjects: the PR's build artifacts, then (deep inspection) each executed child's. */
 function pipelineSubjectsV2alpha4(pr: PipelineRun, o: ResolvedOptions): Artifact[] {
-  let subjects = buildArtifactSubjects(runResults(pr));
-  if (!o.deepInspection) return subjects;
-  for (const { run } of executedTaskRuns(pr, o.children))
-    subjects = appendArtifacts(subjects, ...taskSubjectsV2alpha4(run));
-  return subjects;
+  const subjects = ArtifactList.from(buildArtifactSubjects(runResults(pr)));
+  if (!o.deepInspection) return subjects.toArray();
+  for (const { run } of executedTaskRuns(pr, o.children)) subjects.add(...taskSubjectsV2alpha4(run));
+  return subjects.toArray();
 }
 
 /** `slsa/v2alpha4` (formats/slsa/v2alpha4, chains.md §2.4). Frozen at Chains e44b60fe. */
