@@ -1,10 +1,12 @@
 import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { RekorBundle } from '../core/signed.ts';
-import { TlogError, toLogKey, verifySet } from '../tlog/client/index.ts';
-import type { LogKeyInput } from '../tlog/client/index.ts';
+import { TlogError, toLogKey, verifyLogEntry, verifySet } from '../tlog/client/index.ts';
+import type { LogKeyInput, RekorClient } from '../tlog/client/index.ts';
+import type { CheckBundle, TlogSubject } from './tlog-hook.ts';
 
 export { verifyLogEntry, verifySet, verifyTreeConsistency } from '../tlog/client/index.ts';
+export { RekorClient } from '../tlog/client/index.ts';
 export type { EntryVerifyOptions, LogKeyInput, VerifiedEntry } from '../tlog/client/index.ts';
 
 /** What the logged entry must say about the thing being verified (cosign's legacy bundle checks, §3.3). */
@@ -149,5 +151,58 @@ export function verifyRekorBundle(
     apiVersion: body.apiVersion ?? '',
     logIndex: p.logIndex,
     integratedTime: p.integratedTime,
+  };
+}
+
+/** Options for the `chains verify` / `verify-attestation` tlog hook. */
+export interface TlogCheckOptions {
+  /** The log's public key (SPKI PEM or KeyObject): SETs, checkpoints and logIDs must be by this key. */
+  logPublicKey: LogKeyInput;
+  /** When given, layers without a bundle annotation are looked up online (cosign `--rekor-url`). */
+  client?: RekorClient;
+}
+
+function expectationsFor(subject: TlogSubject): BundleExpectations {
+  return subject.kind === 'hashedrekord'
+    ? {
+        payloadSha256: sha256Hex(subject.bytes),
+        signature: subject.signature,
+        publicKeyPem: subject.publicKey.pem,
+      }
+    : { envelope: subject.bytes, publicKeyPem: subject.publicKey.pem };
+}
+
+/** Online: find entries about these exact bytes, verify each (SET, proof, checkpoint) and accept the first match. */
+async function lookUp(client: RekorClient, key: LogKeyInput, subject: TlogSubject): Promise<void> {
+  const ids = await client.search({ hash: `sha256:${sha256Hex(subject.bytes)}` });
+  const want = expectationsFor(subject);
+  for (let i = 0; i < ids.length; i += 10) {
+    for (const e of await client.retrieve({ entryUUIDs: ids.slice(i, i + 10) })) {
+      try {
+        const v = verifyLogEntry(e, key);
+        checkExpectations(v.body, want);
+        return;
+      } catch {
+        /* not this one: keep looking */
+      }
+    }
+  }
+  fail(`no transparency log entry at ${client.baseUrl} matches this ${subject.kind} signature`);
+}
+
+/**
+ * The `CheckBundle` hook for src/verify (image.ts / attestation.ts): with a `dev.sigstore.cosign/bundle`
+ * annotation, verify its SET offline and that the logged body is about this layer; without one, look the
+ * entry up online when a client is given, else reject (cosign: "bundle is required" without --rekor-url).
+ */
+export function tlogCheckBundle(o: TlogCheckOptions): CheckBundle {
+  const key = toLogKey(o.logPublicKey);
+  return async (bundle, subject) => {
+    if (bundle) {
+      verifyRekorBundle(bundle, key, expectationsFor(subject));
+      return;
+    }
+    if (!o.client) fail('no transparency log bundle on this signature and no log to look it up in');
+    await lookUp(o.client, key, subject);
   };
 }
