@@ -20,7 +20,8 @@ export interface SimTimes {
 
 /** `image` pinned the way a container runtime reports it: kept when already by digest, else a fake digest. */
 export function imageId(image: string): string {
-  if (image.includes('@')) return image;
+  const at = image.indexOf('@');
+  if (at >= 0) return `${image.slice(0, at).replace(/:[^/]*$/, '')}${image.slice(at)}`; // runtimes report no tag
   const base = image.includes('/') ? image : `docker.io/library/${image}`;
   return `${base.replace(/:[^/]*$/, '')}@sha256:${createHash('sha256').update(image).digest('hex')}`;
 }
@@ -34,10 +35,11 @@ function unquote(arg: string): string {
 /** Values the script's echo lines write into result files. */
 export function scriptResults(script: string): Map<string, string> {
   const out = new Map<string, string>();
-  const re = /^\s*echo (-n )?('[^']*'|"(?:[^"\\]|\\.)*") *(?:\| *tee|>) *\$\(results\.([^.)]+)\.path\)/;
+  const re =
+    /^\s*echo (-n )?('[^']*'|"(?:[^"\\]|\\.)*"|[^ |>]+) *(?:\| *tee|>) *(?:\$\(results\.([^.)]+)\.path\)|\/tekton\/results\/(\S+))/;
   for (const line of script.split('\n')) {
     const m = re.exec(line);
-    if (m) out.set(m[3] ?? '', unquote(m[2] ?? '') + (m[1] ? '' : '\n'));
+    if (m) out.set(m[3] ?? m[4] ?? '', unquote(m[2] ?? '') + (m[1] ? '' : '\n'));
   }
   return out;
 }
@@ -56,11 +58,15 @@ function defaultTaskSpec(ts: Obj, inPipeline: boolean): Obj {
 }
 
 function resolvedTaskSpec(ts: Obj): Obj {
-  return JSON.parse(JSON.stringify(ts).replace(/\$\(results\.([^.)]+)\.path\)/g, '/tekton/results/$1')) as Obj;
+  const mounts = new Map(list(ts.workspaces).map((w) => [String(w.name), String(w.mountPath ?? `/workspace/${String(w.name)}`)]));
+  const text = JSON.stringify(ts)
+    .replace(/\$\(results\.([^.)]+)\.path\)/g, '/tekton/results/$1')
+    .replace(/\$\(workspaces\.([^.)]+)\.path\)/g, (m, w: string) => mounts.get(w) ?? m);
+  return JSON.parse(text) as Obj;
 }
 
-function runResults(ts: Obj): Obj[] {
-  const written = new Map<string, string>();
+function runResults(ts: Obj, extra: Record<string, string> = {}): Obj[] {
+  const written = new Map<string, string>(Object.entries(extra));
   for (const s of list(ts.steps)) for (const [k, v] of scriptResults(String(s.script ?? ''))) written.set(k, v);
   const types = new Map(list(ts.results).map((r) => [String(r.name), String(r.type ?? 'string')]));
   return [...written.keys()]
@@ -78,12 +84,35 @@ const succeeded = (end: string): Obj[] => [
 ];
 
 /** A done TaskRun for a TaskRun example, or for a pipeline task when `pipeline` is given. */
-export function completeTaskRun(example: Obj, t: SimTimes, pipeline?: { pr: string; task: string }): Obj {
+/** For a TaskRun with a taskRef: the referenced Task's spec, and results its programs write (not echo). */
+export interface SimExtras {
+  taskSpec?: Obj;
+  written?: Record<string, string>;
+}
+
+/** `$(params.X)` replaced by the run's value or the Task's default, as Tekton does in status.taskSpec. */
+function substituteParams(ts: Obj, params: Obj[]): Obj {
+  const values = new Map<string, string>();
+  for (const p of list(ts.params)) if (typeof p.default === 'string') values.set(String(p.name), p.default);
+  for (const p of params) if (typeof p.value === 'string') values.set(String(p.name), p.value);
+  const text = JSON.stringify(ts).replace(/\$\(params\.([^)]+)\)/g, (m, k: string) =>
+    values.has(k) ? JSON.stringify(values.get(k)).slice(1, -1) : m,
+  );
+  return JSON.parse(text) as Obj;
+}
+
+export function completeTaskRun(
+  example: Obj,
+  t: SimTimes,
+  pipeline?: { pr: string; task: string },
+  extras: SimExtras = {},
+): Obj {
   const metadata = obj(example.metadata);
   const name = pipeline ? `${pipeline.pr}-${pipeline.task}` : String(metadata.name);
   const spec: Obj = { ...obj(example.spec), serviceAccountName: 'default', timeout: '1h0m0s' };
-  spec.taskSpec = defaultTaskSpec(obj(spec.taskSpec), false);
-  const taskSpec = resolvedTaskSpec(obj(spec.taskSpec));
+  if (!extras.taskSpec) spec.taskSpec = defaultTaskSpec(obj(spec.taskSpec), false);
+  const declared = extras.taskSpec ? defaultTaskSpec(extras.taskSpec, false) : obj(spec.taskSpec);
+  const taskSpec = resolvedTaskSpec(substituteParams(declared, list(spec.params)));
   const labels: Record<string, string> = { 'app.kubernetes.io/managed-by': 'tekton-pipelines' };
   if (pipeline) Object.assign(labels, { 'tekton.dev/pipeline': pipeline.pr, 'tekton.dev/pipelineRun': pipeline.pr, 'tekton.dev/pipelineTask': pipeline.task });
   return {
@@ -102,7 +131,7 @@ export function completeTaskRun(example: Obj, t: SimTimes, pipeline?: { pr: stri
         imageID: imageId(String(s.image)),
         terminated: { exitCode: 0, reason: 'Completed' },
       })),
-      results: runResults(obj(spec.taskSpec)),
+      results: runResults(taskSpec, extras.written),
       taskSpec,
       provenance: { featureFlags: { EnableAPIFields: 'beta', ResultExtractionMethod: 'termination-message' } },
     },
