@@ -1,0 +1,88 @@
+import type { ChainsConfig } from '../../config/types.ts';
+import type { ConfigStore } from '../../config/store.ts';
+import { ChainsPayloadBuilder } from '../../controller/payloads.ts';
+import type { Logger } from '../../controller/log.ts';
+import type { MetricsRecorder } from '../../controller/metrics.ts';
+import { Orchestrator } from '../../controller/orchestrator.ts';
+import type { RunAccess, RunDoc, SignerSource, TransparencyUploader } from '../../controller/ports.ts';
+import { RekorUploader } from '../../controller/tlog-uploader.ts';
+import { anonymous, type Keychain } from '../../registry/keychain.ts';
+import { RegistryClient } from '../../registry/registry.ts';
+import type { StorageBackend } from '../../storage/backend.ts';
+import { LocalBackend } from '../../storage/local/local.ts';
+import { OciStorageBackend } from '../../storage/oci/backend.ts';
+import { TektonBackend, type AnnotationWriter } from '../../storage/tekton/tekton.ts';
+import { RekorClient } from '../../tlog/client/index.ts';
+
+export interface WiringOptions {
+  config: ConfigStore;
+  signer: SignerSource;
+  runs: RunAccess;
+  annotations: AnnotationWriter;
+  /** registry credentials for a run (Kubernetes: its ServiceAccount's dockerconfigjson secrets) */
+  keychainFor?: (run: RunDoc) => Promise<Keychain>;
+  /** default directory of the `local` backend when storage.local.dir is unset */
+  localDir: string;
+  metrics?: MetricsRecorder;
+  log?: Logger;
+  /** extra CA for registry TLS */
+  caCert?: string;
+}
+
+/** The log client for the current `transparency.url`, rebuilt when the config changes it. */
+function switchingUploader(config: ConfigStore): TransparencyUploader {
+  let url = '';
+  let current: RekorUploader | undefined;
+  const get = (): RekorUploader => {
+    const want = config.current.transparency.url;
+    if (!current || url !== want) {
+      url = want;
+      current = new RekorUploader(new RekorClient(want, { timeoutMs: 15_000 }));
+    }
+    return current;
+  };
+  return {
+    get url() {
+      return get().url;
+    },
+    upload: (r) => get().upload(r),
+  };
+}
+
+/** Composition root of the controller: concrete backends, log client and formatter from the current config. */
+export function buildOrchestrator(o: WiringOptions): Orchestrator {
+  const tekton = new TektonBackend(o.annotations);
+  const locals = new Map<string, LocalBackend>();
+  const backends = async (run: RunDoc): Promise<ReadonlyMap<string, StorageBackend>> => {
+    const cfg: ChainsConfig = o.config.current;
+    const dir = cfg.storage.local.dir ?? o.localDir;
+    let local = locals.get(dir);
+    if (!local) locals.set(dir, (local = new LocalBackend(dir)));
+    const keychain = o.keychainFor ? await o.keychainFor(run) : anonymous;
+    const client = new RegistryClient({
+      keychain,
+      insecure: cfg.storage.oci.insecure,
+      ...(o.caCert ? { caCert: o.caCert } : {}),
+    });
+    const oci = new OciStorageBackend({
+      client,
+      encoding: cfg.storage.oci.encodingFormat,
+      ...(cfg.storage.oci.repository ? { repository: cfg.storage.oci.repository } : {}),
+    });
+    return new Map<string, StorageBackend>([
+      ['tekton', tekton],
+      ['oci', oci],
+      ['local', local],
+    ]);
+  };
+  return new Orchestrator({
+    signer: o.signer,
+    payloads: new ChainsPayloadBuilder(() => o.config.current),
+    backends,
+    runs: o.runs,
+    tlog: switchingUploader(o.config),
+    options: () => o.config.current,
+    ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.log ? { log: o.log } : {}),
+  });
+}
