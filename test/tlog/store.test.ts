@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../src/core/clock.ts';
+import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../src/core/merkle.ts';
+import { SqliteLogStore } from '../../src/tlog/store/sqlite.ts';
+import {
+  TransparencyLog,
+  acceptProposed,
+  loadOrCreateLogKey,
+  startLogServer,
+} from '../../src/tlog/server/index.ts';
+import { TestSigner, sha, tempDir } from './helpers.ts';
+
+const signer = new TestSigner();
+const accepted = Array.from({ length: 300 }, (_, i) => acceptProposed(signer.dsse(sha(`s${i}`)).proposed));
+
+async function openLog(db: string): Promise<TransparencyLog> {
+  return TransparencyLog.open({
+    store: new SqliteLogStore(db),
+    key: loadOrCreateLogKey(`${db}.key`),
+    hostname: 'test',
+    clock: systemClock,
+    maxBatch: 64,
+  });
+}
+
+describe('log over the SQLite store', () => {
+  const dir = tempDir('tlog-store-');
+  const db = join(dir, 'log.db');
+
+  it('integrates in batches; every proof comes from stored nodes and verifies', async () => {
+    const log = await openLog(db);
+    const added = await Promise.all(accepted.slice(0, 250).map((a) => log.add(a)));
+    expect(added.every((r) => r.created)).toBe(true);
+    const leaves = added.map((r) => r.entry.uuid);
+    const size = log.checkpoint.size;
+    expect(size).toBe(250);
+    expect(log.checkpoint.rootHash).toEqual(rootFromLeafHashes(leaves));
+    for (let i = 0; i < size; i += 7)
+      verifyInclusion(i, size, leaves[i]!, await log.inclusionProof(i, size), log.checkpoint.rootHash);
+    for (const m of [1, 2, 3, 64, 100, 128, 249])
+      verifyConsistency(
+        m,
+        size,
+        await log.consistencyProof(m, size),
+        rootFromLeafHashes(leaves.slice(0, m)),
+        log.checkpoint.rootHash,
+      );
+    expect((await log.add(accepted[3]!)).created).toBe(false);
+    await log.store.close();
+  });
+
+  it('reopens with the same tree and keeps extending it from the stored frontier', async () => {
+    const log = await openLog(db);
+    expect(log.checkpoint.size).toBe(250);
+    const more = await Promise.all(accepted.slice(250).map((a) => log.add(a)));
+    const all = [
+      ...(await log.store.entriesInRange(0, 250)).map((e) => e.uuid),
+      ...more.map((r) => r.entry.uuid),
+    ];
+    expect(log.checkpoint.rootHash).toEqual(rootFromLeafHashes(all));
+    await log.store.close();
+  });
+
+  it('refuses to open a store whose nodes do not match its signed checkpoint', async () => {
+    const copy = new Database(db);
+    copy.prepare('UPDATE nodes SET hash = zeroblob(32) WHERE id = (SELECT max(id) FROM nodes)').run();
+    copy.close();
+    await expect(openLog(db)).rejects.toThrow(/inconsistent/);
+  });
+
+  it('serves full and partial level-0 tiles and entry bundles', async () => {
+    const srv = await startLogServer({ dbPath: join(tempDir(), 'tiles.db'), addr: '127.0.0.1:0' });
+    try {
+      const added = [];
+      for (const a of accepted) added.push(await srv.log.add(a));
+      const full = Buffer.from(await (await fetch(`${srv.url}/tile/0/000`)).arrayBuffer());
+      expect(full).toEqual(Buffer.concat(added.slice(0, 256).map((r) => r.entry.uuid)));
+      const part = Buffer.from(await (await fetch(`${srv.url}/tile/0/001.p/44`)).arrayBuffer());
+      expect(part).toEqual(Buffer.concat(added.slice(256).map((r) => r.entry.uuid)));
+      expect((await fetch(`${srv.url}/tile/0/001.p/45`)).status).toBe(404);
+      const l1 = Buffer.from(await (await fetch(`${srv.url}/tile/1/000.p/1`)).arrayBuffer());
+      expect(l1).toEqual(rootFromLeafHashes(added.slice(0, 256).map((r) => r.entry.uuid)));
+      const entries = Buffer.from(await (await fetch(`${srv.url}/tile/entries/001.p/2`)).arrayBuffer());
+      const len = entries.readUInt16BE(0);
+      expect(entries.subarray(2, 2 + len)).toEqual(added[256]!.entry.body);
+    } finally {
+      await srv.close();
+    }
+  });
+});
