@@ -19,7 +19,7 @@ function expectError(r: Run, code: string, message?: RegExp): void {
   if (message) expect(r.stderr).toMatch(message);
 }
 
-describe('chains generate-key-pair / import-key-pair / public-key', () => {
+describe('chains generate-key-pair / import-key-pair / public-key', { timeout: 180_000 }, () => {
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'keys-cli-'));
@@ -118,7 +118,7 @@ describe('chains generate-key-pair / import-key-pair / public-key', () => {
   });
 });
 
-describe('chains sign-blob / verify-blob / sign-dsse / verify-dsse', () => {
+describe('chains sign-blob / verify-blob / sign-dsse / verify-dsse', { timeout: 180_000 }, () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sign-cli-'));

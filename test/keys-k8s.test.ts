@@ -13,7 +13,7 @@ interface Secret {
 }
 const b64 = (s: string | undefined): Buffer => Buffer.from(s ?? '', 'base64');
 
-describe('generate-key-pair k8s://NS/NAME against the fake kube-apiserver', () => {
+describe('generate-key-pair k8s://NS/NAME against the fake kube-apiserver', { timeout: 180_000 }, () => {
   let kube: FakeKubeApiServer;
   let dir: string;
   let kubeconfig: string;
