@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildStatement, sortedValue } from '../../src/provenance/index.ts';
+import { buildStatement, getFormatter, resolveOptions, sortedValue } from '../../src/provenance/index.ts';
 import type { FormatId } from '../../src/provenance/index.ts';
 import { CHAINS, TESTDATA, loadChildren, loadRun } from './cases.ts';
 
@@ -243,5 +243,72 @@ describe('slsa/v2alpha4 TaskRun cases (v2alpha4/slsav2_test.go)', () => {
         }),
       ),
     );
+  });
+});
+
+describe('externalParameters agree with Chains internal/external_parameters_test.go', () => {
+  const D = `${TESTDATA}/slsa-v2alpha3`;
+  const ext = (rel: string): unknown => {
+    const p = getFormatter('slsa/v2alpha3').create(loadRun(rel), resolveOptions({})).predicate as {
+      buildDefinition: { externalParameters: unknown };
+    };
+    return p.buildDefinition.externalParameters;
+  };
+  const param = (name: string, value: unknown): unknown => ({ name, value });
+
+  it('taskrun with remote resolver: buildConfigSource from refSource', () => {
+    expect(ext(`${D}/taskrun-remote-resolver.json`)).toEqual(
+      sortedValue({
+        runSpec: {
+          params: [param('ARGS', ['help'])],
+          serviceAccountName: 'default',
+          taskRef: {
+            kind: 'Task',
+            resolver: 'git',
+            params: [
+              param('url', 'https://github.com/tektoncd/catalog.git'),
+              param('revision', 'main'),
+              param('pathInRepo', 'task/gcloud/0.3/gcloud.yaml'),
+            ],
+          },
+        },
+        buildConfigSource: {
+          ref: 'sha1:4df486f198c3c2616ab129186fb30a74f580b5a1',
+          repository: 'git+https://github.com/tektoncd/catalog.git',
+          path: 'task/gcloud/0.3/gcloud.yaml',
+        },
+      }),
+    );
+  });
+
+  it('pipelinerun with remote resolver', () => {
+    expect(ext(`${D}/pipelinerun-remote-resolver.json`)).toEqual(
+      sortedValue({
+        runSpec: {
+          pipelineRef: {
+            resolver: 'git',
+            params: [
+              param('url', 'https://github.com/tektoncd/catalog'),
+              param('revision', 'main'),
+              param('pathInRepo', 'pipeline/build-push-gke-deploy/0.1/build-push-gke-deploy.yaml'),
+            ],
+          },
+          params: [
+            param('pathToContext', 'gke-deploy/example/app'),
+            param('pathToKubernetesConfigs', 'gke-deploy/example/app/config'),
+          ],
+          taskRunTemplate: { serviceAccountName: 'default' },
+        },
+        buildConfigSource: {
+          path: 'pipeline/build-push-gke-deploy/0.1/build-push-gke-deploy.yaml',
+          ref: 'sha1:4df486f198c3c2616ab129186fb30a74f580b5a1',
+          repository: 'git+https://github.com/tektoncd/catalog',
+        },
+      }),
+    );
+  });
+
+  it('a local (non-resolver) run has no buildConfigSource', () => {
+    expect(ext(`${D}/taskrun1.json`)).not.toHaveProperty('buildConfigSource');
   });
 });
