@@ -22,9 +22,10 @@ export function decodeSignature(text: string | Uint8Array): Buffer {
 
 /** Throws SIGNATURE_MISMATCH unless `signature` is a valid signature by `publicKey` over `data`. */
 export function checkSignature(publicKey: PublicKeyMaterial, data: Uint8Array, signature: Uint8Array): void {
-  if (!verifySignature(publicKey, data, signature))
-    throw new VerificationError(
-      'SIGNATURE_MISMATCH',
-      'invalid signature when validating ASN.1 encoded signature',
-    );
+  if (verifySignature(publicKey, data, signature)) return;
+  // cosign's wording for ECDSA (sigstore ecdsa.go); a plain one for RSA and Ed25519.
+  const msg = publicKey.algorithm.startsWith('ecdsa')
+    ? 'invalid signature when validating ASN.1 encoded signature'
+    : `invalid ${publicKey.algorithm} signature`;
+  throw new VerificationError('SIGNATURE_MISMATCH', msg);
 }
