@@ -4,6 +4,7 @@ import type { RekorBundle } from '../core/signed.ts';
 import { parseReference, repositoryName } from '../registry/reference.ts';
 import type { RegistryClient } from '../registry/registry.ts';
 import type { ImageTarget } from '../storage/backend.ts';
+import { OciVerifyError } from './oci-errors.ts';
 
 const rekorBundleSchema = z.object({
   SignedEntryTimestamp: z.string(),
@@ -15,10 +16,26 @@ const rekorBundleSchema = z.object({
   }),
 });
 
-/** The `dev.sigstore.cosign/bundle` annotation, if present; malformed JSON is a failed check. */
+/** The `dev.sigstore.cosign/bundle` annotation, if present; malformed JSON is a failed check (coded). */
 export function parseBundleAnnotation(text: string | undefined): RekorBundle | undefined {
   if (text === undefined) return undefined;
-  return rekorBundleSchema.parse(JSON.parse(text));
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new OciVerifyError('TLOG_CHECK_FAILED', 'dev.sigstore.cosign/bundle annotation is not valid JSON', {
+      cause: e,
+    });
+  }
+  const r = rekorBundleSchema.safeParse(raw);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new OciVerifyError(
+      'TLOG_CHECK_FAILED',
+      `dev.sigstore.cosign/bundle annotation: invalid field ${i?.path.join('.') || '<root>'}: ${i?.message}`,
+    );
+  }
+  return r.data;
 }
 
 const tlogEntrySchema = z.object({

@@ -60,7 +60,14 @@ export interface VerifiedEntry {
 
 /** Split a LogEntry map (exactly one key) or a TlogEntry into ID + value. */
 export function entryParts(entry: LogEntry | TlogEntry): { entryId: string; value: LogEntryValue } {
-  if ('uuid' in entry && typeof entry.uuid === 'string' && 'body' in entry) {
+  // outside input: a non-object (e.g. a JSON `null` answer) must fail with a coded error, not a TypeError
+  if (
+    typeof entry === 'object' &&
+    entry !== null &&
+    'uuid' in entry &&
+    typeof entry.uuid === 'string' &&
+    'body' in entry
+  ) {
     const { uuid, ...value } = entry as TlogEntry;
     return { entryId: uuid, value };
   }
