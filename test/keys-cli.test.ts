@@ -115,6 +115,11 @@ describe('chains generate-key-pair / import-key-pair / public-key', { timeout: 1
   it('a missing required option or unknown command exits 1', async () => {
     expect((await chains(['import-key-pair'], { cwd: dir })).code).toBe(1);
     expect((await chains(['no-such-command'], { cwd: dir })).code).toBe(1);
+    const r = await chains(['generate-key-pair', '--output-key-prefix', join(dir, 'no/such/dir/k')], {
+      cwd: dir,
+      env: PW,
+    });
+    expectError(r, 'WRITE_ERROR', /writing .*no\/such\/dir\/k.key/);
   });
 });
 

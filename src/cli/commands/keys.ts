@@ -24,7 +24,8 @@ import type {
   SecretClient,
 } from '../../keys/index.ts';
 
-export type CliErrorCode = 'FILE_EXISTS' | 'PASSWORD_MISMATCH' | 'READ_ERROR' | 'PROMPT_DECLINED';
+export type CliErrorCode =
+  'FILE_EXISTS' | 'PASSWORD_MISMATCH' | 'READ_ERROR' | 'WRITE_ERROR' | 'PROMPT_DECLINED';
 export class CliError extends ChainsError<CliErrorCode> {}
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -130,7 +131,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode: n
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
-    throw e;
+    throw new CliError('WRITE_ERROR', `writing ${path}: ${(e as Error).message}`, { cause: e });
   }
 }
 
