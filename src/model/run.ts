@@ -74,6 +74,13 @@ export function executedTaskRuns(
   );
 }
 
+/** Names of the child TaskRuns a PipelineRun refers to (what the controller must fetch before formatting). */
+export function childTaskRunNames(pr: PipelineRun): string[] {
+  return (pr.status?.childReferences ?? [])
+    .filter((r) => (r.kind ?? 'TaskRun') === 'TaskRun')
+    .map((r) => r.name);
+}
+
 /**
  * Every TaskRun named in `status.childReferences` must be supplied, else MISSING_CHILD.
  * Other child kinds (CustomRun) are ignored, unlike Chains which then never attests (chains.md §7.2).
@@ -81,7 +88,7 @@ export function executedTaskRuns(
 export function assertChildrenPresent(pr: PipelineRun, children: readonly TaskRun[]): void {
   const have = new Set(children.map((c) => c.metadata.name ?? ''));
   for (const ref of pr.status?.childReferences ?? []) {
-    if ((ref.kind ?? 'TaskRun') !== 'TaskRun') continue;
+    if ((ref.kind ?? 'TaskRun') !== 'TaskRun') continue; // CustomRuns do not block (unlike Chains #1210)
     if (!have.has(ref.name)) {
       throw new ModelError(
         'MISSING_CHILD',

@@ -11,8 +11,8 @@ export interface Artifact {
  */
 export class ArtifactList {
   private readonly items: Artifact[] = [];
-  /** name + algorithm + hex → position of the first artifact holding that pair. */
-  private readonly byPair = new Map<string, number>();
+  /** name + algorithm + hex → positions of the artifacts that held that pair (merges may overwrite it since). */
+  private readonly byPair = new Map<string, number[]>();
 
   /** Start from `original` as is (Chains does not merge within the original list). */
   static from(original: readonly Artifact[]): ArtifactList {
@@ -23,11 +23,7 @@ export class ArtifactList {
 
   add(...items: readonly Artifact[]): this {
     for (const item of items) {
-      let hit: number | undefined;
-      for (const [alg, hex] of Object.entries(item.digest)) {
-        const at = this.byPair.get(pairKey(item.name, alg, hex));
-        if (at !== undefined && (hit === undefined || at < hit)) hit = at;
-      }
+      const hit = this.firstMatch(item);
       const target = hit === undefined ? undefined : this.items[hit];
       if (target && hit !== undefined) {
         Object.assign(target.digest, item.digest);
@@ -35,6 +31,17 @@ export class ArtifactList {
       } else this.push({ name: item.name, digest: { ...item.digest } });
     }
     return this;
+  }
+
+  /** Position of the first artifact with the item's name that still shares one of its pairs. */
+  private firstMatch(item: Artifact): number | undefined {
+    let hit: number | undefined;
+    for (const [alg, hex] of Object.entries(item.digest)) {
+      for (const i of this.byPair.get(pairKey(item.name, alg, hex)) ?? []) {
+        if ((hit === undefined || i < hit) && this.items[i]?.digest[alg] === hex) hit = i;
+      }
+    }
+    return hit;
   }
 
   toArray(): Artifact[] {
@@ -49,7 +56,9 @@ export class ArtifactList {
   private index(a: Artifact, at: number): void {
     for (const [alg, hex] of Object.entries(a.digest)) {
       const key = pairKey(a.name, alg, hex);
-      if (!this.byPair.has(key)) this.byPair.set(key, at);
+      const positions = this.byPair.get(key);
+      if (!positions) this.byPair.set(key, [at]);
+      else if (!positions.includes(at)) positions.push(at);
     }
   }
 }

@@ -68,11 +68,13 @@ export function makeStatement(
   predicateType: string,
   predicate: Record<string, unknown>,
 ): Statement {
-  const st: Statement = { _type: type, predicateType, predicate: {} };
   const subject = subjectDescriptors(subjects);
-  const ordered: Statement = subject.length > 0 ? { _type: type, subject, predicateType, predicate: {} } : st;
-  ordered.predicate = sortedValue(predicate) as Record<string, unknown>;
-  return ordered;
+  return {
+    _type: type,
+    ...(subject.length > 0 ? { subject } : {}),
+    predicateType,
+    predicate: sortedValue(predicate) as Record<string, unknown>,
+  };
 }
 
 /** The exact payload bytes: compact JSON of the ordered statement. */
