@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,4 +137,13 @@ let counter = 0;
 /** A repository name unique to this test process. */
 export function uniqueRepo(prefix: string): string {
   return `${prefix}/r${process.pid}x${counter++}`;
+}
+
+/** skopeo without blocking the event loop: required when the registry runs in this process (embedded). */
+export function skopeo(args: string[]): Promise<string> {
+  return new Promise((ok, fail) => {
+    execFile('skopeo', args, { encoding: 'utf8' }, (err, stdout, stderr) =>
+      err ? fail(new Error(`skopeo ${args[0]} failed: ${stderr}`)) : ok(stdout),
+    );
+  });
 }

@@ -1,0 +1,159 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasCode } from '../../src/core/errors.ts';
+import { parseChallenge } from '../../src/registry/auth.ts';
+import {
+  dockerConfigKeychain,
+  multiKeychain,
+  normaliseAuthKey,
+  staticKeychain,
+} from '../../src/registry/keychain.ts';
+import { RegistryClient } from '../../src/registry/registry.ts';
+import { pushBlob } from '../../src/registry/upload.ts';
+import { RegistryData } from '../../src/registry/server/data.ts';
+import { MemoryStore } from '../../src/registry/server/store.ts';
+import { registryHandler } from '../../src/registry/server/router.ts';
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+describe('docker config.json keychain', () => {
+  const cfg = JSON.stringify({
+    auths: {
+      'https://index.docker.io/v1/': { auth: b64('hub:pw') },
+      'registry.example.com:5000': { username: 'u', password: 'p' },
+      'https://ghcr.io': { identitytoken: 'refresh-me' },
+      'quay.io': { registrytoken: 'bearer-me' },
+      'empty.example': {},
+    },
+    credsStore: 'desktop',
+  });
+  const cases: [string, unknown][] = [
+    ['docker.io', { kind: 'basic', username: 'hub', password: 'pw' }],
+    ['index.docker.io', { kind: 'basic', username: 'hub', password: 'pw' }],
+    ['registry.example.com:5000', { kind: 'basic', username: 'u', password: 'p' }],
+    ['ghcr.io', { kind: 'identityToken', token: 'refresh-me' }],
+    ['quay.io', { kind: 'registryToken', token: 'bearer-me' }],
+    ['empty.example', undefined],
+    ['other.example', undefined],
+  ];
+  it.each(cases)('resolves %s', async (registry, want) => {
+    expect(await dockerConfigKeychain(cfg).resolve(registry)).toEqual(want);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ['not JSON', '{"auths":', /not valid JSON/],
+    ['auths not an object', '{"auths": []}', /auths/],
+    ['auth not base64', '{"auths":{"x":{"auth":"%%%"}}}', /auths\["x"\]\.auth is not valid base64/],
+    ['auth without colon', `{"auths":{"x":{"auth":"${b64('nocolon')}"}}}`, /must encode "user:password"/],
+    ['username not a string', '{"auths":{"x":{"username":5}}}', /auths\.x\.username/],
+  ];
+  it.each(bad)('rejects %s with BAD_CONFIG', (_n, text, msg) => {
+    let err: unknown;
+    try {
+      dockerConfigKeychain(text, 'config.json');
+    } catch (e) {
+      err = e;
+    }
+    expect(hasCode(err, 'BAD_CONFIG')).toBe(true);
+    expect((err as Error).message).toMatch(msg);
+  });
+
+  it('normalises keys and chains keychains in order', async () => {
+    expect(normaliseAuthKey('https://Registry-1.Docker.io/v2/')).toBe('index.docker.io');
+    const k = multiKeychain(
+      staticKeychain('a.io', { kind: 'registryToken', token: '1' }),
+      dockerConfigKeychain(cfg),
+    );
+    expect(await k.resolve('a.io')).toEqual({ kind: 'registryToken', token: '1' });
+    expect(await k.resolve('quay.io')).toEqual({ kind: 'registryToken', token: 'bearer-me' });
+  });
+});
+
+describe('WWW-Authenticate parsing', () => {
+  it.each([
+    ['Basic realm="chains-test"', { scheme: 'basic', params: { realm: 'chains-test' } }],
+    [
+      'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull,push"',
+      {
+        scheme: 'bearer',
+        params: {
+          realm: 'https://auth.example/token',
+          service: 'registry.example',
+          scope: 'repository:a/b:pull,push',
+        },
+      },
+    ],
+    ['Negotiate abc', undefined],
+  ])('%s', (h, want) => expect(parseChallenge(h)).toEqual(want));
+});
+
+describe('Bearer token flow (token server in front of the embedded registry)', () => {
+  let server: Server;
+  let host = '';
+  const issued: string[] = [];
+  beforeAll(async () => {
+    const handler = registryHandler(new RegistryData(new MemoryStore()), {
+      maxManifestBytes: 1 << 20,
+      maxBlobBytes: 1 << 20,
+    });
+    server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', `http://${host}`);
+      if (url.pathname === '/token') {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          const form = new URLSearchParams(Buffer.concat(chunks).toString());
+          const basicOk = req.headers.authorization === `Basic ${b64('alice:pw')}`;
+          const refreshOk = form.get('grant_type') === 'refresh_token' && form.get('refresh_token') === 'rt';
+          if (!basicOk && !refreshOk) return void res.writeHead(401).end();
+          const scope = url.searchParams.get('scope') ?? form.get('scope') ?? '';
+          issued.push(scope);
+          res.end(JSON.stringify(refreshOk ? { access_token: `tok ${scope}` } : { token: `tok ${scope}` }));
+        });
+        return;
+      }
+      const auth = req.headers.authorization ?? '';
+      if (!auth.startsWith('Bearer tok ')) {
+        res.writeHead(401, {
+          'www-authenticate': `Bearer realm="http://${host}/token",service="test-registry"`,
+        });
+        return void res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
+      }
+      void handler(req, res);
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => void server.close());
+
+  it('gets a token with Basic credentials, scoped to the repository, and pushes', async () => {
+    const c = new RegistryClient({
+      keychain: staticKeychain(host, { kind: 'basic', username: 'alice', password: 'pw' }),
+    });
+    const repo = { registry: host, repository: 'team/app' };
+    const d = await pushBlob(c, repo, Buffer.from('bearer blob'));
+    expect((await c.getBlob(repo, d)).toString()).toBe('bearer blob');
+    expect(issued).toContain('repository:team/app:pull,push');
+    expect(issued).toContain('repository:team/app:pull');
+  });
+
+  it('exchanges an identitytoken (refresh token grant)', async () => {
+    const c = new RegistryClient({
+      keychain: dockerConfigKeychain(JSON.stringify({ auths: { [host]: { identitytoken: 'rt' } } })),
+    });
+    expect(await c.listTags({ registry: host, repository: 'team/app' })).toEqual([]);
+  });
+
+  it('UNAUTHORIZED when the token server refuses', async () => {
+    const c = new RegistryClient({
+      keychain: staticKeychain(host, { kind: 'basic', username: 'alice', password: 'nope' }),
+    });
+    const e = await c.listTags({ registry: host, repository: 'team/app' }).catch((x: unknown) => x);
+    expect(hasCode(e, 'UNAUTHORIZED')).toBe(true);
+    const anon = await new RegistryClient()
+      .listTags({ registry: host, repository: 'team/app' })
+      .catch((x: unknown) => x);
+    expect(hasCode(anon, 'UNAUTHORIZED')).toBe(true);
+  });
+});
