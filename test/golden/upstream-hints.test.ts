@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/model/index.ts';
-import { artifactTargets, fullRef, ociImages, structuredHints } from '../../src/provenance/index.ts';
+import { parseRun, parseTaskRuns } from '../../src/model/index.ts';
+import {
+  artifactTargets,
+  buildArtifactSubjects,
+  buildStatement,
+  fullRef,
+  ociImages,
+  structuredHints,
+} from '../../src/provenance/index.ts';
 
 /** Expectations transcribed from Chains' pkg/artifacts/signable_test.go (upstream sorts; so do we here). */
 
@@ -139,5 +147,184 @@ describe('TestExtractStructuredTargetFromResults', () => {
       { uri: 'projects/x/mavenArtifacts/com.google.guava:guava:31.0-jre', digest: d1 },
       { uri: 'com.google.guava:guava:31.0-jre.pom', digest: d2 },
     ]);
+  });
+});
+
+/** Expectations transcribed from Chains' pkg/chains/formats/slsa/extract/extract_test.go. */
+describe('extract_test.go', () => {
+  const U1 = 'gcr.io/test/kaniko-chains1';
+  const H1 = 'a2e500bebfe16cf12fc56316ba72c645e1d29054541dc1ab6c286197434170a9';
+  const U2 = 'us-central1-maven.pkg.dev/test/java';
+  const H2 = 'b2e500bebfe16cf12fc56316ba72c645e1d29054541dc1ab6c286197434170a9';
+  const pairs = (m: [string, string][], offset = 0): RunResult[] =>
+    m.flatMap(([url, digest], i) => [r(`${i + offset}_IMAGE_DIGEST`, digest), r(`${i + offset}_IMAGE_URL`, url)]);
+  const sortSubjects = (s: { name: string; digest: Record<string, string> }[]): unknown[] =>
+    [...s].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  const done = [{ type: 'Succeeded', status: 'True' }];
+
+  it.each<[string, [string, string][], unknown[]]>([
+    [
+      'valid type hinting result fields',
+      [
+        [U1, `sha256:${H1}`],
+        [U2, `sha256:${H2}`],
+      ],
+      [
+        { name: U1, digest: { sha256: H1 } },
+        { name: U2, digest: { sha256: H2 } },
+      ],
+    ],
+    [
+      'invalid/missing digest algorithm name',
+      [
+        [U1, `sha1:${H1}`],
+        [U2, H2],
+      ],
+      [],
+    ],
+    ['invalid digest sha', [[U1, 'sha256:a123']], []],
+    ['invalid url value', [['', `sha256:${H1}`]], []],
+  ])('TestSubjectDigests: %s (TaskRun and PipelineRun)', (_n, m, want) => {
+    for (const kind of ['TaskRun', 'PipelineRun'] as const) {
+      const run = parseRun({ kind, status: { conditions: done, results: pairs(m) } });
+      expect(sortSubjects(buildStatement('slsa/v1', run).subjects)).toEqual(want);
+    }
+  });
+
+  function proWithChildren(prResults: [string, string][], childArtifacts: [string, string][]): {
+    run: ReturnType<typeof parseRun>;
+    children: ReturnType<typeof parseTaskRuns>;
+  } {
+    const tasks = childArtifacts.map((_a, i) => ({ name: `task-${i}` }));
+    const children = childArtifacts.map(([uri, digest], i) => ({
+      kind: 'TaskRun',
+      metadata: { labels: { 'tekton.dev/pipelineTask': `task-${i}` } },
+      status: { completionTime: '1995-12-24T06:12:12Z', results: pairs([[uri, digest]], i) },
+    }));
+    const run = parseRun({ kind: 'PipelineRun', status: { conditions: done, results: pairs(prResults), pipelineSpec: { tasks } } });
+    return { run, children: parseTaskRuns(children) };
+  }
+
+  it.each<[string, [string, string][], [string, string][], boolean, unknown[]]>([
+    ['deep inspection disabled', [[U1, `sha256:${H1}`]], [], false, [{ name: U1, digest: { sha256: H1 } }]],
+    ['deep inspection enabled: no duplication', [], [[U2, `sha256:${H2}`]], true, [{ name: U2, digest: { sha256: H2 } }]],
+    [
+      'deep inspection enabled: 2 tasks have same uri with different sha256 digests',
+      [],
+      [
+        [U2, `sha256:${H1}`],
+        [U2, `sha256:${H2}`],
+      ],
+      true,
+      [
+        { name: U2, digest: { sha256: H1 } },
+        { name: U2, digest: { sha256: H2 } },
+      ],
+    ],
+    [
+      'deep inspection enabled: 2 taskruns have same uri with same sha256 digests',
+      [],
+      [
+        [U2, `sha256:${H2}`],
+        [U2, `sha256:${H2}`],
+      ],
+      true,
+      [{ name: U2, digest: { sha256: H2 } }],
+    ],
+    [
+      'deep inspection enabled: pipelinerun and taskrun have duplicated results',
+      [[U1, `sha256:${H1}`]],
+      [[U1, `sha256:${H1}`]],
+      true,
+      [{ name: U1, digest: { sha256: H1 } }],
+    ],
+    [
+      'deep inspection enabled: pipelinerun and taskrun have different results (children first)',
+      [[U1, `sha256:${H1}`]],
+      [[U2, `sha256:${H2}`]],
+      true,
+      [
+        { name: U2, digest: { sha256: H2 } },
+        { name: U1, digest: { sha256: H1 } },
+      ],
+    ],
+  ])('TestPipelineRunObserveModeForSubjects: %s', (_n, pr, kids, deep, want) => {
+    const { run, children } = proWithChildren(pr, kids);
+    for (const format of ['slsa/v1', 'slsa/v2alpha3'] as const) {
+      expect(buildStatement(format, run, { children, deepInspection: deep }).subjects).toEqual(want);
+    }
+  });
+
+  it.each<[string, RunResult[], unknown[]]>([
+    [
+      'no type-hinted build artifacts',
+      [
+        r('result2_ARTIFACT_URL', 'gcr.io/test/img4'),
+        r('result2_ARTIFACT_DIGEST', 'sha256:jh5f72309sf937b16a914eea7cb81ebaa8f2b0a13833797acd26dty46529ihm'),
+        r('result3_ARTIFACT_OUTPUTS', { uri: 'gcr.io/img5', digest: 'sha256:7492314e32aa75ff1f2cfea35b7dda85d8831929d076aab52420c3400c8c65d8' }),
+      ],
+      [],
+    ],
+    [
+      'type-hinted build artifacts',
+      [
+        r('result1_IMAGE_URL', 'gcr.io/test/img1'),
+        r('result1_IMAGE_DIGEST', 'sha256:52e18b100a8da6e191a1955913ba127b75a8b38146cd9b0f573ec1d8e8ecd135'),
+        r(
+          'IMAGES',
+          'gcr.io/test/img2@sha256:2996854378975c2f8011ddf0526975d1aaf1790b404da7aad4bf25293055bc8b, gcr.io/test/img3@sha256:ef334b5d9704da9b325ed6d4e3e5327863847e2da6d43f81831fd1decbdb2213',
+        ),
+        r('result2_ARTIFACT_OUTPUTS', {
+          uri: 'gcr.io/test/img4',
+          digest: 'sha256:910700c5ace59f70588c4e2a38ed131146c9f65c94379dfe12376075fc2f338f',
+          isBuildArtifact: 'true',
+        }),
+        r('result3_ARTIFACT_OUTPUTS', {
+          uri: 'gcr.io/test/img5',
+          digest: 'sha256:7492314e32aa75ff1f2cfea35b7dda85d8831929d076aab52420c3400c8c65d8',
+          isBuildArtifact: 'true',
+        }),
+      ],
+      [
+        ['gcr.io/test/img4', '910700c5ace59f70588c4e2a38ed131146c9f65c94379dfe12376075fc2f338f'],
+        ['gcr.io/test/img5', '7492314e32aa75ff1f2cfea35b7dda85d8831929d076aab52420c3400c8c65d8'],
+        ['gcr.io/test/img1', '52e18b100a8da6e191a1955913ba127b75a8b38146cd9b0f573ec1d8e8ecd135'],
+        ['gcr.io/test/img2', '2996854378975c2f8011ddf0526975d1aaf1790b404da7aad4bf25293055bc8b'],
+        ['gcr.io/test/img3', 'ef334b5d9704da9b325ed6d4e3e5327863847e2da6d43f81831fd1decbdb2213'],
+      ].map(([name, hex]) => ({ name, digest: { sha256: hex } })),
+    ],
+    [
+      'no repeated type-hinted build artifacts',
+      [
+        r('result1_ARTIFACT_OUTPUTS', {
+          uri: 'gcr.io/test/img1',
+          digest: 'sha256:8b7b3e8b124f937b16a914eea7cb81ebaa8f2b0a13833797acd26d67edf4e056',
+          isBuildArtifact: 'true',
+        }),
+        r('result2_ARTIFACT_OUTPUTS', {
+          uri: 'gcr.io/test/img1',
+          digest: 'sha256:8b7b3e8b124f937b16a914eea7cb81ebaa8f2b0a13833797acd26d67edf4e056',
+          isBuildArtifact: 'true',
+        }),
+        r('IMAGES', 'gcr.io/test/img1@sha256:8b7b3e8b124f937b16a914eea7cb81ebaa8f2b0a13833797acd26d67edf4e056'),
+      ],
+      [{ name: 'gcr.io/test/img1', digest: { sha256: '8b7b3e8b124f937b16a914eea7cb81ebaa8f2b0a13833797acd26d67edf4e056' } }],
+    ],
+    [
+      'malformed digests',
+      [
+        r('result1_IMAGE_URL', 'gcr.io/test/img1'),
+        r('result1_IMAGE_DIGEST', 'sha256@52e18b100a8da6e191a1955913ba127b75a8b38146cd9b0f573ec1d8e8ecd135'),
+        r('IMAGES', 'gcr.io/test/img2@sha256@2996854378975c2f8011ddf0526975d1aaf1790b404da7aad4bf25293055bc8b'),
+        r('result2_ARTIFACT_OUTPUTS', {
+          uri: 'gcr.io/test/img5',
+          digest: 'sha256@7492314e32aa75ff1f2cfea35b7dda85d8831929d076aab52420c3400c8c65d8',
+          isBuildArtifact: 'true',
+        }),
+      ],
+      [],
+    ],
+  ])('TestSubjectsFromBuildArtifact: %s', (_n, results, want) => {
+    expect(buildArtifactSubjects(results)).toEqual(want);
   });
 });
