@@ -98,3 +98,24 @@ export function dockerConfigKeychain(text: string, source = 'docker config.json'
   }
   return { resolve: async (registry) => table.get(normaliseAuthKey(registry)) };
 }
+
+/**
+ * Keychain from a Kubernetes image-pull secret: `kubernetes.io/dockerconfigjson` (`.dockerconfigjson`, an `auths`
+ * document) or the older `kubernetes.io/dockercfg` (`.dockercfg`, the bare map of registry to entry).
+ */
+export function kubernetesSecretKeychain(
+  type: 'kubernetes.io/dockerconfigjson' | 'kubernetes.io/dockercfg',
+  text: string,
+  source = 'image pull secret',
+): Keychain {
+  if (type === 'kubernetes.io/dockerconfigjson') return dockerConfigKeychain(text, source);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new RegistryError('BAD_CONFIG', `${source} is not valid JSON: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  return dockerConfigKeychain(JSON.stringify({ auths: raw }), source);
+}

@@ -5,6 +5,7 @@ import { hasCode } from '../../src/core/errors.ts';
 import { parseChallenge } from '../../src/registry/auth.ts';
 import {
   dockerConfigKeychain,
+  kubernetesSecretKeychain,
   multiKeychain,
   normaliseAuthKey,
   staticKeychain,
@@ -57,6 +58,22 @@ describe('docker config.json keychain', () => {
     }
     expect(hasCode(err, 'BAD_CONFIG')).toBe(true);
     expect((err as Error).message).toMatch(msg);
+  });
+
+  it('reads Kubernetes dockerconfigjson and legacy dockercfg secrets', async () => {
+    const entry = { auth: b64('robot:tok') };
+    const json = kubernetesSecretKeychain(
+      'kubernetes.io/dockerconfigjson',
+      JSON.stringify({ auths: { 'reg.io': entry } }),
+    );
+    const cfg = kubernetesSecretKeychain(
+      'kubernetes.io/dockercfg',
+      JSON.stringify({ 'https://reg.io': entry }),
+    );
+    const want = { kind: 'basic', username: 'robot', password: 'tok' };
+    expect(await json.resolve('reg.io')).toEqual(want);
+    expect(await cfg.resolve('reg.io')).toEqual(want);
+    expect(() => kubernetesSecretKeychain('kubernetes.io/dockercfg', '[1]')).toThrow(/auths/);
   });
 
   it('normalises keys and chains keychains in order', async () => {
