@@ -13,6 +13,7 @@ import {
 } from '../registry/helpers.ts';
 
 let dir = '';
+const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 const PASSWORD = 'e2e-password';
 
 function dockerConfig(kinds: RegistryKind[]): string {
@@ -118,6 +119,49 @@ describe.each(['plain', 'auth', 'tls'] as RegistryKind[])(
     });
   },
 );
+
+describe('sigstore-bundle referrers through the CLI', () => {
+  it('pushes bundle referrers skopeo can see through the tag schema, and verifies them', async () => {
+    const repo = uniqueRepo('bundle-e2e');
+    const digest = skopeoCopyIn('plain', hostOf('plain'), repo, 'bundle image\n');
+    const image = `${hostOf('plain')}/${repo}@${digest}`;
+    expect((await run(['sign', '--new-bundle-format', '--key', 'cosign.key', image], 'plain')).code).toBe(0);
+    const att = [
+      'attest',
+      '--new-bundle-format',
+      '--key',
+      'cosign.key',
+      '--predicate',
+      'pred.json',
+      '--type',
+      'slsaprovenance1',
+    ];
+    expect((await run([...att, image], 'plain')).code).toBe(0);
+    const index = JSON.parse(
+      skopeoInspectRaw('plain', `${hostOf('plain')}/${repo}:${digest.replace(':', '-')}`),
+    ) as {
+      manifests: { digest: string; artifactType: string; annotations: Record<string, string> }[];
+    };
+    expect(index.manifests.map((m) => m.artifactType)).toEqual([BUNDLE, BUNDLE]);
+    expect(index.manifests.map((m) => m.annotations['dev.sigstore.bundle.content'])).toEqual([
+      'message-signature',
+      'dsse-envelope',
+    ]);
+    const referrer = JSON.parse(
+      skopeoInspectRaw('plain', `${hostOf('plain')}/${repo}@${index.manifests[0]?.digest}`),
+    ) as {
+      subject: { digest: string };
+      config: { mediaType: string };
+    };
+    expect(referrer.subject.digest).toBe(digest);
+    expect(referrer.config.mediaType).toBe('application/vnd.oci.empty.v1+json');
+    expect((await run(['verify', '--key', 'cosign.pub', image], 'plain')).code).toBe(0);
+    expect(
+      (await run(['verify-attestation', '--key', 'cosign.pub', '--type', 'slsaprovenance1', image], 'plain'))
+        .code,
+    ).toBe(0);
+  });
+});
 
 describe('bad input through the CLI', () => {
   it('unknown image -> NOT_FOUND', async () => {
