@@ -153,6 +153,53 @@ describe('registry client errors', () => {
   });
 });
 
+describe('media types and blob bounds', () => {
+  it('round-trips Docker schema2 manifests and OCI indexes with their media types', async () => {
+    const c = clientFor('plain');
+    const repo = { registry: testRegistries().plain, repository: uniqueRepo('types') };
+    const config = Buffer.from('{"architecture":"arm64","os":"linux"}');
+    await pushBlob(c, repo, config);
+    const docker = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.dockerManifest,
+        config: {
+          mediaType: 'application/vnd.docker.container.image.v1+json',
+          digest: sha(config),
+          size: config.length,
+        },
+        layers: [],
+      }),
+    );
+    const dd = await c.putManifest(repo, 'docker', docker);
+    expect((await c.getManifest(repo, 'docker')).mediaType).toBe(MediaType.dockerManifest);
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: MediaType.ociIndex,
+        manifests: [
+          {
+            mediaType: MediaType.dockerManifest,
+            digest: dd,
+            size: docker.length,
+            platform: { architecture: 'arm64', os: 'linux' },
+          },
+        ],
+      }),
+    );
+    await c.putManifest(repo, 'multi', index);
+    const got = await c.getManifest(repo, 'multi');
+    expect([got.mediaType, got.digest]).toEqual([MediaType.ociIndex, sha(index)]);
+  });
+
+  it('BLOB_TOO_LARGE when a blob exceeds the bound', async () => {
+    const repo = { registry: testRegistries().plain, repository: uniqueRepo('bigblob') };
+    const blob = Buffer.alloc(5000, 3);
+    await pushBlob(clientFor('plain'), repo, blob);
+    await expectCode(new RegistryClient({ maxBlobBytes: 1000 }).getBlob(repo, sha(blob)), 'BLOB_TOO_LARGE');
+  });
+});
+
 describe('against a lying registry', () => {
   let server: Server;
   let hostport = '';
