@@ -6,7 +6,7 @@ import { canonicalize } from '../src/core/json.ts';
 import { encodePem } from '../src/core/encoding.ts';
 import { proposeDsse, proposeHashedRekord, proposeIntoto } from '../src/tlog/client/index.ts';
 import type { LogEntry } from '../src/tlog/client/index.ts';
-import { acceptProposed } from '../src/tlog/server/kinds.ts';
+import { acceptProposed } from '../src/tlog/server/kinds/index.ts';
 import { verifyLogEntry, verifyRekorBundle } from '../src/verify/tlog.ts';
 import { hashLeaf } from '../src/core/merkle.ts';
 import { VECTORS } from './setup/env.ts';

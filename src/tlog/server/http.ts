@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseEntryRef, treeIdToHex } from '../types/ids.ts';
 import type { LogEntry } from '../types/wire.ts';
 import { EntryError, HttpError } from './errors.ts';
-import { acceptProposed } from './kinds.ts';
+import { acceptProposed } from './kinds/index.ts';
 import type { TransparencyLog } from './log.ts';
 import { searchIndex } from './search.ts';
 import { serveTiles } from './tiles.ts';

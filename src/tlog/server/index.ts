@@ -8,8 +8,8 @@ import { TransparencyLog } from './log.ts';
 import { loadOrCreateLogKey } from './logkey.ts';
 
 export { TransparencyLog } from './log.ts';
-export { acceptProposed } from './kinds.ts';
-export type { Accepted } from './kinds.ts';
+export { acceptProposed } from './kinds/index.ts';
+export type { Accepted } from './kinds/index.ts';
 export { loadOrCreateLogKey, logKeyFrom } from './logkey.ts';
 export type { LogKey } from './logkey.ts';
 export { createLogHttpServer } from './http.ts';

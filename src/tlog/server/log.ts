@@ -16,7 +16,7 @@ import type { NodeId } from '../../core/merkle.ts';
 import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
 import { entryId, setMessage } from '../types/index.ts';
 import type { LogEntry } from '../types/index.ts';
-import type { Accepted } from './kinds.ts';
+import type { Accepted } from './kinds/index.ts';
 import type { LogKey } from './logkey.ts';
 
 export interface LogOptions {

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { toBase64 } from '../../../core/encoding.ts';
+import { EntryError } from '../errors.ts';
+import { parseVerifier, verifyDigest } from '../pki.ts';
+import { b64, parse, signerKeys } from './common.ts';
+import type { Accepted } from './common.ts';
+
+const hashedRekordSchema = z.object({
+  data: z.object({
+    hash: z.object({
+      algorithm: z.enum(['sha256', 'sha384', 'sha512']),
+      value: z.string().regex(/^[0-9a-fA-F]+$/),
+    }),
+  }),
+  signature: z.object({ content: z.string().min(1), publicKey: z.object({ content: z.string().min(1) }) }),
+});
+const HASH_LEN = { sha256: 64, sha384: 96, sha512: 128 } as const;
+
+/** hashedrekord 0.0.1: signature over the digest; canonical key PEM. */
+export function hashedRekord(spec: unknown): Accepted {
+  const s = parse(hashedRekordSchema, spec, 'hashedrekord');
+  const { algorithm, value } = s.data.hash;
+  if (value.length !== HASH_LEN[algorithm])
+    throw new EntryError(`hashedrekord: ${algorithm} value has the wrong length`);
+  const sig = b64(s.signature.content, 'hashedrekord signature');
+  const v = parseVerifier(
+    b64(s.signature.publicKey.content, 'hashedrekord public key'),
+    'hashedrekord public key',
+  );
+  if (!verifyDigest(v, algorithm, Buffer.from(value, 'hex'), sig))
+    throw new EntryError('hashedrekord: signature does not verify over the digest with the given key');
+  const canonical = {
+    apiVersion: '0.0.1',
+    kind: 'hashedrekord',
+    spec: {
+      data: { hash: { algorithm, value } },
+      signature: { content: toBase64(sig), publicKey: { content: toBase64(v.canonicalPem) } },
+    },
+  };
+  return { canonical, searchKeys: [...signerKeys(v, ''), `${algorithm}:${value}`], attestation: null };
+}
