@@ -5,16 +5,32 @@ import { keyFingerprint } from '../keys/index.ts';
 import type { PublicKeyMaterial } from '../keys/index.ts';
 import type { Signer } from './signer.ts';
 
-const keyids = new WeakMap<PublicKeyMaterial, string>();
+const keyids = new WeakMap<PublicKeyMaterial, { id: string; json: string }>();
+
+function keyIdEntry(publicKey: PublicKeyMaterial): { id: string; json: string } {
+  let e = keyids.get(publicKey);
+  if (e === undefined) {
+    const id = keyFingerprint(publicKey);
+    e = { id, json: goMarshal(id) };
+    keyids.set(publicKey, e);
+  }
+  return e;
+}
 
 /** Chains' DSSE keyid: SSH SHA256 fingerprint of the public key, cached per key (chains.md §4.3). */
 export function dsseKeyId(publicKey: PublicKeyMaterial): string {
-  let id = keyids.get(publicKey);
-  if (id === undefined) {
-    id = keyFingerprint(publicKey);
-    keyids.set(publicKey, id);
+  return keyIdEntry(publicKey).id;
+}
+
+/** JSON of the few payload types in use, escaped once (hot path: one envelope per signed run). */
+const typeJson = new Map<string, string>();
+function payloadTypeJson(t: string): string {
+  let j = typeJson.get(t);
+  if (j === undefined) {
+    j = goMarshal(t);
+    if (typeJson.size < 64) typeJson.set(t, j);
   }
-  return id;
+  return j;
 }
 
 /**
@@ -30,8 +46,8 @@ export async function signDsse(
   const b64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
   // Same bytes as goMarshal(envelope): base64 needs no escaping, so only the short strings go through it.
   const json =
-    `{"payloadType":${goMarshal(payloadType)},"payload":"${b64}",` +
-    `"signatures":[{"keyid":${goMarshal(dsseKeyId(signer.publicKey))},"sig":"${sig}"}]}`;
+    `{"payloadType":${payloadTypeJson(payloadType)},"payload":"${b64}",` +
+    `"signatures":[{"keyid":${keyIdEntry(signer.publicKey).json},"sig":"${sig}"}]}`;
   return { kind: 'dsse', bytes: Buffer.from(json, 'utf8'), signature: sig, identity: signer.identity };
 }
 
