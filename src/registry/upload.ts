@@ -23,6 +23,34 @@ async function absolute(client: RegistryClient, repo: Repository, loc: string): 
   return new URL(loc, await client.session.base(repo.registry)).toString();
 }
 
+/** PATCH `bytes` in `chunk`-sized pieces with Content-Range; returns the final upload location. */
+async function uploadChunks(
+  client: RegistryClient,
+  repo: Repository,
+  start: string,
+  bytes: Buffer,
+  chunk: number,
+  what: string,
+): Promise<string> {
+  let loc = start;
+  for (let off = 0; off < bytes.length; off += chunk) {
+    const part = bytes.subarray(off, Math.min(off + chunk, bytes.length));
+    const res = await client.session.send(repo, {
+      method: 'PATCH',
+      path: loc,
+      scope: 'pull,push',
+      headers: {
+        'content-type': 'application/octet-stream',
+        'content-range': `${off}-${off + part.length - 1}`,
+      },
+      body: part,
+    });
+    if (res.status !== 202) client.session.fail(res, `${what} (chunk at ${off})`);
+    loc = await absolute(client, repo, location(res, what));
+  }
+  return loc;
+}
+
 /** Push a blob unless the repository already has it; returns its digest. */
 export async function pushBlob(
   client: RegistryClient,
@@ -44,21 +72,7 @@ export async function pushBlob(
   const chunk = opts.chunkSize && opts.chunkSize > 0 ? opts.chunkSize : bytes.length;
   let body = bytes;
   if (chunk < bytes.length) {
-    for (let off = 0; off < bytes.length; off += chunk) {
-      const part = bytes.subarray(off, Math.min(off + chunk, bytes.length));
-      const res = await s.send(repo, {
-        method: 'PATCH',
-        path: loc,
-        scope: 'pull,push',
-        headers: {
-          'content-type': 'application/octet-stream',
-          'content-range': `${off}-${off + part.length - 1}`,
-        },
-        body: part,
-      });
-      if (res.status !== 202) s.fail(res, `${what} (chunk at ${off})`);
-      loc = await absolute(client, repo, location(res, what));
-    }
+    loc = await uploadChunks(client, repo, loc, bytes, chunk, what);
     body = Buffer.alloc(0);
   }
   const fin = await s.send(repo, {

@@ -26,36 +26,7 @@ export function registryHandler(data: RegistryData, limits: Limits): Handler {
     // Names are validated component by component: no `..`, no empty or absolute segments reach storage.
     if (!isValidRepositoryPath(repo))
       throw new SpecError(400, 'NAME_INVALID', `invalid repository name "${repo}"`);
-    const head = method === 'HEAD';
-    switch (`${method === 'HEAD' ? 'GET' : method} ${kind}`) {
-      case 'GET manifests':
-        return getManifest(data, repo, ref, head, res);
-      case 'PUT manifests':
-        return putManifest(data, repo, ref, req, res, limits);
-      case 'DELETE manifests':
-        return deleteManifest(data, repo, ref, res);
-      case 'GET blobs':
-        return blobs.get(repo, ref, head, res);
-      case 'DELETE blobs':
-        return blobs.delete(repo, ref, res);
-      case 'POST blobs/uploads':
-        if (ref !== '') break;
-        return blobs.start(repo, url, req, res);
-      case 'PATCH blobs/uploads':
-        return blobs.patch(repo, ref, req, res);
-      case 'PUT blobs/uploads':
-        return blobs.put(repo, ref, url, req, res);
-      case 'GET blobs/uploads':
-        return blobs.status(repo, ref, res);
-      case 'DELETE blobs/uploads':
-        return blobs.cancel(repo, ref, res);
-      case 'GET tags':
-        if (ref !== 'list') break;
-        return tagsList(data, repo, url, res);
-      case 'GET referrers':
-        return getReferrers(data, repo, ref, url, res);
-    }
-    throw new SpecError(405, 'UNSUPPORTED', `${method} not supported on ${kind}`);
+    return dispatch(blobs, { data, limits, method, kind: kind ?? '', repo, ref, url, req, res });
   }
   return async (req, res) => {
     try {
@@ -66,6 +37,53 @@ export function registryHandler(data: RegistryData, limits: Limits): Handler {
       sendError(res, new SpecError(500, 'UNSUPPORTED', 'internal error'));
     }
   };
+}
+
+interface Ctx {
+  data: RegistryData;
+  limits: Limits;
+  method: string;
+  kind: string;
+  repo: string;
+  ref: string;
+  url: URL;
+  req: IncomingMessage;
+  res: ServerResponse;
+}
+
+/** Method x endpoint table of the distribution spec. */
+async function dispatch(blobs: BlobHandlers, c: Ctx): Promise<void> {
+  const { data, limits, method, kind, repo, ref, url, req, res } = c;
+  const head = method === 'HEAD';
+  switch (`${method === 'HEAD' ? 'GET' : method} ${kind}`) {
+    case 'GET manifests':
+      return getManifest(data, repo, ref, head, res);
+    case 'PUT manifests':
+      return putManifest(data, repo, ref, req, res, limits);
+    case 'DELETE manifests':
+      return deleteManifest(data, repo, ref, res);
+    case 'GET blobs':
+      return blobs.get(repo, ref, head, res);
+    case 'DELETE blobs':
+      return blobs.delete(repo, ref, res);
+    case 'POST blobs/uploads':
+      if (ref !== '') break;
+      return blobs.start(repo, url, req, res);
+    case 'PATCH blobs/uploads':
+      return blobs.patch(repo, ref, req, res);
+    case 'PUT blobs/uploads':
+      return blobs.put(repo, ref, url, req, res);
+    case 'GET blobs/uploads':
+      return blobs.status(repo, ref, res);
+    case 'DELETE blobs/uploads':
+      return blobs.cancel(repo, ref, res);
+    case 'GET tags':
+      if (ref !== 'list') break;
+      return tagsList(data, repo, url, res);
+    case 'GET referrers':
+      return getReferrers(data, repo, ref, url, res);
+  }
+  throw new SpecError(405, 'UNSUPPORTED', `${method} not supported on ${kind}`);
 }
 
 function json(res: ServerResponse, value: unknown): void {
