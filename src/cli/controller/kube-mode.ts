@@ -1,6 +1,123 @@
-import { ControllerError } from '../../controller/errors.ts';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ConfigStore } from '../../config/store.ts';
+import { defaultConfig, parseConfig } from '../../config/parse.ts';
+import type { ChainsConfig } from '../../config/types.ts';
+import { startKubeController, CONFIG_MAP, type KubeController } from '../../controller/kube/controller.ts';
+import { jsonLogger, type Logger } from '../../controller/log.ts';
+import { ChainsMetrics } from '../../controller/metrics.ts';
+import { SecretSignerSource } from '../../controller/signer-source.ts';
+import { buildOrchestrator } from './wiring.ts';
 
-/** Kubernetes mode (filled in with the watcher). */
-export async function runKubeController(_f: unknown): Promise<void> {
-  throw new ControllerError('KUBE_API', 'Kubernetes mode is not available yet; use --local DIR');
+export interface KubeFlags {
+  kubeconfig?: string;
+  namespace?: string;
+  threads: number;
+  store?: string;
+  metricsAddr: string;
+  systemNamespace: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** --kubeconfig FILE, else in-cluster / $KUBECONFIG / ~/.kube/config (client-node's loadFromDefault). */
+export function loadKubeConfig(file?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (file) kc.loadFromFile(file);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** The config at startup: an invalid chains-config is fatal then (later bad edits are only logged). */
+async function initialConfig(kc: KubeConfig, ns: string): Promise<ChainsConfig> {
+  try {
+    const cm = await kc.makeApiClient(CoreV1Api).readNamespacedConfigMap({ namespace: ns, name: CONFIG_MAP });
+    return parseConfig(cm.data ?? {});
+  } catch (e) {
+    if ((e as { code?: number }).code === 404) return defaultConfig();
+    throw e;
+  }
+}
+
+export interface StartedKube {
+  controller: KubeController;
+  config: ConfigStore;
+}
+
+/** Compose and start the Kubernetes controller (used by the command and by tests/benchmarks). */
+export interface KubeStartOptions {
+  systemNamespace: string;
+  threads: number;
+  namespace?: string;
+  store?: string;
+  metricsAddr?: string;
+  identity?: string;
+  lease?: { durationSec: number; renewMs: number; retryMs: number };
+  queue?: { baseDelayMs: number; maxDelayMs: number };
+  resyncMs?: number;
+}
+
+export async function startKube(
+  kc: KubeConfig,
+  f: KubeStartOptions,
+  log: Logger,
+  onLost?: () => void,
+): Promise<StartedKube> {
+  const config = new ConfigStore(await initialConfig(kc, f.systemNamespace), (m) => log('warn', m));
+  const signer = new SecretSignerSource();
+  const metrics = new ChainsMetrics();
+  const controller = await startKubeController({
+    kc,
+    systemNamespace: f.systemNamespace,
+    namespaces: (f.namespace ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    threads: f.threads,
+    config,
+    signer,
+    metrics,
+    identity: f.identity ?? `${hostname()}_${randomUUID().slice(0, 8)}`,
+    orchestrator: (runs, keychains) =>
+      buildOrchestrator({
+        config,
+        signer,
+        runs,
+        annotations: runs,
+        keychainFor: (run) => keychains.forRun(run),
+        localDir: f.store ?? '/var/lib/chains/store',
+        metrics,
+        log,
+      }),
+    ...(f.metricsAddr ? { metricsAddr: f.metricsAddr } : {}),
+    ...(f.lease ? { lease: f.lease } : {}),
+    ...(f.queue ? { queue: f.queue } : {}),
+    ...(f.resyncMs ? { resyncMs: f.resyncMs } : {}),
+    ...(onLost ? { onLostLeadership: onLost } : {}),
+    log,
+  });
+  return { controller, config };
+}
+
+/** `chains controller [--kubeconfig F] [--namespace a,b] [--threads N]`: runs until SIGINT/SIGTERM or lost leadership. */
+export async function runKubeController(f: KubeFlags): Promise<void> {
+  const log = jsonLogger((l) => void process.stderr.write(l), f.logLevel);
+  const kc = loadKubeConfig(f.kubeconfig);
+  let stop!: () => void;
+  const stopped = new Promise<void>((r) => (stop = r));
+  const { controller } = await startKube(kc, f, log, () => {
+    log('error', 'lost the leader lease: exiting so a fresh replica can take over');
+    process.exitCode = 1;
+    stop();
+  });
+
+  log('info', 'controller started', {
+    cluster: kc.getCurrentCluster()?.server,
+    metrics: controller.health?.url,
+    threads: f.threads,
+  });
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await stopped;
+  await controller.stop();
 }

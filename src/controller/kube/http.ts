@@ -1,0 +1,48 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PromRegistry } from '../metrics.ts';
+
+export interface HealthServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** `/metrics` (Prometheus text 0.0.4), `/healthz` (alive) and `/readyz` (caches synced). */
+export async function startHealthServer(
+  addr: string,
+  registry: PromRegistry,
+  ready: () => boolean,
+  beforeScrape: () => void = () => undefined,
+): Promise<HealthServer> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/metrics') {
+      beforeScrape();
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+      return void res.end(registry.render());
+    }
+    if (path === '/healthz') return void res.end('ok\n');
+    if (path === '/readyz') {
+      const ok = ready();
+      res.writeHead(ok ? 200 : 503);
+      return void res.end(ok ? 'ok\n' : 'informers not synced\n');
+    }
+    res.writeHead(404);
+    res.end('not found\n');
+  });
+  const i = addr.lastIndexOf(':');
+  const host = i > 0 ? addr.slice(0, i) : '0.0.0.0';
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(Number(addr.slice(i + 1)), host, () => ok());
+  });
+  const a = server.address() as AddressInfo;
+  return {
+    url: `http://${a.address === '0.0.0.0' ? '127.0.0.1' : a.address}:${a.port}`,
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
+  };
+}
