@@ -63,8 +63,8 @@ export async function appendLayer(
   }
   const all = [...layers, layer.descriptor];
   const config = cosignConfig(all);
-  await pushBlob(client, repo, layer.bytes);
-  await pushBlob(client, repo, config);
+  // both blobs must be in place before the manifest PUT, which is the commit point
+  await Promise.all([pushBlob(client, repo, layer.bytes), pushBlob(client, repo, config)]);
   const digest = await client.putManifest(repo, tag, cosignManifest(config, all));
   return { location: `${repositoryName(repo)}:${tag}@${digest}`, appended: true };
 }

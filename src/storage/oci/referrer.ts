@@ -60,7 +60,7 @@ export async function pushBundleReferrer(
   const layers: { d: Descriptor; bytes: Buffer }[] = [{ d: bundleDesc, bytes: bundle }];
   if (record.kind !== 'dsse')
     layers.push({ d: desc(SIMPLESIGNING_MEDIA_TYPE, record.bytes), bytes: record.bytes });
-  for (const l of [{ bytes: EMPTY }, ...layers]) await pushBlob(client, repo, l.bytes);
+  await Promise.all([EMPTY, ...layers.map((l) => l.bytes)].map((b) => pushBlob(client, repo, b)));
   const annotations = {
     'dev.sigstore.bundle.content': record.kind === 'dsse' ? 'dsse-envelope' : 'message-signature',
     'dev.sigstore.bundle.predicateType': predicateType ?? COSIGN_SIGN_PREDICATE,
