@@ -62,13 +62,27 @@ export function taskRunsForTask(children: readonly TaskRun[], taskName: string):
   return children.filter((tr) => tr.metadata.labels?.[PIPELINE_TASK_LABEL] === taskName);
 }
 
+/** Children grouped by pipeline task label, each group in supplied order: one pass instead of one per task. */
+export function taskRunsByTask(children: readonly TaskRun[]): Map<string, TaskRun[]> {
+  const out = new Map<string, TaskRun[]>();
+  for (const tr of children) {
+    const task = tr.metadata.labels?.[PIPELINE_TASK_LABEL];
+    if (task === undefined) continue;
+    const group = out.get(task);
+    if (group) group.push(tr);
+    else out.set(task, [tr]);
+  }
+  return out;
+}
+
 /** Completed children in pipeline order, finally last (GetExecutedTasks). */
 export function executedTaskRuns(
   pr: PipelineRun,
   children: readonly TaskRun[],
 ): { task: PipelineTask; run: TaskRun }[] {
+  const byTask = taskRunsByTask(children);
   return pipelineTasks(pr).flatMap((task) =>
-    taskRunsForTask(children, task.name)
+    (byTask.get(task.name) ?? [])
       .filter((run) => run.status?.completionTime !== undefined)
       .map((run) => ({ task, run })),
   );

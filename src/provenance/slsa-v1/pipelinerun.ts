@@ -1,4 +1,4 @@
-import { pipelineTasks, taskRunsForTask } from '../../model/index.ts';
+import { pipelineTasks, taskRunsByTask } from '../../model/index.ts';
 import type { Condition, PipelineRun, PipelineTask, TaskRun } from '../../model/index.ts';
 import { pipelineMaterials } from '../materials.ts';
 import { utcTime } from '../serialize.ts';
@@ -96,9 +96,10 @@ export function pipelineBuildConfig(pr: PipelineRun, children: readonly TaskRun[
   if (!spec) return { tasks: null };
   const nTasks = spec.tasks?.length ?? 0;
   const tasks: Record<string, unknown>[] = [];
+  const byTask = taskRunsByTask(children);
   let last = '';
   for (const [i, t] of pipelineTasks(pr).entries()) {
-    for (const tr of taskRunsForTask(children, t.name)) {
+    for (const tr of byTask.get(t.name) ?? []) {
       if (!tr.status?.completionTime) continue;
       const after = [...(t.runAfter ?? [])];
       for (const ref of resultRefTasks(t)) if (!after.includes(ref)) after.push(ref);

@@ -41,12 +41,21 @@ function remoteStepActions(tr: TaskRun): ResourceDescriptor[] {
   });
 }
 
+/** (uri, digest, content) as Chains compares them: the protojson text, where empty fields are absent. */
+function identity(rd: ResourceDescriptor): string {
+  const digest = Object.entries(rd.digest ?? {})
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([alg, hex]) => `${alg}=${hex}`)
+    .join(',');
+  return `${rd.uri ?? ''}\u0000${digest}\u0000${rd.content ?? ''}`;
+}
+
 /** Drop repeats of (uri, digest, content), ignoring name; `task`, `pipeline`, `stepAction/*` are always kept. */
 export function dedupeDependencies(rds: readonly ResourceDescriptor[]): ResourceDescriptor[] {
   const seen = new Set<string>();
   const out: ResourceDescriptor[] = [];
   for (const rd of rds) {
-    const key = JSON.stringify(descriptor({ uri: rd.uri, digest: rd.digest, content: rd.content }));
+    const key = identity(rd);
     const pinned = rd.name === 'task' || rd.name === 'pipeline' || (rd.name ?? '').startsWith('stepAction/');
     if (seen.has(key) && !pinned) continue;
     seen.add(key);
