@@ -120,3 +120,13 @@ describe('child TaskRuns', () => {
     expect(executedTaskRuns(pr, [...t1, ...t2]).map((e) => e.task.name)).toEqual(['git-clone', 'build']);
   });
 });
+
+describe('parseTaskRuns from a YAML stream', () => {
+  it('reads several --- separated documents', () => {
+    const text = '---\nkind: TaskRun\nmetadata: {name: a}\n---\nkind: TaskRun\nmetadata: {name: b}\n';
+    expect(parseTaskRuns(text).map((t) => t.metadata.name)).toEqual(['a', 'b']);
+  });
+  it('rejects a broken document in the stream', () => {
+    expect(codeOf(() => parseTaskRuns('---\nkind: TaskRun\n---\nkind: [\n'))).toBe('INVALID_YAML');
+  });
+});

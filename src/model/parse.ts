@@ -1,4 +1,4 @@
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ModelError } from './errors.ts';
 import { pipelineRunSchema } from './pipelinerun.ts';
@@ -38,6 +38,20 @@ export function parseDocument(text: string, source = 'input'): unknown {
       },
     );
   }
+}
+
+/** Several `---`-separated YAML documents become an array; one document is returned as is. */
+function parseStream(text: string, source = 'input'): unknown {
+  if (!/^---/m.test(text)) return parseDocument(text, source);
+  const docs = parseAllDocuments(text);
+  if (!Array.isArray(docs) || docs.length <= 1) return parseDocument(text, source);
+  const bad = docs.find((d) => d.errors.length > 0);
+  if (bad)
+    throw new ModelError(
+      'INVALID_YAML',
+      `${source}: not valid YAML: ${bad.errors[0]?.message.split('\n')[0] ?? ''}`,
+    );
+  return docs.map((d) => d.toJS() as unknown).filter((d) => d !== null);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -108,7 +122,7 @@ export function parseRun(input: string | object, opts: ParseOptions = {}): RunOb
  * Each item must be a TaskRun.
  */
 export function parseTaskRuns(input: string | object, opts: Omit<ParseOptions, 'kind'> = {}): TaskRun[] {
-  const doc = typeof input === 'string' ? parseDocument(input, opts.source) : input;
+  const doc = typeof input === 'string' ? parseStream(input, opts.source) : input;
   const what = opts.source ?? 'input';
   const items: unknown[] = Array.isArray(doc)
     ? doc
