@@ -63,3 +63,28 @@ describe('buildStatement', () => {
     }
   });
 });
+
+describe('purity', () => {
+  it('never mutates its inputs and gives the same bytes every time', () => {
+    const TD2 = `${VECTORS}chains/pkg/chains/formats/slsa/testdata/slsa-v2alpha4/`;
+    const pr = parseRun(read(`${TD2}pipelinerun1.json`));
+    const children = parseTaskRuns(read(`${TD2}taskrun1.json`)).concat(
+      parseTaskRuns(read(`${TD2}taskrun2.json`)),
+    );
+    const before = JSON.stringify({ pr, children });
+    const freeze = (v: unknown): void => {
+      if (v && typeof v === 'object') {
+        Object.freeze(v);
+        Object.values(v).forEach(freeze);
+      }
+    };
+    freeze(pr);
+    freeze(children);
+    for (const id of FORMAT_IDS) {
+      const a = buildStatement(id, pr, { children, deepInspection: true });
+      const b = buildStatement(id, pr, { children, deepInspection: true });
+      expect(a.bytes.equals(b.bytes)).toBe(true);
+    }
+    expect(JSON.stringify({ pr, children })).toBe(before);
+  });
+});
