@@ -82,7 +82,7 @@ describe('crash safety: kill -9 during concurrent uploads', () => {
         }
       };
       const workers = Array.from({ length: 16 }, (_, w) => worker(w));
-      while (acked.length - before < 150 + round * 50) await new Promise((r) => setTimeout(r, 2));
+      while (acked.length - before < 60 + round * 30) await new Promise((r) => setTimeout(r, 2));
       await kill9(child);
       stop = true;
       await Promise.all(workers);
@@ -107,5 +107,5 @@ describe('crash safety: kill -9 during concurrent uploads', () => {
     } finally {
       await kill9(child);
     }
-  });
+  }, 300_000);
 });

@@ -6,14 +6,14 @@ import { rootFromLeafHashes, verifyConsistency, verifyInclusion } from '../../sr
 import { SqliteLogStore } from '../../src/tlog/store/sqlite.ts';
 import {
   TransparencyLog,
-  acceptProposed,
+  prepareProposed,
   loadOrCreateLogKey,
   startLogServer,
 } from '../../src/tlog/server/index.ts';
 import { TestSigner, sha, tempDir } from './helpers.ts';
 
 const signer = new TestSigner();
-const accepted = Array.from({ length: 300 }, (_, i) => acceptProposed(signer.dsse(sha(`s${i}`)).proposed));
+const accepted = Array.from({ length: 300 }, (_, i) => prepareProposed(signer.dsse(sha(`s${i}`)).proposed));
 
 async function openLog(db: string): Promise<TransparencyLog> {
   return TransparencyLog.open({

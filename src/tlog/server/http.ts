@@ -3,7 +3,9 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseEntryRef, treeIdToHex } from '../types/ids.ts';
 import type { LogEntry } from '../types/wire.ts';
 import { EntryError, HttpError } from './errors.ts';
-import { acceptProposed } from './kinds/index.ts';
+import { prepareProposed } from './kinds/index.ts';
+import type { Prepared } from './kinds/index.ts';
+import { VerifyPool } from './pool.ts';
 import type { TransparencyLog } from './log.ts';
 import { searchIndex } from './search.ts';
 import { serveTiles } from './tiles.ts';
@@ -11,6 +13,8 @@ import { serveTiles } from './tiles.ts';
 export interface HttpOptions {
   /** Request body cap in bytes (Rekor-style 413 beyond it). */
   maxBodyBytes?: number;
+  /** Verifies and canonicalises proposed entries (worker threads); default: in the event loop thread. */
+  pool?: VerifyPool;
 }
 
 const MAX_RETRIEVE = 10;
@@ -61,8 +65,9 @@ function intParam(v: string | null, name: string, min: number): number | null {
 /** Rekor v1 REST API (sigstore.md §4.1) plus the C2SP tlog-tiles read endpoints. */
 export function createLogHttpServer(log: TransparencyLog, opts: HttpOptions = {}): Server {
   const max = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+  const pool = opts.pool ?? new VerifyPool(0);
   const server = createServer((req, res) => {
-    route(log, req, res, max).catch((e: unknown) => {
+    route(log, pool, req, res, max).catch((e: unknown) => {
       if (e instanceof HttpError) send(res, e.status, { code: e.status, message: e.message }, e.headers);
       else if (e instanceof EntryError)
         send(res, 400, { code: 400, message: `error processing entry: ${e.message}` });
@@ -76,6 +81,7 @@ export function createLogHttpServer(log: TransparencyLog, opts: HttpOptions = {}
 
 async function route(
   log: TransparencyLog,
+  pool: VerifyPool,
   req: IncomingMessage,
   res: ServerResponse,
   max: number,
@@ -83,7 +89,8 @@ async function route(
   const url = new URL(req.url ?? '/', 'http://x');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const m = req.method ?? 'GET';
-  if (m === 'POST' && path === '/api/v1/log/entries') return createEntry(log, await readBody(req, max), res);
+  if (m === 'POST' && path === '/api/v1/log/entries')
+    return createEntry(log, await pool.prepare(await readBody(req, max)), res);
   if (m === 'GET' && path === '/api/v1/log/entries') return getByIndex(log, url, res);
   if (m === 'POST' && path === '/api/v1/log/entries/retrieve')
     return retrieve(log, await readBody(req, max), res);
@@ -104,9 +111,8 @@ async function route(
   throw new HttpError(404, `path ${path} was not found`);
 }
 
-async function createEntry(log: TransparencyLog, body: Buffer, res: ServerResponse): Promise<void> {
-  const accepted = acceptProposed(parseJsonBody(body));
-  const { entry, created } = await log.add(accepted);
+async function createEntry(log: TransparencyLog, prepared: Prepared, res: ServerResponse): Promise<void> {
+  const { entry, created } = await log.add(prepared);
   const rendered = await log.render(entry);
   const id = Object.keys(rendered)[0] as string;
   const location = `/api/v1/log/entries/${id}`;
@@ -170,7 +176,7 @@ async function retrieve(log: TransparencyLog, body: Buffer, res: ServerResponse)
     if (e) out.push(await log.render(e));
   }
   for (const p of entries) {
-    const f = await log.find(acceptProposed(p));
+    const f = await log.find(prepareProposed(p));
     if (f) out.push(await log.render(f));
   }
   send(res, 200, out);

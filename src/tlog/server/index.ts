@@ -5,11 +5,13 @@ import { SqliteLogStore } from '../store/sqlite.ts';
 import type { LogStore } from '../store/store.ts';
 import { createLogHttpServer } from './http.ts';
 import { TransparencyLog } from './log.ts';
+import { VerifyPool, defaultWorkers } from './pool.ts';
 import { loadOrCreateLogKey } from './logkey.ts';
 
 export { TransparencyLog } from './log.ts';
-export { acceptProposed } from './kinds/index.ts';
-export type { Accepted } from './kinds/index.ts';
+export { acceptProposed, prepareProposed } from './kinds/index.ts';
+export type { Accepted, Prepared } from './kinds/index.ts';
+export { VerifyPool } from './pool.ts';
 export { loadOrCreateLogKey, logKeyFrom } from './logkey.ts';
 export type { LogKey } from './logkey.ts';
 export { createLogHttpServer } from './http.ts';
@@ -26,6 +28,8 @@ export interface LogServerOptions {
   clock?: Clock;
   maxBodyBytes?: number;
   maxBatch?: number;
+  /** Worker threads verifying signatures (default: 1 when there are ≥ 2 cores, else 0 = in the event loop). */
+  verifyWorkers?: number;
   /** Use another store instead of SQLite at dbPath. */
   store?: LogStore;
 }
@@ -58,7 +62,8 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
     clock: o.clock ?? systemClock,
     maxBatch: o.maxBatch,
   });
-  const server = createLogHttpServer(log, { maxBodyBytes: o.maxBodyBytes });
+  const pool = new VerifyPool(o.verifyWorkers ?? defaultWorkers());
+  const server = createLogHttpServer(log, { maxBodyBytes: o.maxBodyBytes, pool });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -75,6 +80,7 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
         server.closeAllConnections();
       });
       await log.drain();
+      await pool.close();
       await store.close();
     },
   };

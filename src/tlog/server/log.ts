@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { signCheckpoint } from '../../core/checkpoint.ts';
 import type { Clock } from '../../core/clock.ts';
-import { canonicalize } from '../../core/json.ts';
 import {
   consistencyRanges,
   emptyRoot,
@@ -16,7 +15,7 @@ import type { NodeId } from '../../core/merkle.ts';
 import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
 import { entryId, setMessage } from '../types/index.ts';
 import type { LogEntry } from '../types/index.ts';
-import type { Accepted } from './kinds/index.ts';
+import type { Prepared } from './kinds/index.ts';
 import type { LogKey } from './logkey.ts';
 
 export interface LogOptions {
@@ -31,7 +30,7 @@ export interface LogOptions {
 interface Pending {
   uuid: Buffer;
   body: Buffer;
-  accepted: Accepted;
+  prepared: Prepared;
   done: Promise<StoredEntry>;
   resolve: (e: StoredEntry) => void;
   reject: (e: unknown) => void;
@@ -112,8 +111,8 @@ export class TransparencyLog {
   }
 
   /** Queue an accepted entry; resolves once it is durably integrated (or with the existing entry). */
-  async add(accepted: Accepted): Promise<AddResult> {
-    const body = Buffer.from(canonicalize(accepted.canonical), 'utf8');
+  async add(prepared: Prepared): Promise<AddResult> {
+    const body = prepared.body;
     const uuid = hashLeaf(body);
     const key = uuid.toString('hex');
     const pending = this.inflight.get(key);
@@ -125,7 +124,7 @@ export class TransparencyLog {
     let resolve!: (e: StoredEntry) => void;
     let reject!: (e: unknown) => void;
     const done = new Promise<StoredEntry>((res, rej) => ((resolve = res), (reject = rej)));
-    const p: Pending = { uuid, body, accepted, done, resolve, reject };
+    const p: Pending = { uuid, body, prepared, done, resolve, reject };
     this.inflight.set(key, p);
     this.queue.push(p);
     if (!this.running) {
@@ -176,9 +175,9 @@ export class TransparencyLog {
         body: p.body,
         integratedTime: time,
         set,
-        attestation: p.accepted.attestation,
+        attestation: p.prepared.attestation,
       };
-      return { entry, searchKeys: [...new Set(p.accepted.searchKeys.map((k) => k.toLowerCase()))] };
+      return { entry, searchKeys: [...new Set(p.prepared.searchKeys.map((k) => k.toLowerCase()))] };
     });
     const prevEdge = this.edge;
     this.edge = edge;
@@ -268,8 +267,8 @@ export class TransparencyLog {
   }
 
   /** The stored entry equal to an accepted proposal, if integrated. */
-  async find(accepted: Accepted): Promise<StoredEntry | null> {
-    const uuid = hashLeaf(Buffer.from(canonicalize(accepted.canonical), 'utf8'));
+  async find(prepared: Prepared): Promise<StoredEntry | null> {
+    const uuid = hashLeaf(prepared.body);
     const e = await this.o.store.entryByUuid(uuid);
     return e && e.index < this.head.size ? e : null;
   }

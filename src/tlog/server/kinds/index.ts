@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { canonicalize } from '../../../core/json.ts';
 import { EntryError } from '../errors.ts';
 import { parse } from './common.ts';
 import type { Accepted } from './common.ts';
@@ -26,4 +27,20 @@ export function acceptProposed(value: unknown): Accepted {
     default:
       throw new EntryError(`unsupported entry kind "${p.kind}" version "${p.apiVersion}"`);
   }
+}
+
+/** A verified entry reduced to what the log stores: canonical leaf bytes (JCS), search keys, attestation. */
+export interface Prepared {
+  body: Buffer;
+  searchKeys: string[];
+  attestation: Buffer | null;
+}
+
+export function prepareProposed(value: unknown): Prepared {
+  const a = acceptProposed(value);
+  return {
+    body: Buffer.from(canonicalize(a.canonical), 'utf8'),
+    searchKeys: a.searchKeys,
+    attestation: a.attestation,
+  };
 }

@@ -1,0 +1,101 @@
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { EntryError, HttpError } from './errors.ts';
+import { prepareProposed } from './kinds/index.ts';
+import type { Prepared } from './kinds/index.ts';
+
+/** Worker reply: a prepared entry, or the error to answer with. */
+export type WorkerReply =
+  | { id: number; ok: true; body: Uint8Array; searchKeys: string[]; attestation: Uint8Array | null }
+  | { id: number; ok: false; entry: boolean; status: number; message: string };
+
+interface Waiter {
+  resolve: (p: Prepared) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Parse a request body and verify + canonicalise the proposed entry (same thread). */
+export function prepareBody(body: Uint8Array): Prepared {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(body).toString('utf8'));
+  } catch (e) {
+    throw new HttpError(400, `parsing body body from "" failed, because ${(e as Error).message}`);
+  }
+  return prepareProposed(value);
+}
+
+/** Default: one verification worker when there is a second core, so HTTP/integration and ECDSA verify overlap. */
+export function defaultWorkers(): number {
+  return availableParallelism() > 1 ? 1 : 0;
+}
+
+/**
+ * Signature verification and canonicalisation off the event loop, in worker threads (round robin).
+ * With 0 workers, or after a worker dies, entries are prepared in the calling thread.
+ */
+export class VerifyPool {
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, Waiter>();
+  private nextId = 1;
+  private turn = 0;
+
+  constructor(size: number) {
+    const api = pathToFileURL(
+      resolve(import.meta.dirname, '../../../node_modules/tsx/dist/esm/api/index.mjs'),
+    ).href;
+    const target = new URL('./verify-worker.ts', import.meta.url).href;
+    // .ts workers need tsx registered inside the worker thread (execArgv loaders are not inherited on Node 20)
+    const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+    for (let i = 0; i < size; i++) {
+      const w = new Worker(code, { eval: true });
+      w.on('message', (r: WorkerReply) => this.settle(r));
+      w.on('error', () => this.drop(w));
+      w.on('exit', () => this.drop(w));
+      w.unref();
+      this.workers.push(w);
+    }
+  }
+
+  private settle(r: WorkerReply): void {
+    const w = this.waiting.get(r.id);
+    if (!w) return;
+    this.waiting.delete(r.id);
+    if (r.ok)
+      w.resolve({
+        body: Buffer.from(r.body),
+        searchKeys: r.searchKeys,
+        attestation: r.attestation ? Buffer.from(r.attestation) : null,
+      });
+    else w.reject(r.entry ? new EntryError(r.message) : new HttpError(r.status, r.message));
+  }
+
+  /** A dead worker: fail what it had in flight (clients may retry) and stop using it. */
+  private drop(w: Worker): void {
+    const i = this.workers.indexOf(w);
+    if (i < 0) return;
+    this.workers.splice(i, 1);
+    if (this.workers.length === 0)
+      for (const [id, waiter] of this.waiting) {
+        this.waiting.delete(id);
+        waiter.reject(new HttpError(500, 'entry verification worker stopped'));
+      }
+  }
+
+  async prepare(body: Buffer): Promise<Prepared> {
+    const w = this.workers[this.turn++ % Math.max(1, this.workers.length)];
+    if (!w) return prepareBody(body);
+    const id = this.nextId++;
+    return new Promise<Prepared>((res, rej) => {
+      this.waiting.set(id, { resolve: res, reject: rej });
+      w.postMessage({ id, body });
+    });
+  }
+
+  async close(): Promise<void> {
+    const ws = this.workers.splice(0);
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
