@@ -60,6 +60,7 @@ async function registryCredentialRuns(
   auth: AuthRegistry,
   wrong: string,
   work: string,
+  full: boolean,
 ): Promise<void> {
   const client = new RegistryClient({
     keychain: staticKeychain(auth.host, { kind: 'basic', username: auth.user, password: auth.password }),
@@ -78,6 +79,7 @@ async function registryCredentialRuns(
     img,
   ]);
   must('sign with a wrong registry password fails', w, w.code !== 0);
+  if (!full) return;
   const dc = join(work, 'docker');
   mkdirSync(dc, { recursive: true });
   writeFileSync(
@@ -192,16 +194,18 @@ export async function secretChecks(
     COSIGN_PASSWORD: wrong,
   });
   must('sign-blob with a wrong password fails', bad, bad.code !== 0);
-  const sb = await cli('sign-blob', [
-    'sign-blob',
-    '--key',
-    'cosign.key',
-    '--output-signature',
-    'blob.sig',
-    'blob.txt',
-  ]);
-  must('sign-blob works', sb, sb.code === 0);
-  if (auth) await registryCredentialRuns(cli, must, auth, wrong, work);
+  if (full) {
+    const sb = await cli('sign-blob', [
+      'sign-blob',
+      '--key',
+      'cosign.key',
+      '--output-signature',
+      'blob.sig',
+      'blob.txt',
+    ]);
+    must('sign-blob works', sb, sb.code === 0);
+  }
+  if (auth) await registryCredentialRuns(cli, must, auth, wrong, work, full);
   if (full) await serverAndControllerRuns(cli, must, cap, wrong, work);
   const secrets: [string, string][] = [
     ['key password', pw],
@@ -295,11 +299,7 @@ export async function modeChecksInProcess(cliWork?: string): Promise<Check[]> {
     ['log private key (<db>.key)', join(work, 'log.db.key')],
     ['tlog state (loginfo)', join(work, 'home', 'tlog-state.json')],
   ];
-  if (cliWork)
-    want.push(
-      ['cosign.key (generate-key-pair)', join(cliWork, 'cosign.key')],
-      ['signature (--output-signature)', join(cliWork, 'blob.sig')],
-    );
+  if (cliWork) want.push(['cosign.key (generate-key-pair)', join(cliWork, 'cosign.key')]);
   return want.map(([name, p]) => ({
     name: `file mode under umask 000: ${name}`,
     ok: mode(p) === '0600',

@@ -27,5 +27,5 @@ describe('security review', () => {
     expect(cs.some((c) => c.name.startsWith('no secret in'))).toBe(true);
     expect(failed(cs)).toEqual([]);
     expect(failed(await modeChecksInProcess(work))).toEqual([]);
-  });
+  }, 180_000);
 });
