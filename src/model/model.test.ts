@@ -44,8 +44,8 @@ describe('parseRun', () => {
 
   it.each([
     [
-      'results value is a number',
-      { kind: 'TaskRun', status: { results: [{ name: 'a', value: 3 }] } },
+      'results value is an array of numbers',
+      { kind: 'TaskRun', status: { results: [{ name: 'a', value: [1] }] } },
       /status\.results\[0\]\.value/,
     ],
     [
@@ -128,5 +128,17 @@ describe('parseTaskRuns from a YAML stream', () => {
   });
   it('rejects a broken document in the stream', () => {
     expect(codeOf(() => parseTaskRuns('---\nkind: TaskRun\n---\nkind: [\n'))).toBe('INVALID_YAML');
+  });
+});
+
+describe('ParamValue like Tekton', () => {
+  it.each([
+    [3, '3'],
+    [true, 'true'],
+    [null, ''],
+    ['x', 'x'],
+  ])('reads the scalar %j as %j', (value, want) => {
+    const run = parseRun({ kind: 'TaskRun', spec: { params: [{ name: 'p', value }] } });
+    expect(run.spec.params?.[0]?.value).toBe(want);
   });
 });

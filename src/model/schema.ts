@@ -5,8 +5,14 @@ import { z } from 'zod';
  * Every object is loose: fields we do not model are kept as they came, so `spec` can be emitted whole.
  */
 
-/** A param/result value: string, array of strings, or object of strings (Tekton ParamValue). */
-export const paramValueSchema = z.union([z.string(), z.array(z.string()), z.record(z.string(), z.string())]);
+/**
+ * A param/result value: string, array of strings, or object of strings (Tekton ParamValue). Like Tekton's
+ * UnmarshalJSON, a scalar that is not a string (number, boolean, null) is read as its text.
+ */
+export const paramValueSchema = z.preprocess(
+  (v) => (v === null ? '' : typeof v === 'number' || typeof v === 'boolean' ? String(v) : v),
+  z.union([z.string(), z.array(z.string()), z.record(z.string(), z.string())]),
+);
 export type ParamValue = z.infer<typeof paramValueSchema>;
 
 const stringMap = z.record(z.string(), z.string());

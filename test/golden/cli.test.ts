@@ -42,7 +42,7 @@ describe('chains provenance', () => {
     ['a missing file', [join(tmp, 'nope.json')], /cannot read .*\[FILE_UNREADABLE\]/],
     ['not JSON or YAML', ['GARBAGE'], /not valid JSON or YAML.*\[INVALID_YAML\]/],
   ])('exits 1 with one clear line for %s', (_n, files, message) => {
-    writeFileSync(join(tmp, 'MALFORMED'), JSON.stringify({ kind: 'TaskRun', status: { results: [{ name: 'x', value: 1 }] } }));
+    writeFileSync(join(tmp, 'MALFORMED'), JSON.stringify({ kind: 'TaskRun', status: { results: [{ name: 'x', value: { uri: 1 } }] } }));
     writeFileSync(join(tmp, 'GARBAGE'), '{"a": [1,');
     const r = run('provenance', ...files.map((f) => (f === 'MALFORMED' || f === 'GARBAGE' ? join(tmp, f) : f)));
     expect(r.code).toBe(1);
