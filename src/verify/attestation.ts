@@ -43,22 +43,26 @@ export interface AttestationVerification {
   tlogChecked: boolean;
 }
 
+/** What the per-layer checks need (no registry access). */
+export type AttestationCheckOptions = Pick<VerifyAttestationOptions, 'publicKey' | 'checkBundle'>;
+
 /** Signature, tlog hook, subject claim; then the predicateType annotation must agree with the statement. */
 async function checkEnvelope(
   envelope: Buffer,
   digest: string,
   bundle: RekorBundle | undefined,
-  o: VerifyAttestationOptions,
+  o: AttestationCheckOptions,
 ): Promise<Statement> {
   await o.checkBundle?.(bundle, { kind: 'dsse', bytes: envelope, signature: '', publicKey: o.publicKey });
   const payload = verifyDsse(envelope, o.publicKey, INTOTO_PAYLOAD_TYPE);
   return checkStatementClaims(payload, digest);
 }
 
-async function checkLegacy(
+/** cosign's per-layer checks for one `.att` layer against the image digest. */
+export async function verifyAttestationLayer(
   layer: StoredLayer,
   digest: string,
-  o: VerifyAttestationOptions,
+  o: AttestationCheckOptions,
 ): Promise<VerifiedAttestation> {
   // cosign's Base64Signature() errors when the annotation is absent, rejecting the layer (sigstore.md §3.1)
   if (layer.annotations[Annotation.signature] === undefined)
@@ -85,10 +89,11 @@ interface DsseBundle {
   verificationMaterial?: { tlogEntries?: unknown };
 }
 
-async function checkBundle(
+/** The same checks for a DSSE sigstore bundle (our v0.3 referrers, or a bundle cosign wrote). */
+export async function verifyAttestationBundle(
   b: StoredBundle,
   digest: string,
-  o: VerifyAttestationOptions,
+  o: AttestationCheckOptions,
 ): Promise<VerifiedAttestation> {
   const j = JSON.parse(b.bundle.toString('utf8')) as DsseBundle;
   if (!j.dsseEnvelope) throw new Error('bundle has no dsseEnvelope');
@@ -125,10 +130,13 @@ export async function verifyImageAttestations(
     (b) => b.annotations['dev.sigstore.bundle.content'] === 'dsse-envelope',
   );
   const attempts = [
-    ...bundles.map((b) => ({ source: b.manifestDigest, run: () => checkBundle(b, image.digest, o) })),
+    ...bundles.map((b) => ({
+      source: b.manifestDigest,
+      run: () => verifyAttestationBundle(b, image.digest, o),
+    })),
     ...(await reader.attestations(image)).map((l) => ({
       source: l.digest,
-      run: () => checkLegacy(l, image.digest, o),
+      run: () => verifyAttestationLayer(l, image.digest, o),
     })),
   ];
   if (attempts.length === 0)
@@ -160,4 +168,19 @@ export async function verifyImageAttestations(
     );
   }
   return { ...image, verified, rejected, tlogChecked: o.checkBundle !== undefined };
+}
+
+/** cosign's `--type` filter: keep matching attestations, or fail listing the types found. */
+export function filterPredicateType(
+  good: VerifiedAttestation[],
+  predicateType: string | undefined,
+): VerifiedAttestation[] {
+  if (!predicateType) return good;
+  const verified = good.filter((v) => v.statement.predicateType === predicateType);
+  if (verified.length > 0) return verified;
+  const found = [...new Set(good.map((v) => v.statement.predicateType))].join(', ');
+  throw new OciVerifyError(
+    'PREDICATE_TYPE_MISMATCH',
+    `none of the attestations matched the predicate type: ${predicateType}, found: ${found}`,
+  );
 }
