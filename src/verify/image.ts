@@ -44,10 +44,14 @@ export interface ImageVerification {
   tlogChecked: boolean;
 }
 
-async function checkLegacy(
+/** What the per-layer checks need (no registry access). */
+export type SignatureCheckOptions = Pick<VerifyImageOptions, 'publicKey' | 'annotations' | 'checkBundle'>;
+
+/** cosign's checks for one `.sig` layer: signature annotation, signature, tlog hook, claims. */
+export async function verifyImageSignatureLayer(
   layer: StoredLayer,
   digest: string,
-  o: VerifyImageOptions,
+  o: SignatureCheckOptions,
 ): Promise<VerifiedImageSignature> {
   const signature = layer.annotations[Annotation.signature];
   if (signature === undefined)
@@ -76,10 +80,11 @@ interface MessageSignatureBundle {
   verificationMaterial?: { tlogEntries?: unknown };
 }
 
-async function checkBundle(
+/** The same checks for a message-signature bundle referrer (digest of the payload layer, signature, claims). */
+export async function verifyImageSignatureBundle(
   b: StoredBundle,
   digest: string,
-  o: VerifyImageOptions,
+  o: SignatureCheckOptions,
 ): Promise<VerifiedImageSignature> {
   const j = JSON.parse(b.bundle.toString('utf8')) as MessageSignatureBundle;
   const ms = j.messageSignature;
@@ -120,8 +125,11 @@ export async function verifyImageSignatures(
   );
   const layers = await reader.signatures(image);
   const attempts = [
-    ...bundles.map((b) => ({ source: b.manifestDigest, run: () => checkBundle(b, image.digest, o) })),
-    ...layers.map((l) => ({ source: l.digest, run: () => checkLegacy(l, image.digest, o) })),
+    ...bundles.map((b) => ({
+      source: b.manifestDigest,
+      run: () => verifyImageSignatureBundle(b, image.digest, o),
+    })),
+    ...layers.map((l) => ({ source: l.digest, run: () => verifyImageSignatureLayer(l, image.digest, o) })),
   ];
   for (const a of attempts) {
     try {
