@@ -34,7 +34,8 @@ const pct = (xs: number[], p: number): number => {
 const ms = (x: number): string => `${x.toFixed(3)} ms`;
 
 async function spawnServer(db: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(BIN, ['tlog', 'serve', '--addr', '127.0.0.1:0', '--db', db], {
+  const workers = process.env.TLOG_BENCH_WORKERS ? ['--verify-workers', process.env.TLOG_BENCH_WORKERS] : [];
+  const child = spawn(BIN, ['tlog', 'serve', '--addr', '127.0.0.1:0', '--db', db, ...workers], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((res, rej) => {

@@ -174,6 +174,15 @@ async function verifyCmd(f: GetFlags & UploadFlags): Promise<void> {
   process.stdout.write(formatVerify(entry, f.format));
 }
 
+interface ServeFlags {
+  addr: string;
+  db: string;
+  key?: string;
+  hostname?: string;
+  maxBodyBytes: string;
+  verifyWorkers?: string;
+}
+
 /** `chains tlog …`: the log server and a rekor-cli-compatible client (docs/tlog.md). */
 export function registerTlogCommands(program: Command): void {
   const tlog = program.command('tlog').description('Rekor-compatible transparency log: server and client');
@@ -185,25 +194,25 @@ export function registerTlogCommands(program: Command): void {
     .option('--key <file>', 'log private key (ECDSA P-256 PEM), generated if missing (default <db>.key)')
     .option('--hostname <name>', 'checkpoint origin/signer name (default: host of --addr)')
     .option('--max-body-bytes <n>', 'request body cap', '4194304')
-    .action(
-      async (f: { addr: string; db: string; key?: string; hostname?: string; maxBodyBytes: string }) => {
-        const s = await startLogServer({
-          dbPath: f.db,
-          keyPath: f.key,
-          addr: f.addr,
-          hostname: f.hostname,
-          maxBodyBytes: Number(f.maxBodyBytes),
-        });
-        process.stdout.write(
-          `tlog listening on ${s.url} (tree ${s.log.treeId}, size ${s.log.checkpoint.size}, logID ${s.log.logId})\n`,
-        );
-        await new Promise<void>((resolve) => {
-          const stop = (): void => void s.close().then(resolve);
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-        });
-      },
-    );
+    .option('--verify-workers <n>', 'signature verification threads (default: 1 with ≥ 2 cores)')
+    .action(async (f: ServeFlags) => {
+      const s = await startLogServer({
+        dbPath: f.db,
+        keyPath: f.key,
+        addr: f.addr,
+        hostname: f.hostname,
+        maxBodyBytes: Number(f.maxBodyBytes),
+        verifyWorkers: f.verifyWorkers === undefined ? undefined : Number(f.verifyWorkers),
+      });
+      process.stdout.write(
+        `tlog listening on ${s.url} (tree ${s.log.treeId}, size ${s.log.checkpoint.size}, logID ${s.log.logId})\n`,
+      );
+      await new Promise<void>((resolve) => {
+        const stop = (): void => void s.close().then(resolve);
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
   clientFlags(
     tlog.command('upload').description('add an entry (hashedrekord, dsse, intoto) and verify the answer'),
   )
