@@ -157,6 +157,11 @@ export function verifyConsistency(
   if (!sr.equals(root2)) throw new MerkleError('ROOT_MISMATCH', 'second root does not match the proof');
 }
 
+/** Exact for any safe integer (bitwise operators would truncate to 32 bits). */
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+}
+
 /** A perfect subtree: leaves [index·2^level, (index+1)·2^level). Stores keep exactly these nodes. */
 export interface NodeId {
   level: number;
@@ -212,8 +217,7 @@ export function consistencyRanges(m: number, n: number): LeafRange[] {
 export function rangeNodes(lo: number, hi: number): NodeId[] {
   const width = hi - lo;
   if (width <= 0) return [];
-  if ((width & (width - 1)) === 0 && lo % width === 0)
-    return [{ level: Math.log2(width), index: lo / width }];
+  if (isPowerOfTwo(width) && lo % width === 0) return [{ level: Math.log2(width), index: lo / width }];
   const k = splitPoint(width);
   return [...rangeNodes(lo, lo + k), ...rangeNodes(lo + k, hi)];
 }
@@ -221,7 +225,7 @@ export function rangeNodes(lo: number, hi: number): NodeId[] {
 /** MTH(D[lo:hi]) from stored perfect-subtree hashes (`get` must know every node of rangeNodes(lo, hi)). */
 export function rangeHash(lo: number, hi: number, get: (id: NodeId) => Uint8Array): Buffer {
   const width = hi - lo;
-  if ((width & (width - 1)) === 0 && lo % width === 0)
+  if (isPowerOfTwo(width) && lo % width === 0)
     return Buffer.from(get({ level: Math.log2(width), index: lo / width }));
   const k = splitPoint(width);
   return hashChildren(rangeHash(lo, lo + k, get), rangeHash(lo + k, hi, get));
