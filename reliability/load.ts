@@ -110,8 +110,8 @@ async function logPhase(
     for (let i = 0; i < Math.min(60_000, seconds * 1500); i++) pool.push(factory.next());
     const created: string[] = [];
     let size = 0;
-    const pick = (_w: number, i: number): Op => {
-      const r = i % 10;
+    const pick = (): Op => {
+      const r = Math.floor(Math.random() * 10);
       if (r < 7 || created.length === 0)
         return async () => {
           const reply = await http.request(
