@@ -34,9 +34,12 @@ export function verifySet(
   const key = toLogKey(logKey);
   if (payload.logID !== logIdOf(key))
     fail(`entry logID ${payload.logID} is not the log key's ID ${logIdOf(key)}`);
+  // Node's base64 decoder skips invalid characters: insist on the canonical text Rekor (Go StdEncoding) writes
+  const set = Buffer.from(setBase64, 'base64');
+  if (set.toString('base64') !== setBase64) fail('signed entry timestamp is not canonical base64');
   let ok = false;
   try {
-    ok = cryptoVerify('sha256', setMessage(payload), key, Buffer.from(setBase64, 'base64'));
+    ok = cryptoVerify('sha256', setMessage(payload), key, set);
   } catch {
     ok = false;
   }
