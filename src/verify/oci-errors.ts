@@ -8,6 +8,7 @@ export type OciVerifyErrorCode =
   | 'NO_MATCHING_ATTESTATIONS'
   | 'PREDICATE_TYPE_MISMATCH'
   | 'CLAIMS_MISMATCH'
-  | 'TLOG_CHECK_FAILED';
+  | 'TLOG_CHECK_FAILED'
+  | 'BAD_PREDICATE_TYPE';
 
 export class OciVerifyError extends ChainsError<OciVerifyErrorCode> {}

@@ -1,3 +1,5 @@
+import { OciVerifyError } from './oci-errors.ts';
+
 /** cosign's `--type` names (cmd/cosign/cli/options/predicate.go; sigstore.md §3.1). */
 export const PREDICATE_TYPES: Record<string, string> = {
   custom: 'https://cosign.sigstore.dev/attestation/v1',
@@ -22,7 +24,8 @@ export function predicateTypeFor(type: string): string {
   } catch {
     /* fall through */
   }
-  throw new TypeError(
+  throw new OciVerifyError(
+    'BAD_PREDICATE_TYPE',
     `invalid predicate type "${type}": use one of ${Object.keys(PREDICATE_TYPES).join(', ')} or a URI`,
   );
 }

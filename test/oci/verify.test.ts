@@ -125,6 +125,22 @@ describe.each(['docker-registry', 'embedded'])('verification and tampering on %s
     );
   });
 
+  it('-a annotations must match the signed optional section', async () => {
+    const image = await fresh();
+    const record = await signSimpleSigning(signer, image.repository, image.digest, {
+      env: 'prod',
+      team: 'a',
+    });
+    await new OciStorageBackend({ client: c() }).store({ ...(await sigReq(image)), record });
+    const ok = await verifyImageSignatures(ref(image), { ...opts(), annotations: { env: 'prod' } });
+    expect(ok.verified[0]?.claims.optional).toEqual({ env: 'prod', team: 'a' });
+    const e = await verifyImageSignatures(ref(image), { ...opts(), annotations: { env: 'dev' } }).catch(
+      (x: Error) => x,
+    );
+    expect(hasCode(e, 'NO_MATCHING_SIGNATURES')).toBe(true);
+    expect((e as Error).message).toContain('missing or incorrect annotation env=dev');
+  });
+
   it('a tampered layer fails', async () => {
     const image = await fresh();
     await new OciStorageBackend({ client: c() }).store(await sigReq(image));
