@@ -107,7 +107,8 @@ function logArtifacts(rawDsse: string, entry: TlogEntry, dsse: SignedRecord, log
   const [id, value] = Object.entries(parsed)[0] as [string, LogEntry[string]];
   const meaning = (e: LogEntry): string => {
     const v = verifyLogEntry(e, logKey);
-    return `${v.entryId}|${v.value.body}|${v.value.logIndex}|${v.value.integratedTime}`;
+    // the UUID is what SET, proof and checkpoint bind; the entry ID's tree-ID prefix is a routing label (as in Rekor)
+    return `${v.uuid}|${v.value.body}|${v.value.logIndex}|${v.value.integratedTime}`;
   };
   const proof = value.verification?.inclusionProof;
   const bundle = toCosignBundle(entry);
