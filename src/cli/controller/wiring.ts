@@ -53,17 +53,24 @@ function switchingUploader(config: ConfigStore): TransparencyUploader {
 export function buildOrchestrator(o: WiringOptions): Orchestrator {
   const tekton = new TektonBackend(o.annotations);
   const locals = new Map<string, LocalBackend>();
+  // one registry client per keychain and TLS setting: keeps pings, tokens and connections across runs
+  const clients = new WeakMap<Keychain, { insecure: boolean; client: RegistryClient }>();
   const backends = async (run: RunDoc): Promise<ReadonlyMap<string, StorageBackend>> => {
     const cfg: ChainsConfig = o.config.current;
     const dir = cfg.storage.local.dir ?? o.localDir;
     let local = locals.get(dir);
     if (!local) locals.set(dir, (local = new LocalBackend(dir)));
     const keychain = o.keychainFor ? await o.keychainFor(run) : anonymous;
-    const client = new RegistryClient({
-      keychain,
-      insecure: cfg.storage.oci.insecure,
-      ...(o.caCert ? { caCert: o.caCert } : {}),
-    });
+    let cached = clients.get(keychain);
+    if (!cached || cached.insecure !== cfg.storage.oci.insecure) {
+      const client = new RegistryClient({
+        keychain,
+        insecure: cfg.storage.oci.insecure,
+        ...(o.caCert ? { caCert: o.caCert } : {}),
+      });
+      clients.set(keychain, (cached = { insecure: cfg.storage.oci.insecure, client }));
+    }
+    const client = cached.client;
     const oci = new OciStorageBackend({
       client,
       encoding: cfg.storage.oci.encodingFormat,

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { WorkQueue } from './queue.ts';
+import { isHandled, nextRetry, transparencyValue } from './annotations.ts';
+
+describe('WorkQueue', () => {
+  it('queues a key once and never runs one key on two workers at once', async () => {
+    const q = new WorkQueue({ workers: 4 });
+    let running = 0;
+    let maxRunning = 0;
+    const seen: string[] = [];
+    q.add('a');
+    q.add('a');
+    q.add('b');
+    q.start(async (k) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      seen.push(k);
+      if (k === 'a' && seen.length < 3) q.add('a'); // added while processing: runs again afterwards
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return 'done';
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await q.idle();
+    expect(seen.sort()).toEqual(['a', 'a', 'b']);
+    expect(maxRunning).toBeLessThanOrEqual(2);
+    await q.stop();
+  });
+
+  it('retries with per-item exponential backoff and skips events while backing off', async () => {
+    const q = new WorkQueue({ workers: 1, baseDelayMs: 20, maxDelayMs: 40 });
+    const at: number[] = [];
+    q.start(async () => {
+      at.push(Date.now());
+      return at.length < 4 ? 'retry' : 'done';
+    });
+    q.add('x');
+    await new Promise((r) => setTimeout(r, 20));
+    q.add('x'); // an event during the backoff does not skip it
+    for (let i = 0; i < 100 && at.length < 4; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(at).toHaveLength(4);
+    const gaps = at.slice(1).map((t, i) => t - (at[i] ?? 0));
+    expect(gaps.every((g) => g >= 15)).toBe(true);
+    await q.stop();
+  });
+
+  it('is bounded: refuses keys beyond maxLength and counts them', async () => {
+    const q = new WorkQueue({ workers: 1, maxLength: 2 });
+    expect([q.add('1'), q.add('2'), q.add('3')]).toEqual([true, true, false]);
+    expect(q.dropped).toBe(1);
+    await q.stop();
+  });
+
+  it('turns a thrown error into a retry and reports it', async () => {
+    const errors: string[] = [];
+    const q = new WorkQueue({
+      workers: 1,
+      baseDelayMs: 5,
+      onError: (k, e) => errors.push(`${k}:${(e as Error).message}`),
+    });
+    let n = 0;
+    q.start(async () => {
+      if (n++ === 0) throw new Error('boom');
+      return 'done';
+    });
+    q.add('k');
+    for (let i = 0; i < 100 && n < 2; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(errors).toEqual(['k:boom']);
+    expect(n).toBe(2);
+    await q.stop();
+  });
+});
+
+describe('annotations (chains.md §7.3, §7.5)', () => {
+  it.each([
+    [undefined, { 'chains.tekton.dev/retries': '0' }, false],
+    ['0', { 'chains.tekton.dev/retries': '1' }, false],
+    ['2', { 'chains.tekton.dev/retries': '3' }, false],
+    ['3', { 'chains.tekton.dev/signed': 'failed' }, true],
+  ])('retries=%s → %j', (retries, want, failed) => {
+    const r = nextRetry(retries === undefined ? {} : { 'chains.tekton.dev/retries': retries }, 'why');
+    expect(r.annotations).toMatchObject({ ...want, 'chains.tekton.dev/failure-reason': 'why' });
+    expect(r.failed).toBe(failed);
+  });
+  it('knows handled runs and formats the transparency URL', () => {
+    expect(isHandled({ 'chains.tekton.dev/signed': 'true' })).toBe(true);
+    expect(isHandled({ 'chains.tekton.dev/signed': 'failed' })).toBe(true);
+    expect(isHandled({ 'chains.tekton.dev/signed': 'nope' })).toBe(false);
+    expect(transparencyValue('https://rekor.sigstore.dev/', 42)).toBe(
+      'https://rekor.sigstore.dev/api/v1/log/entries?logIndex=42',
+    );
+  });
+});
