@@ -8,3 +8,4 @@ export * from './hash.ts';
 export * from './signed.ts';
 export * from './merkle.ts';
 export * from './checkpoint.ts';
+export * from './merkle-ranges.ts';

@@ -1,17 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { signCheckpoint } from '../../core/checkpoint.ts';
 import type { Clock } from '../../core/clock.ts';
+import { emptyRoot, hashChildren, hashLeaf } from '../../core/merkle.ts';
 import {
   consistencyRanges,
-  emptyRoot,
-  hashChildren,
-  hashLeaf,
   inclusionRanges,
   nodesForRanges,
   rangeHash,
   rangeNodes,
-} from '../../core/merkle.ts';
-import type { NodeId } from '../../core/merkle.ts';
+} from '../../core/merkle-ranges.ts';
+import type { NodeId } from '../../core/merkle-ranges.ts';
 import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
 import { entryId, setMessage } from '../types/index.ts';
 import type { LogEntry } from '../types/index.ts';

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import Database from 'better-sqlite3';
-import type { NodeId } from '../../core/merkle.ts';
+import type { NodeId } from '../../core/merkle-ranges.ts';
 import { TlogError } from '../types/ids.ts';
 import type { Batch, LogStore, StoreState, StoredEntry } from './store.ts';
 

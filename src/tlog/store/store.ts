@@ -1,4 +1,4 @@
-import type { NodeId } from '../../core/merkle.ts';
+import type { NodeId } from '../../core/merkle-ranges.ts';
 
 /** One integrated entry as persisted. `uuid` is the Merkle leaf hash. */
 export interface StoredEntry {
