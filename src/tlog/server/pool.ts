@@ -14,6 +14,8 @@ export type WorkerReply =
 interface Waiter {
   resolve: (p: Prepared) => void;
   reject: (e: unknown) => void;
+  body: Buffer;
+  worker: Worker;
 }
 
 /** Parse a request body and verify + canonicalise the proposed entry (same thread). */
@@ -72,16 +74,19 @@ export class VerifyPool {
     else w.reject(r.entry ? new EntryError(r.message) : new HttpError(r.status, r.message));
   }
 
-  /** A dead worker: fail what it had in flight (clients may retry) and stop using it. */
+  /** A dead worker: stop using it and prepare what it had in flight in this thread instead. */
   private drop(w: Worker): void {
     const i = this.workers.indexOf(w);
-    if (i < 0) return;
-    this.workers.splice(i, 1);
-    if (this.workers.length === 0)
-      for (const [id, waiter] of this.waiting) {
-        this.waiting.delete(id);
-        waiter.reject(new HttpError(500, 'entry verification worker stopped'));
+    if (i >= 0) this.workers.splice(i, 1);
+    for (const [id, waiter] of this.waiting) {
+      if (waiter.worker !== w) continue;
+      this.waiting.delete(id);
+      try {
+        waiter.resolve(prepareBody(waiter.body));
+      } catch (e) {
+        waiter.reject(e);
       }
+    }
   }
 
   async prepare(body: Buffer): Promise<Prepared> {
@@ -89,7 +94,7 @@ export class VerifyPool {
     if (!w) return prepareBody(body);
     const id = this.nextId++;
     return new Promise<Prepared>((res, rej) => {
-      this.waiting.set(id, { resolve: res, reject: rej });
+      this.waiting.set(id, { resolve: res, reject: rej, body, worker: w });
       w.postMessage({ id, body });
     });
   }

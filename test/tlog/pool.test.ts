@@ -1,0 +1,39 @@
+import type { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { EntryError, HttpError } from '../../src/tlog/server/errors.ts';
+import { VerifyPool, prepareProposed } from '../../src/tlog/server/index.ts';
+import { TestSigner, sha } from './helpers.ts';
+
+const signer = new TestSigner();
+
+describe('VerifyPool (worker threads)', () => {
+  it('prepares exactly what the event-loop thread would, and maps errors', async () => {
+    const pool = new VerifyPool(1);
+    try {
+      const proposed = signer.dsse(sha('pool')).proposed;
+      const got = await pool.prepare(Buffer.from(JSON.stringify(proposed)));
+      const want = prepareProposed(proposed);
+      expect(got.body.equals(want.body)).toBe(true);
+      expect(got.searchKeys).toEqual(want.searchKeys);
+      await expect(pool.prepare(Buffer.from('{nope'))).rejects.toBeInstanceOf(HttpError);
+      const bad = JSON.stringify(proposed).replace(
+        /"verifiers":\["[^"]+"\]/,
+        `"verifiers":["${Buffer.from(new TestSigner().publicKeyPem).toString('base64')}"]`,
+      );
+      await expect(pool.prepare(Buffer.from(bad))).rejects.toBeInstanceOf(EntryError);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('a dead worker: in-flight and later entries are prepared in the calling thread', async () => {
+    const pool = new VerifyPool(1);
+    const [w] = (pool as unknown as { workers: Worker[] }).workers;
+    const body = Buffer.from(JSON.stringify(signer.dsse(sha('dead')).proposed));
+    const inFlight = pool.prepare(body);
+    await w!.terminate();
+    expect((await inFlight).body.length).toBeGreaterThan(0);
+    expect((await pool.prepare(body)).body.equals((await inFlight).body)).toBe(true);
+    await pool.close();
+  });
+});
