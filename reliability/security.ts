@@ -2,7 +2,8 @@ import { tempDir, say } from './lib/common.ts';
 import type { SuiteOptions, SuiteResult } from './lib/common.ts';
 import { startRegistries } from '../test/setup/registries.ts';
 import { limitChecks } from './security/limits.ts';
-import { modeChecks, secretChecks } from './security/secrets.ts';
+import { modeChecks } from './security/modes.ts';
+import { secretChecks } from './security/secrets.ts';
 import type { Check } from './security/run.ts';
 import { traversalChecks } from './security/traversal.ts';
 

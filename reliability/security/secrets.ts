@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
 import { loadPrivateKey } from '../../src/keys/index.ts';
@@ -232,77 +232,4 @@ export async function secretChecks(
       detail: leaks.join('; ') || 'none found',
     },
   ];
-}
-
-const mode = (p: string): string => {
-  try {
-    return (statSync(p).mode & 0o777).toString(8).padStart(4, '0');
-  } catch {
-    return 'missing';
-  }
-};
-
-/** Files holding secrets are 0600 even under umask 000 (key pair, log key, tlog state, signature output). */
-export async function modeChecks(): Promise<Check[]> {
-  const work = tempDir('modes');
-  const env = { COSIGN_PASSWORD: 'pw', CHAINS_HOME: join(work, 'home') };
-  await runChains(['generate-key-pair'], { cwd: work, env });
-  writeFileSync(join(work, 'b.txt'), 'b');
-  await runChains(['sign-blob', '--key', 'cosign.key', '--output-signature', 'b.sig', 'b.txt'], {
-    cwd: work,
-    env,
-  });
-  const log = await startLogChild(join(work, 'log.db'));
-  const info = await runChains(['tlog', 'loginfo', '--rekor-server', log.url], { cwd: work, env });
-  await log.stop();
-  const want: [string, string, string][] = [
-    ['cosign.key (generate-key-pair)', join(work, 'cosign.key'), '0600'],
-    ['log private key (<db>.key, tlog serve)', join(work, 'log.db.key'), '0600'],
-    ['tlog state (loginfo)', join(work, 'home', 'tlog-state.json'), '0600'],
-    ['signature (--output-signature)', join(work, 'b.sig'), '0600'],
-  ];
-  const out: Check[] = want.map(([name, p, m]) => ({
-    name: `file mode under umask 000: ${name}`,
-    ok: mode(p) === m,
-    detail: `${mode(p)} (want ${m})${mode(p) === 'missing' ? `; loginfo: ${info.out.trim().slice(0, 200)}` : ''}`,
-  }));
-  out.push({
-    name: 'file mode: cosign.pub is public (info)',
-    ok: true,
-    detail: mode(join(work, 'cosign.pub')),
-  });
-  out.push({
-    name: 'file mode: log database (info: entries are public)',
-    ok: true,
-    detail: mode(join(work, 'log.db')),
-  });
-  return out;
-}
-
-/** In-process variant for tests: log key and tlog state written under umask 000, plus files of a CLI work dir. */
-export async function modeChecksInProcess(cliWork?: string): Promise<Check[]> {
-  const work = tempDir('modes-ip');
-  const old = process.umask(0);
-  try {
-    const { startLogServer } = await import('../../src/tlog/server/index.ts');
-    const { RekorClient, checkLogInfo } = await import('../../src/tlog/client/index.ts');
-    const log = await startLogServer({ dbPath: join(work, 'log.db'), addr: '127.0.0.1:0' });
-    try {
-      await checkLogInfo(new RekorClient(log.url), log.publicKeyPem, join(work, 'home', 'tlog-state.json'));
-    } finally {
-      await log.close();
-    }
-  } finally {
-    process.umask(old);
-  }
-  const want: [string, string][] = [
-    ['log private key (<db>.key)', join(work, 'log.db.key')],
-    ['tlog state (loginfo)', join(work, 'home', 'tlog-state.json')],
-  ];
-  if (cliWork) want.push(['cosign.key (generate-key-pair)', join(cliWork, 'cosign.key')]);
-  return want.map(([name, p]) => ({
-    name: `file mode under umask 000: ${name}`,
-    ok: mode(p) === '0600',
-    detail: `${mode(p)} (want 0600)`,
-  }));
 }

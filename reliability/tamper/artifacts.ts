@@ -1,5 +1,4 @@
-import { createPublicKey, generateKeyPairSync, randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { verifyCheckpoint } from '../../src/core/checkpoint.ts';
 import { parseJson } from '../../src/core/json.ts';
@@ -10,13 +9,9 @@ import {
   loadPrivateKey,
   privateKeyMaterial,
 } from '../../src/keys/index.ts';
-import { MediaType, parseImageManifest } from '../../src/registry/manifest.ts';
 import { RegistryClient } from '../../src/registry/registry.ts';
 import { startRegistryServer } from '../../src/registry/server/server.ts';
-import { pushBlob } from '../../src/registry/upload.ts';
 import { KeySigner, signInToto, signSimpleSigning } from '../../src/signing/index.ts';
-import { OciStorageBackend } from '../../src/storage/oci/backend.ts';
-import { Annotation, cosignTag } from '../../src/storage/oci/layout.ts';
 import type { LogEntry, TlogEntry } from '../../src/tlog/client/index.ts';
 import {
   RekorClient,
@@ -26,14 +21,13 @@ import {
 } from '../../src/tlog/client/index.ts';
 import { verifyLogEntry, verifySet } from '../../src/tlog/client/index.ts';
 import { startLogServer } from '../../src/tlog/server/index.ts';
-import { verifyImageAttestations } from '../../src/verify/attestation.ts';
 import { checkSimpleSigningClaims } from '../../src/verify/claims.ts';
 import { verifyDsse } from '../../src/verify/dsse.ts';
-import { verifyImageSignatures } from '../../src/verify/image.ts';
 import { verifyBlob } from '../../src/verify/blob.ts';
-import { tlogCheckBundle, verifyRekorBundle } from '../../src/verify/tlog.ts';
+import { verifyRekorBundle } from '../../src/verify/tlog.ts';
 import { sha256Hex, tempDir } from '../lib/common.ts';
 import type { Artifact } from './mutate.ts';
+import { ociSetup, pushImage, type OciCtx } from './oci.ts';
 
 /** The password of the tampered key file (also grepped for by the secrets check). */
 export const KEY_PASSWORD = 'tamper-test-password-7f3a';
@@ -149,135 +143,6 @@ function logArtifacts(rawDsse: string, entry: TlogEntry, dsse: SignedRecord, log
       verify: async (b) => JSON.stringify(verifyRekorBundle(parseJson(b) as RekorBundle, logKey, expected)),
     },
   ];
-}
-
-interface OciCtx {
-  client: RegistryClient;
-  host: string;
-  repo: { registry: string; repository: string };
-  digest: string;
-  logKey: string;
-  signer: KeySigner;
-}
-
-async function pushImage(client: RegistryClient, repo: OciCtx['repo']): Promise<string> {
-  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', id: randomUUID() }));
-  const layer = Buffer.from(`layer ${randomUUID()}`);
-  const desc = (mediaType: string, b: Buffer) => ({
-    mediaType,
-    digest: `sha256:${sha256Hex(b)}`,
-    size: b.length,
-  });
-  await pushBlob(client, repo, config);
-  await pushBlob(client, repo, layer);
-  const manifest = {
-    schemaVersion: 2,
-    mediaType: MediaType.ociManifest,
-    config: desc(MediaType.ociConfig, config),
-    layers: [desc('application/vnd.oci.image.layer.v1.tar', layer)],
-  };
-  return client.putManifest(repo, 'latest', Buffer.from(JSON.stringify(manifest)));
-}
-
-/** Replace the single layer (bytes and/or annotations) of the `.sig`/`.att` manifest, then verify as cosign. */
-function ociArtifacts(
-  ctx: OciCtx,
-  kind: 'sig' | 'att',
-  manifest: Buffer,
-  layerBytes: Buffer,
-  dir: string,
-): Artifact[] {
-  const m = parseImageManifest(manifest);
-  const layer = m.layers[0];
-  if (!layer) throw new Error(`.${kind} manifest has no layer`);
-  const ref = `${ctx.host}/${ctx.repo.repository}@${ctx.digest}`;
-  const tag = cosignTag(ctx.digest, kind);
-  const check = tlogCheckBundle({ logPublicKey: ctx.logKey });
-  const verify = async (): Promise<string> => {
-    const o = { client: ctx.client, publicKey: ctx.signer.publicKey, checkBundle: check };
-    if (kind === 'sig') {
-      const r = await verifyImageSignatures(ref, o);
-      return r.verified.map((v) => `${hex(v.payload)}|${v.signature}`).join(',');
-    }
-    const r = await verifyImageAttestations(ref, o);
-    return r.verified.map((v) => `${JSON.stringify(v.statement)}`).join(',');
-  };
-  const republish = async (bytes: Buffer, annotations: Record<string, string>): Promise<void> => {
-    await pushBlob(ctx.client, ctx.repo, bytes);
-    const l = { ...layer, digest: `sha256:${sha256Hex(bytes)}`, size: bytes.length, annotations };
-    await ctx.client.putManifest(ctx.repo, tag, Buffer.from(JSON.stringify({ ...m, layers: [l] })));
-  };
-  const out: Artifact[] = [
-    {
-      name: `OCI .${kind} layer (re-pushed)`,
-      bytes: layerBytes,
-      verify: async (b) => (await republish(b, layer.annotations ?? {}), verify()),
-    },
-    {
-      // the registry itself serves altered bytes under the original digest (storage tampering)
-      name: `OCI .${kind} layer (altered on registry disk)`,
-      bytes: layerBytes,
-      verify: async (b) => {
-        await republish(layerBytes, layer.annotations ?? {});
-        const file = join(dir, 'blobs', 'sha256', layer.digest.slice(7));
-        writeFileSync(file, b);
-        try {
-          return await verify();
-        } finally {
-          writeFileSync(file, layerBytes);
-        }
-      },
-    },
-  ];
-  for (const [key, value] of Object.entries(layer.annotations ?? {})) {
-    if (value === '') continue;
-    out.push({
-      name: `OCI .${kind} annotation ${key}`,
-      bytes: Buffer.from(value),
-      verify: async (b) => (
-        await republish(layerBytes, { ...layer.annotations, [key]: b.toString('utf8') }),
-        verify()
-      ),
-    });
-  }
-  return out;
-}
-
-async function ociSetup(
-  ctx: OciCtx,
-  dsse: SignedRecord,
-  simple: SignedRecord,
-  dir: string,
-): Promise<Artifact[]> {
-  const backend = new OciStorageBackend({ client: ctx.client });
-  const run = { kind: 'TaskRun' as const, namespace: 'default', name: 'tamper', uid: randomUUID() };
-  const image = { repository: `${ctx.host}/${ctx.repo.repository}`, digest: ctx.digest };
-  await backend.store({
-    what: 'image-signature',
-    run,
-    record: simple,
-    image,
-    shortKey: 'x',
-    format: 'simplesigning',
-  });
-  await backend.store({
-    what: 'attestation',
-    run,
-    record: dsse,
-    predicateType: 'https://slsa.dev/provenance/v0.2',
-    subjects: [image],
-    shortKey: `taskrun-${run.uid}`,
-    format: 'in-toto',
-  });
-  const out: Artifact[] = [];
-  for (const kind of ['sig', 'att'] as const) {
-    const m = await ctx.client.getManifest(ctx.repo, cosignTag(ctx.digest, kind));
-    const layer = parseImageManifest(m.bytes).layers[0];
-    const bytes = kind === 'sig' ? simple.bytes : dsse.bytes;
-    if (!layer?.annotations?.[Annotation.bundle]) throw new Error(`.${kind} layer has no bundle annotation`);
-    out.push(...ociArtifacts(ctx, kind, m.bytes, bytes, dir));
-  }
-  return out;
 }
 
 /** Every artifact Chains produces, made by the real code paths: key, signatures, OCI layout, log answers. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { limitChecks } from '../../reliability/security/limits.ts';
-import { modeChecksInProcess, secretChecks } from '../../reliability/security/secrets.ts';
+import { modeChecksInProcess } from '../../reliability/security/modes.ts';
+import { secretChecks } from '../../reliability/security/secrets.ts';
 import { traversalChecks } from '../../reliability/security/traversal.ts';
 import type { Check } from '../../reliability/security/run.ts';
 import { tempDir } from '../../reliability/lib/common.ts';
