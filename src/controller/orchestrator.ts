@@ -4,7 +4,7 @@ import type { SignedRecord } from '../core/signed.ts';
 import type { ArtifactsOptions, BuilderOptions, TransparencyOptions } from '../config/types.ts';
 import type { RunObject, TaskRun } from '../model/index.ts';
 import { signInToto, signRaw } from '../signing/index.ts';
-import type { RunRef, StorageBackend, StoreRequest } from '../storage/backend.ts';
+import type { RunRef, StorageBackend } from '../storage/backend.ts';
 import * as A from './annotations.ts';
 import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
@@ -19,6 +19,9 @@ import type {
   UploadedEntry,
 } from './ports.ts';
 import { SignCache } from './sign-cache.ts';
+import { kindLabel, runRefOf, storeRequest } from './requests.ts';
+
+export { runRefOf } from './requests.ts';
 
 /** The orchestrator's slice of chains-config. */
 export interface OrchestratorOptions {
@@ -53,16 +56,6 @@ export type Outcome =
   | { status: 'skipped'; why: string };
 
 const TYPES: SignableType[] = ['taskrun', 'pipelinerun', 'oci'];
-
-export function runRefOf(doc: RunDoc): RunRef {
-  const kind = doc.kind === 'PipelineRun' ? 'PipelineRun' : 'TaskRun';
-  return {
-    kind,
-    namespace: doc.metadata.namespace ?? 'default',
-    name: doc.metadata.name,
-    uid: doc.metadata.uid ?? '',
-  };
-}
 
 /** Per-type pass state: errors collected per step and backend, entries uploaded, objects signed. */
 interface Pass {
@@ -293,29 +286,4 @@ export class Orchestrator {
     });
     return { status: 'signed', signed: pass.signed, ...(transparency ? { transparency } : {}) };
   }
-}
-
-function kindLabel(run: RunObject): 'taskrun' | 'pipelinerun' {
-  return run.kind === 'PipelineRun' ? 'pipelinerun' : 'taskrun';
-}
-
-function storeRequest(item: SignableItem, record: SignedRecord, run: RunRef): StoreRequest {
-  if (item.type === 'oci')
-    return {
-      what: 'image-signature',
-      run,
-      record,
-      image: item.image,
-      shortKey: item.shortKey,
-      format: 'simplesigning',
-    };
-  return {
-    what: 'attestation',
-    run,
-    record,
-    predicateType: item.predicateType,
-    subjects: item.subjects,
-    shortKey: item.shortKey,
-    format: item.format,
-  };
 }
