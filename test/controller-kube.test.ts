@@ -151,11 +151,21 @@ describe('chains controller against a (fake) Kubernetes API server', () => {
   it('keeps watching across dropped watches and 410 Gone; uses resourceVersion and bookmarks', async () => {
     await cluster({ 'artifacts.taskrun.storage': 'tekton', 'artifacts.oci.storage': 'tekton' });
     const s = await start();
-    createRun(kaniko('before', 'reg.example/app', `sha256:${'a'.repeat(64)}`));
+    const first = kaniko('before', 'reg.example/app', `sha256:${'a'.repeat(64)}`);
+    first.metadata.managedFields = [
+      { manager: 'tekton-pipelines-controller', operation: 'Update', fieldsV1: { 'f:status': {} } },
+    ];
+    createRun(first);
     await until(
       () => annotations('before'),
       (x) => x[A.SIGNED] === 'true',
     );
+    const cached = s.controller.informers.find((i) => i.path.endsWith('/taskruns'))?.get('default', 'before');
+    expect(cached?.metadata.managedFields).toBeUndefined(); // trimmed from the cache
+    expect(
+      (kube.store.get('taskruns', 'default', 'before')?.metadata as { managedFields?: unknown })
+        .managedFields,
+    ).toBeDefined();
     kube.bookmarkNow();
     kube.dropWatches();
     createRun(kaniko('after-drop', 'reg.example/app', `sha256:${'b'.repeat(64)}`));

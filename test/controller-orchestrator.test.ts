@@ -221,4 +221,23 @@ describe('orchestrator: build payload → sign → log → store → mark', () =
     } as never);
     expect(stored).toHaveLength(1);
   });
+
+  it('transparency manual: uploads only runs asking for it (transparency-upload=true) and not yet logged', async () => {
+    const { runs, orch } = setup({
+      'artifacts.taskrun.storage': 'local',
+      'artifacts.oci.storage': 'local',
+      'transparency.enabled': 'manual',
+    });
+    const plain = taskRun(runs);
+    const asking = taskRun(runs);
+    asking.metadata.annotations = { [A.TRANSPARENCY_UPLOAD]: 'true' };
+    runs.add(asking);
+    const before = await treeSize();
+    expect((await orch.signRun(plain)).status).toBe('signed');
+    expect(runs.annotations(plain.metadata.name)[A.TRANSPARENCY]).toBeUndefined();
+    expect(await treeSize()).toBe(before);
+    expect((await orch.signRun(runs.get(asking.metadata.name))).status).toBe('signed');
+    expect(runs.annotations(asking.metadata.name)[A.TRANSPARENCY]).toMatch(/logIndex=\d+$/);
+    expect(await treeSize()).toBe(before + 2);
+  });
 });

@@ -56,6 +56,13 @@ export interface KubeController {
 const decode = (data: Record<string, string> | undefined): Record<string, Buffer> =>
   Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
 
+/** managedFields are often the largest part of a run and never read: not cached (memory with big backlogs). */
+function slim(doc: RunDoc): RunDoc {
+  if (doc.metadata.managedFields === undefined) return doc;
+  const { managedFields: _drop, ...metadata } = doc.metadata;
+  return { ...doc, metadata };
+}
+
 function runInformers(
   o: KubeControllerOptions,
   onRun: (doc: RunDoc) => void,
@@ -87,6 +94,7 @@ function runInformers(
           list,
           onAdd: onRun,
           onUpdate: onRun,
+          transform: slim,
           resyncMs: o.resyncMs ?? 600_000,
           log,
         }),

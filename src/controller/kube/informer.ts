@@ -29,6 +29,8 @@ export interface InformerOptions<T> extends InformerHandlers<T> {
   fieldSelector?: string;
   /** re-deliver every cached object as an update this often (0 = never) */
   resyncMs?: number;
+  /** applied to every object before it is cached (client-go SetTransform), e.g. drop managedFields */
+  transform?(obj: T): T;
   /** server-side watch timeout, seconds (the watch is then resumed from the last resourceVersion) */
   watchTimeoutSeconds?: number;
   log?: Logger;
@@ -128,7 +130,8 @@ export class Informer<T extends KubeObject> {
     this.syncedResolve();
   }
 
-  private upsert(k: string, obj: T): void {
+  private upsert(k: string, raw: T): void {
+    const obj = this.o.transform ? this.o.transform(raw) : raw;
     const old = this.store.get(k);
     this.store.set(k, obj);
     if (!old) this.o.onAdd?.(obj);
