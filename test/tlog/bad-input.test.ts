@@ -197,3 +197,24 @@ describe('bad input gets a Rekor-style error and changes nothing', () => {
     await expect(c.getEntryByIndex(0)).rejects.toMatchObject({ code: 'TLOG_VERIFY' });
   });
 });
+
+describe('verifyLogEntry rejects malformed entries with a coded error', () => {
+  it.each([
+    ['null', null],
+    ['garbage proof hash', { hashes: ['zz'] }],
+    ['negative index', { logIndex: -1 }],
+  ])('%s', async (_n, patch) => {
+    const { verifyLogEntry } = await import('../../src/tlog/client/index.ts');
+    const e = await new RekorClient(srv.url).getEntryByIndex(0);
+    const p = e.verification!.inclusionProof!;
+    const bad =
+      patch === null
+        ? null
+        : 'hashes' in patch
+          ? { ...e, verification: { ...e.verification, inclusionProof: { ...p, hashes: patch.hashes } } }
+          : { ...e, ...patch };
+    expect(() => verifyLogEntry(bad as never, srv.publicKeyPem)).toThrow(
+      expect.objectContaining({ code: 'TLOG_VERIFY' }),
+    );
+  });
+});

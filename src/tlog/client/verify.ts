@@ -4,7 +4,7 @@ import { verifyCheckpoint } from '../../core/checkpoint.ts';
 import type { SignedCheckpoint } from '../../core/checkpoint.ts';
 import { hashLeaf, verifyConsistency, verifyInclusion } from '../../core/merkle.ts';
 import { TlogError } from '../types/ids.ts';
-import { logEntrySchema, setMessage } from '../types/wire.ts';
+import { logEntrySchema, logEntryValueSchema, setMessage } from '../types/wire.ts';
 import type { LogEntry, LogEntryValue, TlogEntry } from '../types/wire.ts';
 
 /** Key material for a log: a KeyObject or SPKI PEM text. */
@@ -71,8 +71,17 @@ export function entryParts(entry: LogEntry | TlogEntry): { entryId: string; valu
     typeof entry.uuid === 'string' &&
     'body' in entry
   ) {
-    const { uuid, ...value } = entry as TlogEntry;
-    return { entryId: uuid, value };
+    const {
+      uuid,
+      created: _c,
+      location: _l,
+      ...rest
+    } = entry as TlogEntry & { created?: unknown; location?: unknown };
+    // same shape rules as a LogEntry map: hex hashes, integers (Buffer.from(hex) would skip garbage)
+    const v = logEntryValueSchema.safeParse(rest);
+    if (!v.success)
+      fail(`malformed log entry: ${v.error.issues[0]?.path.join('.')}: ${v.error.issues[0]?.message}`);
+    return { entryId: uuid, value: v.data };
   }
   const parsed = logEntrySchema.safeParse(entry);
   if (!parsed.success) fail(`malformed log entry: ${parsed.error.issues[0]?.message}`);
