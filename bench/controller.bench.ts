@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +16,8 @@ import { Reconciler, keyOf, type RunCache, type RunKind } from '../src/controlle
 import { staticSigner } from '../src/controller/signer-source.ts';
 import { generateKeyPair } from '../src/keys/index.ts';
 import { RegistryClient } from '../src/registry/registry.ts';
-import { startRegistryServer } from '../src/registry/server/index.ts';
 import type { RunRef } from '../src/storage/backend.ts';
 import { KeySigner } from '../src/signing/index.ts';
-import { startLogServer } from '../src/tlog/server/index.ts';
 
 /** Runs in memory: the cache, the API and the tekton annotation writer (a cluster stand-in with no I/O). */
 class Runs implements RunCache, RunAccess {
@@ -65,12 +65,47 @@ async function drain(
   }
 }
 
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Start `chains <args> --addr 127.0.0.1:<free port>` and wait until `probe` answers. */
+async function serve(
+  name: string,
+  args: string[],
+  probe: string,
+): Promise<{ url: string; host: string; close(): void }> {
+  const host = `127.0.0.1:${await freePort()}`;
+  const child = spawn(new URL('../bin/chains', import.meta.url).pathname, [...args, '--addr', host], {
+    stdio: 'ignore',
+  });
+  const url = `http://${host}`;
+  for (let i = 0; i < 200; i++) {
+    if (
+      await fetch(`${url}${probe}`).then(
+        () => true,
+        () => false,
+      )
+    )
+      return { url, host, close: () => void child.kill('SIGTERM') };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill();
+  throw new Error(`${name} did not start`);
+}
+
 /** End to end per run: in-toto statement + DSSE sign, simplesigning sign, 2 log entries, .att + .sig pushed. */
 export default async function bench(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'chains-bench-'));
-  // file-backed so pushed layers live on disk, not in this process's RSS
-  const registry = await startRegistryServer({ addr: '127.0.0.1:0', dir: join(work, 'registry') });
-  const log = await startLogServer({ dbPath: join(work, 'tlog.db'), addr: '127.0.0.1:0' });
+  // the registry and the log run as their own processes (`chains registry serve`, `chains tlog serve`), as they
+  // would in a deployment: the controller gets its own core and RSS measures the controller alone
+  const registry = await serve('registry', ['registry', 'serve', '--dir', join(work, 'registry')], '/v2/');
+  const log = await serve('log', ['tlog', 'serve', '--db', join(work, 'tlog.db')], '/api/v1/log');
   const pair = await generateKeyPair('bench');
   const signer = staticSigner(new KeySigner(pair.material));
   const config = new ConfigStore(
@@ -156,8 +191,8 @@ export default async function bench(): Promise<void> {
   await run(200, 8, 'warm-up, end to end (sign + 2 log entries + .sig/.att push per run)');
   await run(1000, workers, 'end to end (sign + 2 log entries + .sig/.att push per run)');
   console.log('goals: ≥ 200 runs/s, ≤ 300 MiB RSS with a 10,000-run backlog');
-  await log.close();
-  await registry.close();
+  log.close();
+  registry.close();
   rmSync(work, { recursive: true, force: true });
 }
 
