@@ -1,7 +1,8 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLogServer, type RunningLogServer } from '../../src/tlog/server/index.ts';
 import { VECTORS, testRegistries } from '../setup/env.ts';
 import { chains, type Run } from '../keys-cli-helpers.ts';
 import {
@@ -15,6 +16,9 @@ import {
 /** each CLI run decrypts the key (scrypt) and starts tsx: slow on a loaded 2-core machine */
 const CLI_TIMEOUT = 300_000;
 let dir = '';
+/** our transparency log: sign/attest upload to it, verify checks the bundle SET against its key */
+let log: RunningLogServer;
+const TLOG_COMMANDS = new Set(['sign', 'attest', 'verify', 'verify-attestation']);
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
 // Chains' own e2e key pair (shared/vectors/chains/test/testdata, password "p"), read in place
 const PASSWORD = readFileSync(`${VECTORS}chains/test/testdata/cosign.password`, 'utf8');
@@ -35,14 +39,20 @@ function dockerConfig(kinds: RegistryKind[]): string {
 function run(args: string[], kind: RegistryKind, env: Record<string, string> = {}): Promise<Run> {
   const tls = kind === 'tls' ? ['--ca-cert', testRegistries().caCert] : [];
   const [cmd, ...rest] = args;
-  return chains([cmd ?? '', ...tls, ...rest], {
+  const rekor = TLOG_COMMANDS.has(cmd ?? '') ? ['--rekor-url', log.url] : [];
+  return chains([cmd ?? '', ...tls, ...rekor, ...rest], {
     cwd: dir,
     env: { COSIGN_PASSWORD: PASSWORD, DOCKER_CONFIG: dockerConfig(['auth', 'tls']), ...env },
   });
 }
 
+afterAll(async () => {
+  await log.close();
+});
+
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'chains-e2e-'));
+  log = await startLogServer({ dbPath: join(dir, 'log.db'), addr: '127.0.0.1:0' });
   writeFileSync(
     join(dir, 'pred.json'),
     JSON.stringify({ buildType: 'https://tekton.dev/chains/v2/slsa', builder: { id: 'e2e' } }),
@@ -81,15 +91,27 @@ describe.each(['plain', 'auth', 'tls'] as RegistryKind[])(
         );
         const att = JSON.parse(skopeoInspectRaw(kind, `${hostOf(kind)}/${repo}:${tag}.att`)) as Manifest;
         expect(att.layers[0]?.mediaType).toBe('application/vnd.dsse.envelope.v1+json');
-        expect(att.layers[0]?.annotations).toEqual({
+        expect(att.layers[0]?.annotations).toMatchObject({
           'dev.cosignproject.cosign/signature': '',
           predicateType: 'https://slsa.dev/provenance/v1',
         });
+        // both layers carry the log's bundle (SET), as cosign writes it
+        for (const m of [sig, att]) {
+          const bundle = JSON.parse(m.layers[0]?.annotations['dev.sigstore.cosign/bundle'] ?? '{}') as {
+            SignedEntryTimestamp?: string;
+            Payload?: { logIndex?: number };
+          };
+          expect(bundle.SignedEntryTimestamp).toMatch(/^[A-Za-z0-9+/]+=*$/);
+          expect(typeof bundle.Payload?.logIndex).toBe('number');
+        }
 
         const v = await run(['verify', '--key', PUB, image], kind);
         expect(v.code, v.stderr).toBe(0);
         expect(v.stderr).toContain(`Verification for ${image} --`);
         expect(v.stderr).toContain('  - The signatures were verified against the specified public key');
+        expect(v.stderr).toContain(
+          '  - Existence of the claims in the transparency log was verified offline',
+        );
         const out = JSON.parse(v.stdout) as {
           critical: { image: Record<string, string>; identity: Record<string, string> };
         }[];
@@ -164,6 +186,28 @@ describe('sigstore-bundle referrers through the CLI', () => {
       expect(
         (await run(['verify-attestation', '--key', PUB, '--type', 'slsaprovenance1', image], 'plain')).code,
       ).toBe(0);
+    },
+    CLI_TIMEOUT,
+  );
+});
+
+describe('transparency log checks through the CLI', () => {
+  it(
+    'a signature that was never logged fails verify; --insecure-ignore-tlog skips the check with a warning',
+    async () => {
+      const repo = uniqueRepo('tlog-e2e');
+      const digest = skopeoCopyIn('plain', hostOf('plain'), repo, 'unlogged image\n');
+      const image = `${hostOf('plain')}/${repo}@${digest}`;
+      const signed = await run(['sign', '--tlog-upload=false', '--key', KEY, image], 'plain');
+      expect(signed.code, signed.stderr).toBe(0);
+      expect(signed.stderr).not.toContain('tlog entry created');
+      const v = await run(['verify', '--key', PUB, image], 'plain');
+      expect(v.code).toBe(1);
+      expect(v.stderr).toContain('no transparency log entry');
+      const skipped = await run(['verify', '--insecure-ignore-tlog', '--key', PUB, image], 'plain');
+      expect(skipped.code, skipped.stderr).toBe(0);
+      expect(skipped.stderr).toContain('WARNING: Skipping tlog verification');
+      expect(skipped.stderr).not.toContain('transparency log was verified');
     },
     CLI_TIMEOUT,
   );

@@ -25,13 +25,13 @@ import { OciReader } from '../../storage/oci/reader.ts';
 import { verifyImageAttestations } from '../../verify/attestation.ts';
 import { verifyImageSignatures } from '../../verify/image.ts';
 import {
-  TLOG_SKIPPED_NOTICE,
   attestationVerificationText,
   imageVerificationJson,
   verificationHeader,
 } from '../../verify/oci-output.ts';
 import { predicateTypeFor } from '../../verify/predicate-types.ts';
 import { loadKeyFile, readInput } from './keys.ts';
+import { logCheck, uploadToLog, type TlogFlags } from '../tlog-wiring.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -40,12 +40,6 @@ interface RegistryFlags {
   caCert?: string;
   registryUsername?: string;
   registryPassword?: string;
-}
-
-interface TlogFlags {
-  rekorUrl: string;
-  tlogUpload: boolean;
-  insecureIgnoreTlog?: boolean;
 }
 
 /** Registry flags as cosign names them (plus --ca-cert for private CAs). */
@@ -124,13 +118,6 @@ function signedByKey(pub: PublicKeyMaterial, payload: Buffer): DuplicateCheck {
 
 const CLI_RUN: RunRef = { kind: 'TaskRun', namespace: '', name: 'chains-cli', uid: '' };
 
-/** Until the log client exists, uploads and checks are skipped with cosign's notice. */
-function tlogNotice(t: TlogFlags, signing: boolean): void {
-  if (signing && t.tlogUpload)
-    say(`Note: transparency log upload to ${t.rekorUrl} is not wired yet; skipped.`);
-  if (!signing) say(TLOG_SKIPPED_NOTICE);
-}
-
 function backendFor(
   client: RegistryClient,
   encoding: OciEncoding,
@@ -159,8 +146,7 @@ async function runSign(image: string, o: SignFlags): Promise<void> {
   const target = await resolveTarget(client, image);
   const signer = new KeySigner(await loadKeyFile(o.key));
   const ann = Object.keys(o.annotations).length ? o.annotations : undefined;
-  const record = await signSimpleSigning(signer, target.repository, target.digest, ann);
-  tlogNotice(o, true);
+  const record = await uploadToLog(await signSimpleSigning(signer, target.repository, target.digest, ann), o);
   const backend = backendFor(
     client,
     encodingOf(o.newBundleFormat),
@@ -219,8 +205,7 @@ async function runAttest(image: string, o: AttestFlags): Promise<void> {
     readInput(o.predicate, 'predicate').toString('utf8'),
     new Date(),
   );
-  const record = await signDsse(signer, INTOTO_PAYLOAD_TYPE, statement);
-  tlogNotice(o, true);
+  const record = await uploadToLog(await signDsse(signer, INTOTO_PAYLOAD_TYPE, statement), o);
   const req: StoreRequest = {
     what: 'attestation',
     run: CLI_RUN,
@@ -243,7 +228,7 @@ interface VerifyFlags extends RegistryFlags, TlogFlags {
 
 async function runVerify(images: string[], o: VerifyFlags): Promise<void> {
   const publicKey = loadPublicKey(readInput(o.key, 'public key'));
-  tlogNotice(o, false);
+  const checkBundle = await logCheck(o);
   for (const image of images) {
     const client = buildClient(o, image);
     const repository = process.env.COSIGN_REPOSITORY;
@@ -251,6 +236,7 @@ async function runVerify(images: string[], o: VerifyFlags): Promise<void> {
       client,
       publicKey,
       annotations: o.annotations,
+      ...(checkBundle ? { checkBundle } : {}),
       ...(repository ? { repository } : {}),
     });
     const annotations = Object.keys(o.annotations).length > 0;
@@ -264,12 +250,13 @@ async function runVerify(images: string[], o: VerifyFlags): Promise<void> {
 async function runVerifyAttestation(images: string[], o: VerifyFlags): Promise<void> {
   const publicKey = loadPublicKey(readInput(o.key, 'public key'));
   const predicateType = o.type ? predicateTypeFor(o.type) : undefined;
-  tlogNotice(o, false);
+  const checkBundle = await logCheck(o);
   for (const image of images) {
     const repository = process.env.COSIGN_REPOSITORY;
     const r = await verifyImageAttestations(image, {
       client: buildClient(o, image),
       publicKey,
+      ...(checkBundle ? { checkBundle } : {}),
       ...(predicateType ? { predicateType } : {}),
       ...(repository ? { repository } : {}),
     });

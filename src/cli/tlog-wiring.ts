@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import type { SignedRecord } from '../core/signed.ts';
+import { RekorUploader } from '../controller/tlog-uploader.ts';
+import { RekorClient } from '../tlog/client/index.ts';
+import type { CheckBundle } from '../verify/tlog-hook.ts';
+import { tlogCheckBundle } from '../verify/tlog.ts';
+import { TLOG_SKIPPED_NOTICE } from '../verify/oci-output.ts';
+
+/** cosign's transparency-log flags on sign/attest/verify (sigstore.md §3.4, §4). */
+export interface TlogFlags {
+  rekorUrl: string;
+  tlogUpload: boolean;
+  insecureIgnoreTlog?: boolean;
+}
+
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/**
+ * sign/attest: upload to the log unless `--tlog-upload=false` and return the record with cosign's bundle
+ * (stored as the `dev.sigstore.cosign/bundle` annotation). A 409 reuses the existing entry, so re-signing is safe.
+ */
+export async function uploadToLog(record: SignedRecord, t: TlogFlags): Promise<SignedRecord> {
+  if (!t.tlogUpload) return record;
+  const entry = await new RekorUploader(new RekorClient(t.rekorUrl)).upload(record);
+  say(`tlog entry created with index: ${entry.logIndex}`);
+  return entry.bundle ? { ...record, bundle: entry.bundle } : record;
+}
+
+/**
+ * verify/verify-attestation: the tlog hook, trusting the log key from SIGSTORE_REKOR_PUBLIC_KEY (cosign's
+ * variable) or, failing that, the key the log serves (trust on first use, as rekor-cli does).
+ * `--insecure-ignore-tlog` disables it with cosign's warning.
+ */
+export async function logCheck(t: TlogFlags): Promise<CheckBundle | undefined> {
+  if (t.insecureIgnoreTlog) {
+    say(TLOG_SKIPPED_NOTICE);
+    return undefined;
+  }
+  const client = new RekorClient(t.rekorUrl);
+  const keyFile = process.env.SIGSTORE_REKOR_PUBLIC_KEY;
+  // The log is asked for its key only when a signature needs checking, so registry errors come first.
+  let hook: Promise<CheckBundle> | undefined;
+  return async (bundle, subject) => {
+    hook ??= (async () => {
+      const logPublicKey = keyFile ? readFileSync(keyFile, 'utf8') : await client.publicKey();
+      return tlogCheckBundle({ logPublicKey, client });
+    })();
+    await (
+      await hook
+    )(bundle, subject);
+  };
+}
