@@ -17,11 +17,16 @@ describe('parseDigest (Chains rules)', () => {
     ['unknown alg', `md5:${'a'.repeat(32)}`],
     ['short sha256', `sha256:${'a'.repeat(63)}`],
     ['non-hex', `sha256:${'g'.repeat(64)}`],
+    ['uppercase hex (go-digest)', `sha256:${'A'.repeat(64)}`],
+    ['two colons', `sha256:${'a'.repeat(64)}:x`],
     ['sha1 uppercase', `sha1:${'A'.repeat(40)}`],
     ['sha1 length', `sha1:${'a'.repeat(41)}`],
     ['empty', ''],
   ];
   it.each(ok)('accepts %s', (d) => expect(parseDigest(d).hex.length).toBeGreaterThan(0));
+  it('lower-cases and trims the algorithm as Chains does', () => {
+    expect(parseDigest(` SHA256:${'a'.repeat(64)}`)).toEqual({ algorithm: 'sha256', hex: 'a'.repeat(64) });
+  });
   it.each(bad)('rejects %s', (_n, d) => {
     expect(() => parseDigest(d as string)).toThrow(ChainsError);
     try {

@@ -9,24 +9,33 @@ export interface Digest {
 
 const HEX_LENGTH: Record<DigestAlgorithm, number> = { sha1: 40, sha256: 64, sha384: 96, sha512: 128 };
 
+/** go-digest's anchored encodings (lowercase hex only), plus Chains' sha1 rule. */
+const HEX_RE: Record<DigestAlgorithm, RegExp> = {
+  sha1: /^[a-f0-9]{40}$/,
+  sha256: /^[a-f0-9]{64}$/,
+  sha384: /^[a-f0-9]{96}$/,
+  sha512: /^[a-f0-9]{128}$/,
+};
+
 /**
- * Parse `alg:hex` with Tekton Chains' rules (pkg/artifacts/signable.go, formats/slsa/extract):
- * sha256/sha384/sha512 must have the right length of hex; sha1 exactly 40 lowercase hex; others rejected.
+ * Chains' `ParseDigest` (pkg/artifacts/signable.go; chains.md §3.2): exactly one colon, algorithm trimmed and
+ * lower-cased, sha256/sha384/sha512 validated as go-digest does (lowercase hex of the right length), sha1
+ * exactly 40 lowercase hex, anything else rejected.
  */
 export function parseDigest(text: string): Digest {
-  const idx = text.indexOf(':');
-  if (idx <= 0) throw new CoreError('INVALID_DIGEST', `invalid digest "${text}": expected <algorithm>:<hex>`);
-  const algorithm = text.slice(0, idx);
-  const hex = text.slice(idx + 1);
-  if (!isDigestAlgorithm(algorithm)) {
-    throw new CoreError('INVALID_DIGEST', `invalid digest "${text}": unsupported algorithm "${algorithm}"`);
+  const parts = text.split(':');
+  if (parts.length !== 2) {
+    throw new CoreError('INVALID_DIGEST', `digest string ${text}, not in the format of <algorithm>:<digest>`);
   }
-  const want = HEX_LENGTH[algorithm];
-  const pattern = algorithm === 'sha1' ? /^[0-9a-f]+$/ : /^[0-9a-fA-F]+$/;
-  if (hex.length !== want || !pattern.test(hex)) {
+  const algorithm = (parts[0] ?? '').trim().toLowerCase();
+  const hex = (parts[1] ?? '').trim();
+  if (!isDigestAlgorithm(algorithm)) {
+    throw new CoreError('INVALID_DIGEST', `unsupported digest algorithm: ${text}`);
+  }
+  if (!HEX_RE[algorithm].test(hex)) {
     throw new CoreError(
       'INVALID_DIGEST',
-      `invalid digest "${text}": ${algorithm} needs ${want} hex characters`,
+      `invalid ${algorithm} digest: ${text} (want ${HEX_LENGTH[algorithm]} lowercase hex)`,
     );
   }
   return { algorithm, hex };
