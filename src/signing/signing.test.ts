@@ -34,7 +34,7 @@ describe('simpleSigningPayload (sigstore.md §2.1)', () => {
   });
 
   it('rejects a malformed digest', () => {
-    expect(() => simpleSigningPayload('r/a', 'sha256:abc')).toThrow(/invalid digest/);
+    expect(() => simpleSigningPayload('r/a', 'sha256:abc')).toThrow(/invalid sha256 digest/);
   });
 });
 
