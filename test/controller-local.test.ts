@@ -310,4 +310,12 @@ describe('chains demo', () => {
     expect(r.stdout).not.toContain('✗');
     expect(r.code).toBe(0);
   });
+
+  it('exits 1 when a step cannot run (work directory is a file)', async () => {
+    const file = join(mkdtempSync(join(work, 'demo-bad-')), 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await runChainsCli(['demo', '--dir', file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('All checks passed.');
+  });
 });
