@@ -1,0 +1,104 @@
+import { basename, dirname, join, resolve } from 'node:path';
+import { isHandled } from '../../controller/annotations.ts';
+import { ControllerError } from '../../controller/errors.ts';
+import { RunDirectory } from '../../controller/local/run-directory.ts';
+import { jsonLogger } from '../../controller/log.ts';
+import { Reconciler, docKey } from '../../controller/reconciler.ts';
+import * as A from '../../controller/annotations.ts';
+import { loadLocalConfig, startLocalController } from './local-mode.ts';
+import { keyFileSigner } from './signer.ts';
+import { buildOrchestrator } from './wiring.ts';
+
+export { runDemo } from './demo.ts';
+
+/** Action bodies of `chains controller` / `sign-run`, imported by src/cli/commands/controller.ts on first use. */
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+export interface ControllerFlags {
+  local?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  threads: number;
+  config?: string;
+  key: string;
+  store?: string;
+  metricsAddr: string;
+  systemNamespace: string;
+  once?: boolean;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export async function runLocal(f: ControllerFlags & { local: string }): Promise<void> {
+  const log = jsonLogger((l) => void process.stderr.write(l), f.logLevel);
+  const dir = resolve(f.local);
+  const ctl = await startLocalController({
+    dir,
+    config: loadLocalConfig(f.config, log),
+    signer: await keyFileSigner(f.key, false),
+    storeDir: f.store ?? join(dir, '.chains-store'),
+    threads: f.threads,
+    log,
+  });
+  log('info', 'watching run files', { dir, threads: f.threads });
+  if (f.once) {
+    await ctl.loop.queue.idle();
+    while (ctl.loop.queue.pendingRetries > 0) {
+      await new Promise((r) => setTimeout(r, 100));
+      await ctl.loop.queue.idle();
+    }
+    return ctl.stop();
+  }
+  await new Promise<void>((r) => {
+    process.once('SIGINT', r);
+    process.once('SIGTERM', r);
+  });
+  await ctl.stop();
+}
+
+/** `chains sign-run FILE`: sign the done runs in one file now (with Chains' retries), write annotations, exit. */
+export interface SignRunFlags {
+  config?: string;
+  key: string;
+  store?: string;
+}
+
+export async function signRun(file: string, f: SignRunFlags): Promise<void> {
+  const log = jsonLogger((l) => void process.stderr.write(l), 'warn');
+  const path = resolve(file);
+  const runs = new RunDirectory(dirname(path), log, basename(path));
+  await runs.scan();
+  const docs = runs.all();
+  if (!docs.length) throw new ControllerError('LOCAL_RUN_FILE', `${file}: no TaskRun or PipelineRun found`);
+  const config = loadLocalConfig(f.config, log);
+  const orchestrator = buildOrchestrator({
+    config,
+    signer: await keyFileSigner(f.key, true),
+    runs,
+    annotations: runs,
+    localDir: f.store ?? join(dirname(path), '.chains-store'),
+    log,
+  });
+  const reconciler = new Reconciler({ cache: runs, runs, orchestrator, filter: () => config.current.filter });
+  let failed = false;
+  for (const doc of docs) {
+    const key = docKey(doc);
+    for (let attempt = 0; attempt <= A.MAX_RETRIES + 1; attempt++) {
+      if ((await reconciler.reconcile(key)) === 'done') break;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+    const a =
+      (
+        await runs.latest({
+          kind: doc.kind === 'PipelineRun' ? 'PipelineRun' : 'TaskRun',
+          namespace: doc.metadata.namespace ?? 'default',
+          name: doc.metadata.name,
+          uid: '',
+        })
+      )?.metadata.annotations ?? {};
+    const state = a[A.SIGNED] ?? (isHandled(a) ? '' : 'not signed (run not done?)');
+    say(`${key}: ${A.SIGNED}=${state}${a[A.TRANSPARENCY] ? ` ${A.TRANSPARENCY}=${a[A.TRANSPARENCY]}` : ''}`);
+    if (a[A.FAILURE_REASON]) say(`  ${A.FAILURE_REASON}: ${a[A.FAILURE_REASON]}`);
+    if (a[A.SIGNED] !== 'true') failed = true;
+  }
+  if (failed) process.exitCode = 1;
+}
