@@ -46,6 +46,8 @@ export class RegistrySession {
   private readonly keychain: Keychain;
   private readonly schemes = new Map<string, string>();
   private readonly authHeaders = new Map<string, string>();
+  /** registries that answered a monolithic POST with 202 (distribution 2.8 ignores `?digest=` there) */
+  private readonly noMonolithicPost = new Set<string>();
 
   constructor(private readonly opts: RegistryClientOptions = {}) {
     this.transport =
@@ -140,6 +142,15 @@ export class RegistrySession {
       'REGISTRY_ERROR',
       `${what}: registry answered ${res.status}${detail ? ` (${detail})` : ''}`,
     );
+  }
+
+  /** Whether a single-request POST upload is worth trying on `registry` (not yet refused by it). */
+  monolithicPost(registry: string): boolean {
+    return !this.noMonolithicPost.has(registry);
+  }
+
+  refuseMonolithicPost(registry: string): void {
+    this.noMonolithicPost.add(registry);
   }
 
   digestOf(bytes: Uint8Array): string {

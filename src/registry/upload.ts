@@ -51,7 +51,58 @@ async function uploadChunks(
   return loc;
 }
 
-/** Push a blob unless the repository already has it; returns its digest. */
+/**
+ * Below this size a blob is uploaded without asking first: the HEAD costs a round trip like the upload itself,
+ * and pushing bytes the registry already has is harmless (content-addressed, same digest, same bytes).
+ */
+export const SMALL_BLOB_BYTES = 64 * 1024;
+
+/** PUT the (rest of the) bytes to an upload location with `?digest=`: closes the session (201). */
+async function finish(
+  client: RegistryClient,
+  repo: Repository,
+  loc: string,
+  digest: string,
+  body: Buffer,
+  what: string,
+): Promise<void> {
+  const fin = await client.session.send(repo, {
+    method: 'PUT',
+    path: withDigest(loc, digest),
+    scope: 'pull,push',
+    headers: { 'content-type': 'application/octet-stream' },
+    body,
+  });
+  if (fin.status !== 201) client.session.fail(fin, what);
+}
+
+/**
+ * Single-request upload, `POST /v2/<name>/blobs/uploads/?digest=` with the bytes (distribution-spec "pushing a
+ * blob monolithically", POST variant). A registry that answers 202 opened a session instead and ignored the body
+ * (distribution 2.8): the bytes go in its PUT, and this client uses POST + PUT with that registry from then on.
+ */
+async function pushMonolithic(
+  client: RegistryClient,
+  repo: Repository,
+  bytes: Buffer,
+  digest: string,
+  what: string,
+): Promise<void> {
+  const s = client.session;
+  const res = await s.send(repo, {
+    method: 'POST',
+    path: withDigest(`/v2/${repo.repository}/blobs/uploads/`, digest),
+    scope: 'pull,push',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: bytes,
+  });
+  if (res.status === 201) return;
+  if (res.status !== 202) s.fail(res, what);
+  s.refuseMonolithicPost(repo.registry);
+  await finish(client, repo, await absolute(client, repo, location(res, what)), digest, bytes, what);
+}
+
+/** Push a blob unless the repository already has it (asked only for blobs over SMALL_BLOB_BYTES); its digest. */
 export async function pushBlob(
   client: RegistryClient,
   repo: Repository,
@@ -60,8 +111,14 @@ export async function pushBlob(
 ): Promise<string> {
   const s = client.session;
   const digest = s.digestOf(bytes);
-  if (await client.blobExists(repo, digest)) return digest;
+  const chunked = opts.chunkSize !== undefined && opts.chunkSize > 0 && opts.chunkSize < bytes.length;
+  const small = !chunked && bytes.length <= SMALL_BLOB_BYTES;
+  if (!small && (await client.blobExists(repo, digest))) return digest;
   const what = `upload ${digest} to ${repositoryName(repo)}`;
+  if (small && s.monolithicPost(repo.registry)) {
+    await pushMonolithic(client, repo, bytes, digest, what);
+    return digest;
+  }
   const start = await s.send(repo, {
     method: 'POST',
     path: `/v2/${repo.repository}/blobs/uploads/`,
@@ -69,20 +126,12 @@ export async function pushBlob(
   });
   if (start.status !== 202) s.fail(start, what);
   let loc = await absolute(client, repo, location(start, what));
-  const chunk = opts.chunkSize && opts.chunkSize > 0 ? opts.chunkSize : bytes.length;
   let body = bytes;
-  if (chunk < bytes.length) {
-    loc = await uploadChunks(client, repo, loc, bytes, chunk, what);
+  if (chunked) {
+    loc = await uploadChunks(client, repo, loc, bytes, opts.chunkSize as number, what);
     body = Buffer.alloc(0);
   }
-  const fin = await s.send(repo, {
-    method: 'PUT',
-    path: withDigest(loc, digest),
-    scope: 'pull,push',
-    headers: { 'content-type': 'application/octet-stream' },
-    body,
-  });
-  if (fin.status !== 201) s.fail(fin, what);
+  await finish(client, repo, loc, digest, body, what);
   return digest;
 }
 

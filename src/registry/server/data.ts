@@ -25,13 +25,13 @@ export class RegistryData {
 
   async putBlob(repo: string, bytes: Buffer): Promise<string> {
     const hex = sha256Hex(bytes);
-    if (!(await this.kv.get(`blobs/sha256/${hex}`))) await this.kv.put(`blobs/sha256/${hex}`, bytes);
+    if (!(await this.kv.has(`blobs/sha256/${hex}`))) await this.kv.put(`blobs/sha256/${hex}`, bytes);
     await this.kv.put(`${this.r(repo)}/_blobs/${hex}`, Buffer.alloc(0));
     return hex;
   }
 
   async hasBlob(repo: string, hex: string): Promise<boolean> {
-    return (await this.kv.get(`${this.r(repo)}/_blobs/${hex}`)) !== undefined;
+    return this.kv.has(`${this.r(repo)}/_blobs/${hex}`);
   }
 
   async getBlob(repo: string, hex: string): Promise<Buffer | undefined> {
@@ -58,7 +58,7 @@ export class RegistryData {
     self?: Descriptor,
   ): Promise<string> {
     const hex = sha256Hex(bytes);
-    if (!(await this.kv.get(`blobs/sha256/${hex}`))) await this.kv.put(`blobs/sha256/${hex}`, bytes);
+    if (!(await this.kv.has(`blobs/sha256/${hex}`))) await this.kv.put(`blobs/sha256/${hex}`, bytes);
     await this.kv.put(`${this.r(repo)}/_manifests/${hex}`, Buffer.from(mediaType));
     if (subject && self) {
       const subjectHex = subject.digest.replace(/^sha256:/, '');

@@ -1,5 +1,6 @@
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve, sep } from 'node:path';
+import { access, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs';
+import { promisify } from 'node:util';
+import { dirname, resolve, sep } from 'node:path';
 import { RegistryError } from '../errors.ts';
 
 /**
@@ -8,11 +9,23 @@ import { RegistryError } from '../errors.ts';
  */
 export interface KvStore {
   get(key: string): Promise<Buffer | undefined>;
+  /** whether the key exists, without reading its value */
+  has(key: string): Promise<boolean>;
   put(key: string, value: Buffer): Promise<void>;
   delete(key: string): Promise<boolean>;
   /** immediate child names under a prefix ("" for the root) */
   list(prefix: string): Promise<string[]>;
 }
+
+// the callback API: fs/promises' FileHandle path costs several times more per small file (openFileHandle, close)
+const readFileP = promisify(readFile);
+const writeFileP = promisify(writeFile);
+const renameP = promisify(rename);
+const mkdirP = promisify(mkdir);
+const accessP = promisify(access);
+const statP = promisify(stat);
+const rmP = promisify(rm);
+const readdirP = promisify(readdir);
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
@@ -29,6 +42,9 @@ export class MemoryStore implements KvStore {
 
   async get(key: string): Promise<Buffer | undefined> {
     return this.map.get(key);
+  }
+  async has(key: string): Promise<boolean> {
+    return this.map.has(key);
   }
   async put(key: string, value: Buffer): Promise<void> {
     checkKey(key);
@@ -49,6 +65,7 @@ export class MemoryStore implements KvStore {
 export class FileStore implements KvStore {
   private readonly root: string;
   private seq = 0;
+  private readonly dirs = new Set<string>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -63,34 +80,56 @@ export class FileStore implements KvStore {
 
   async get(key: string): Promise<Buffer | undefined> {
     try {
-      return await readFile(this.path(key));
+      return await readFileP(this.path(key));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'EISDIR')
         return undefined;
       throw e;
     }
   }
+  async has(key: string): Promise<boolean> {
+    return accessP(this.path(key)).then(
+      () => true,
+      () => false,
+    );
+  }
   async put(key: string, value: Buffer): Promise<void> {
     const p = this.path(key);
-    await mkdir(join(p, '..'), { recursive: true });
+    const dir = dirname(p);
+    // directories are never removed by the store: create each one once per process
+    if (!this.dirs.has(dir)) {
+      await mkdirP(dir, { recursive: true });
+      this.remember(dir);
+    }
     const tmp = `${p}.tmp-${process.pid}-${this.seq++}`;
-    await writeFile(tmp, value);
-    await rename(tmp, p);
+    try {
+      await writeFileP(tmp, value);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      // the directory went away under us (removed outside the store): create it again
+      await mkdirP(dir, { recursive: true });
+      await writeFileP(tmp, value);
+    }
+    await renameP(tmp, p);
+  }
+  private remember(dir: string): void {
+    if (this.dirs.size >= 10_000) this.dirs.clear();
+    this.dirs.add(dir);
   }
   async delete(key: string): Promise<boolean> {
     const p = this.path(key);
     try {
-      await stat(p);
+      await statP(p);
     } catch {
       return false;
     }
-    await rm(p, { force: true });
+    await rmP(p, { force: true });
     return true;
   }
   async list(prefix: string): Promise<string[]> {
     try {
       const dir = prefix ? this.path(prefix) : this.root;
-      return (await readdir(dir)).filter((n) => !n.includes('.tmp-')).sort();
+      return (await readdirP(dir)).filter((n) => !n.includes('.tmp-')).sort();
     } catch {
       return [];
     }

@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RegistryClient } from '../../src/registry/registry.ts';
+import { nodeTransport, type Transport } from '../../src/registry/transport.ts';
+import { SMALL_BLOB_BYTES, pushBlob } from '../../src/registry/upload.ts';
+import { startRegistryServer, type RunningRegistry } from '../../src/registry/server/server.ts';
+import { hostOf, uniqueRepo } from './helpers.ts';
+
+const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** A client whose wire traffic (method + path + status) is recorded, skipping the scheme probe. */
+function recordingClient(): { client: RegistryClient; calls: string[] } {
+  const calls: string[] = [];
+  const inner = nodeTransport();
+  const transport: Transport = async (req) => {
+    const res = await inner(req);
+    if (req.url.pathname !== '/v2/') calls.push(`${req.method} ${res.status}`);
+    return res;
+  };
+  return { client: new RegistryClient({ transport }), calls };
+}
+
+let embedded: RunningRegistry;
+beforeAll(async () => {
+  embedded = await startRegistryServer({ addr: '127.0.0.1:0' });
+});
+afterAll(async () => embedded.close());
+
+describe('blob upload round trips', () => {
+  it('embedded registry: a small blob is one POST ?digest= (201), and reads back', async () => {
+    const { client, calls } = recordingClient();
+    const repo = { registry: embedded.host, repository: uniqueRepo('mono') };
+    const blob = Buffer.from('{"small":"blob"}');
+    expect(await pushBlob(client, repo, blob)).toBe(sha(blob));
+    expect(await pushBlob(client, repo, blob)).toBe(sha(blob));
+    expect(calls).toEqual(['POST 201', 'POST 201']);
+    expect((await client.getBlob(repo, sha(blob))).equals(blob)).toBe(true);
+  });
+
+  it('a large blob is checked with HEAD first and not pushed again', async () => {
+    const { client, calls } = recordingClient();
+    const repo = { registry: embedded.host, repository: uniqueRepo('big') };
+    const blob = Buffer.alloc(SMALL_BLOB_BYTES + 1, 3);
+    await pushBlob(client, repo, blob);
+    await pushBlob(client, repo, blob);
+    expect(calls).toEqual(['HEAD 404', 'POST 202', 'PUT 201', 'HEAD 200']);
+  });
+
+  it('docker-registry 2.8 answers the monolithic POST with 202: PUT carries the bytes, then POST + PUT', async () => {
+    const { client, calls } = recordingClient();
+    const repo = { registry: hostOf('plain'), repository: uniqueRepo('fallback') };
+    const a = Buffer.from('first small blob');
+    const b = Buffer.from('second small blob');
+    await pushBlob(client, repo, a);
+    await pushBlob(client, repo, b);
+    expect(calls).toEqual(['POST 202', 'PUT 201', 'POST 202', 'PUT 201']);
+    expect((await client.getBlob(repo, sha(a))).equals(a)).toBe(true);
+    expect((await client.getBlob(repo, sha(b))).equals(b)).toBe(true);
+    expect(client.session.monolithicPost(repo.registry)).toBe(false);
+  });
+});
