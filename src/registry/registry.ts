@@ -33,7 +33,19 @@ export class RegistryClient {
 
   /** GET a manifest by tag or digest; verifies the digest (requested, or Docker-Content-Digest). */
   async getManifest(repo: Repository, reference: string): Promise<FetchedManifest> {
-    const what = `manifest ${repositoryName(repo)}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+    return this.fetchManifest(repo, reference, false) as Promise<FetchedManifest>;
+  }
+
+  /** The manifest, or undefined on 404 (answered without building an error: a new `.sig`/`.att` tag is common). */
+  async getManifestIfExists(repo: Repository, reference: string): Promise<FetchedManifest | undefined> {
+    return this.fetchManifest(repo, reference, true);
+  }
+
+  private async fetchManifest(
+    repo: Repository,
+    reference: string,
+    absentOk: boolean,
+  ): Promise<FetchedManifest | undefined> {
     const res = await this.session.send(repo, {
       method: 'GET',
       path: `/v2/${repo.repository}/manifests/${reference}`,
@@ -42,6 +54,8 @@ export class RegistryClient {
       maxBytes: this.session.maxManifestBytes,
       tooLarge: 'MANIFEST_TOO_LARGE',
     });
+    const what = `manifest ${repositoryName(repo)}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+    if (res.status === 404 && absentOk) return undefined;
     if (res.status !== 200) this.session.fail(res, what);
     const digest = this.session.digestOf(res.body);
     const expected = reference.startsWith('sha256:') ? reference : this.header(res, 'docker-content-digest');
@@ -54,16 +68,6 @@ export class RegistryClient {
     const mediaType =
       declaredMediaType(res.body) ?? this.header(res, 'content-type')?.split(';')[0] ?? MediaType.ociManifest;
     return { bytes: res.body, mediaType, digest };
-  }
-
-  /** The manifest, or undefined on 404. */
-  async getManifestIfExists(repo: Repository, reference: string): Promise<FetchedManifest | undefined> {
-    try {
-      return await this.getManifest(repo, reference);
-    } catch (e) {
-      if (e instanceof RegistryError && e.code === 'NOT_FOUND') return undefined;
-      throw e;
-    }
   }
 
   /** Resolve a reference to its manifest digest (digest references resolve to themselves after a check). */

@@ -49,10 +49,10 @@ export function translateNetworkError(url: URL, e: unknown): RegistryError {
 
 /** A Transport over node:http/https with keep-alive agents and bounded response bodies. */
 export function nodeTransport(tls: TlsOptions = {}): Transport {
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const httpsAgent = new https.Agent({
     keepAlive: true,
-    maxSockets: 16,
+    maxSockets: 64,
     // extra CAs are added to, not instead of, the system roots
     ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
     rejectUnauthorized: !tls.insecure,
