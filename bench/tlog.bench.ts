@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
@@ -26,7 +26,9 @@ import { signCheckpoint } from '../src/core/checkpoint.ts';
 const APPENDS = Number(process.env.TLOG_BENCH_APPENDS ?? 20_000);
 const CLIENTS = Number(process.env.TLOG_BENCH_CLIENTS ?? 64);
 const TREE = Number(process.env.TLOG_BENCH_TREE ?? 1_000_000);
-const BIN = resolve(import.meta.dirname, '../bin/chains');
+const ROOT = resolve(import.meta.dirname, '..');
+/** TLOG_BENCH_PROF=<dir>: write a V8 CPU profile of the server process (all threads) there. */
+const PROF = process.env.TLOG_BENCH_PROF;
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -36,9 +38,16 @@ const ms = (x: number): string => `${x.toFixed(3)} ms`;
 
 async function spawnServer(db: string): Promise<{ child: ChildProcess; url: string }> {
   const workers = process.env.TLOG_BENCH_WORKERS ? ['--verify-workers', process.env.TLOG_BENCH_WORKERS] : [];
-  const child = spawn(BIN, ['tlog', 'serve', '--addr', '127.0.0.1:0', '--db', db, ...workers], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  // the same command line as bin/chains, so node flags (a CPU profile) can be added
+  const node = [
+    ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
+    '--import',
+    join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'),
+    '--no-warnings=ExperimentalWarning',
+    join(ROOT, 'src/cli/main.ts'),
+  ];
+  const args = [...node, 'tlog', 'serve', '--addr', '127.0.0.1:0', '--db', db, ...workers];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((res, rej) => {
     let out = '';
     child.stdout?.on('data', (d: Buffer) => {
@@ -49,6 +58,20 @@ async function spawnServer(db: string): Promise<{ child: ChildProcess; url: stri
     child.once('exit', (c) => rej(new Error(`server exited ${c}`)));
   });
   return { child, url };
+}
+
+/** SIGTERM the server and wait for it to exit (it writes its CPU profile on exit). */
+async function stopServer(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number | undefined): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 function get(agent: Agent, url: URL): Promise<string> {
@@ -120,14 +143,11 @@ class RawConnection {
     w({ status: Number(head.slice(9, 12)), body });
   }
 
-  post(path: string, host: string, body: string): Promise<{ status: number; body: string }> {
+  /** Send one pre-built request (head and body in one buffer, one write). */
+  send(request: Buffer): Promise<{ status: number; body: string }> {
     return new Promise((res) => {
       this.waiter = res;
-      const b = Buffer.from(body);
-      this.sock.write(
-        `POST ${path} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n`,
-      );
-      this.sock.write(b);
+      this.sock.write(request);
     });
   }
 
@@ -137,20 +157,26 @@ class RawConnection {
 }
 
 async function appends(dir: string): Promise<void> {
-  const bodies = proposals(APPENDS);
   const { child, url } = await spawnServer(join(dir, 'append.db'));
   const base = new URL(url);
+  const requests = proposals(APPENDS).map((body) => {
+    const b = Buffer.from(body);
+    const head = `POST /api/v1/log/entries HTTP/1.1\r\nHost: ${base.host}\r\nContent-Type: application/json\r\nContent-Length: ${b.length}\r\n\r\n`;
+    return Buffer.concat([Buffer.from(head), b]);
+  });
   const conns = await Promise.all(Array.from({ length: CLIENTS }, () => RawConnection.open(base)));
   const lat: number[] = [];
   let next = 0;
   let last = '';
+  const server0 = cpuSeconds(child.pid);
+  const client0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
     conns.map(async (c) => {
-      while (next < bodies.length) {
-        const body = bodies[next++] as string;
+      while (next < requests.length) {
+        const request = requests[next++] as Buffer;
         const s = performance.now();
-        const r = await c.post('/api/v1/log/entries', base.host, body);
+        const r = await c.send(request);
         lat.push(performance.now() - s);
         if (r.status !== 201) throw new Error(`append failed: ${r.status} ${r.body}`);
         last = r.body;
@@ -158,6 +184,9 @@ async function appends(dir: string): Promise<void> {
     }),
   );
   const secs = (performance.now() - t0) / 1000;
+  const serverCpu = cpuSeconds(child.pid) - server0;
+  const c = process.cpuUsage(client0);
+  const clientCpu = (c.user + c.system) / 1e6;
   conns.forEach((c) => c.close());
   const agent = new Agent({ keepAlive: true });
   const key = await get(agent, new URL('/api/v1/log/publicKey', url));
@@ -168,7 +197,16 @@ async function appends(dir: string): Promise<void> {
   console.log(
     `time to integrate (POST → 201 with proof + signed checkpoint): p50 ${ms(pct(lat, 50))}, p99 ${ms(pct(lat, 99))}`,
   );
-  child.kill('SIGTERM');
+  const us = (cpu: number): string => `${((cpu / APPENDS) * 1e6).toFixed(0)} µs`;
+  console.log(
+    `CPU per append: server ${us(serverCpu)} (all threads), bench client ${us(clientCpu)}; load average ${loadavg()[0]?.toFixed(1)}`,
+  );
+  const idle0 = cpuSeconds(child.pid);
+  await new Promise((r) => setTimeout(r, 10_000));
+  console.log(
+    `idle server CPU (10 s after the run): ${((cpuSeconds(child.pid) - idle0) * 10).toFixed(1)} % of a core`,
+  );
+  await stopServer(child);
   agent.destroy();
 }
 
@@ -261,7 +299,7 @@ async function reads(dir: string): Promise<void> {
   console.log(
     `at ${size.toLocaleString('en')} entries: GET entry by index over HTTP (1 client, keep-alive) p50 ${ms(pct(httpLat, 50))}, p99 ${ms(pct(httpLat, 99))}`,
   );
-  child.kill('SIGTERM');
+  await stopServer(child);
   agent.destroy();
 }
 
