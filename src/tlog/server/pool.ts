@@ -67,7 +67,7 @@ export class VerifyPool {
     this.waiting.delete(r.id);
     if (r.ok)
       w.resolve({
-        body: Buffer.from(r.body),
+        body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
         searchKeys: r.searchKeys,
         attestation: r.attestation ? Buffer.from(r.attestation) : null,
       });
@@ -95,7 +95,9 @@ export class VerifyPool {
     const id = this.nextId++;
     return new Promise<Prepared>((res, rej) => {
       this.waiting.set(id, { resolve: res, reject: rej, body, worker: w });
-      w.postMessage({ id, body });
+      // an exact-size copy, transferred: a pooled Buffer would clone its whole 8 KiB slab
+      const copy = new Uint8Array(body);
+      w.postMessage({ id, body: copy }, [copy.buffer]);
     });
   }
 
