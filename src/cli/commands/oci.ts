@@ -16,7 +16,6 @@ import {
   staticKeychain,
   type Keychain,
 } from '../../registry/index.ts';
-import { startRegistryServer } from '../../registry/server/server.ts';
 import type { ImageTarget, RunRef, StoreRequest } from '../../storage/backend.ts';
 import { OciStorageBackend, type OciEncoding } from '../../storage/oci/backend.ts';
 import { Annotation } from '../../storage/oci/layout.ts';
@@ -288,7 +287,9 @@ async function runTriangulate(image: string, o: RegistryFlags & { type: string }
 }
 
 async function runServe(o: { addr: string; dir?: string }): Promise<void> {
-  const reg = await startRegistryServer({ addr: o.addr, ...(o.dir ? { dir: o.dir } : {}) });
+  const reg = await (
+    await import('../../registry/server/server.ts')
+  ).startRegistryServer({ addr: o.addr, ...(o.dir ? { dir: o.dir } : {}) });
   say(`serving OCI registry on ${reg.url} (${o.dir ? `files in ${o.dir}` : 'in memory'})`);
   await new Promise<void>((resolve) => {
     const stop = (): void => void reg.close().then(resolve);

@@ -19,7 +19,6 @@ import {
   verifyLogEntry,
 } from '../../tlog/client/index.ts';
 import type { OutputFormat, ProposedEntry, SearchIndex, TlogEntry } from '../../tlog/client/index.ts';
-import { startLogServer } from '../../tlog/server/index.ts';
 
 interface ClientFlags {
   rekorServer: string;
@@ -196,7 +195,9 @@ export function registerTlogCommands(program: Command): void {
     .option('--max-body-bytes <n>', 'request body cap', '4194304')
     .option('--verify-workers <n>', 'signature verification threads (default: 1 with ≥ 2 cores)')
     .action(async (f: ServeFlags) => {
-      const s = await startLogServer({
+      const s = await (
+        await import('../../tlog/server/index.ts')
+      ).startLogServer({
         dbPath: f.db,
         keyPath: f.key,
         addr: f.addr,
