@@ -49,6 +49,24 @@ interface ParsedManifest {
   annotations?: Record<string, string>;
 }
 
+const isStringMap = (a: unknown): boolean =>
+  typeof a === 'object' &&
+  a !== null &&
+  !Array.isArray(a) &&
+  Object.values(a).every((x) => typeof x === 'string');
+
+/** Outside input: wrong-typed fields are a 400 (a spread of a non-array or a numeric mediaType was a 500). */
+function checkShape(v: Record<string, unknown>): void {
+  for (const k of ['layers', 'manifests'])
+    if (v[k] !== undefined && !Array.isArray(v[k]))
+      throw new SpecError(400, 'MANIFEST_INVALID', `manifest ${k} must be an array`);
+  for (const k of ['mediaType', 'artifactType'])
+    if (v[k] !== undefined && typeof v[k] !== 'string')
+      throw new SpecError(400, 'MANIFEST_INVALID', `manifest ${k} must be a string`);
+  if (v.annotations !== undefined && !isStringMap(v.annotations))
+    throw new SpecError(400, 'MANIFEST_INVALID', 'manifest annotations must map strings to strings');
+}
+
 function parseManifestBody(body: Buffer): ParsedManifest {
   let v: ParsedManifest & { schemaVersion?: unknown };
   try {
@@ -59,6 +77,7 @@ function parseManifestBody(body: Buffer): ParsedManifest {
   if (typeof v !== 'object' || v === null || v.schemaVersion !== 2) {
     throw new SpecError(400, 'MANIFEST_INVALID', 'manifest must be a schemaVersion 2 object');
   }
+  checkShape(v as Record<string, unknown>);
   const descs = [v.config, ...(v.layers ?? []), ...(v.manifests ?? []), ...(v.subject ? [v.subject] : [])];
   for (const d of descs) {
     if (d !== undefined && !descriptorSchema.safeParse(d).success) {
