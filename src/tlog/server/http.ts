@@ -62,6 +62,15 @@ function intParam(v: string | null, name: string, min: number): number | null {
   return Number(v);
 }
 
+/** The request target as a URL; `//host-like` paths are paths, not protocol-relative URLs (those were a 500). */
+function requestUrl(target: string): URL {
+  try {
+    return target.startsWith('/') ? new URL(`http://x${target}`) : new URL(target, 'http://x');
+  } catch {
+    throw new HttpError(400, 'invalid request target');
+  }
+}
+
 /** Rekor v1 REST API (sigstore.md §4.1) plus the C2SP tlog-tiles read endpoints. */
 export function createLogHttpServer(log: TransparencyLog, opts: HttpOptions = {}): Server {
   const max = opts.maxBodyBytes ?? 4 * 1024 * 1024;
@@ -86,7 +95,7 @@ async function route(
   res: ServerResponse,
   max: number,
 ): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://x');
+  const url = requestUrl(req.url ?? '/');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const m = req.method ?? 'GET';
   if (m === 'POST' && path === '/api/v1/log/entries')
