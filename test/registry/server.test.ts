@@ -120,6 +120,37 @@ describe('embedded registry protocol', () => {
     expect([b.status, specCode(b)]).toEqual([413, 'SIZE_INVALID']);
   });
 
+  it('bounds the bytes all open upload sessions buffer together, and frees them on cancel', async () => {
+    const open = async (): Promise<string> => {
+      const r = await raw(reg.host, 'POST', '/v2/buf/blobs/uploads/');
+      expect(r.status).toBe(202);
+      return String(r.headers.location);
+    };
+    const chunk = Buffer.alloc(90_000, 7);
+    const sessions: string[] = [];
+    // maxBlobBytes is 100 000: four sessions may hold 400 000 bytes between them
+    for (let i = 0; i < 4; i++) {
+      const loc = await open();
+      expect((await raw(reg.host, 'PATCH', loc, chunk)).status).toBe(202);
+      sessions.push(loc);
+    }
+    const fifth = await open();
+    const full = await raw(reg.host, 'PATCH', fifth, chunk);
+    expect([full.status, specCode(full)]).toEqual([413, 'SIZE_INVALID']);
+    const sixth = await open();
+    await raw(reg.host, 'PATCH', sixth, Buffer.alloc(40_000, 7)); // fills the last room exactly
+    const none = await raw(reg.host, 'PATCH', sixth, Buffer.alloc(1, 7), { 'content-range': '40000-40000' });
+    expect([none.status, specCode(none)]).toEqual([429, 'TOOMANYREQUESTS']);
+    for (const loc of sessions) expect((await raw(reg.host, 'DELETE', loc)).status).toBe(204);
+    const again = await raw(reg.host, 'PATCH', sixth, Buffer.alloc(1, 7), { 'content-range': '40000-40000' });
+    expect(again.status).toBe(202);
+  });
+
+  it('answers the version check for GET/HEAD only', async () => {
+    expect((await raw(reg.host, 'GET', '/v2/')).status).toBe(200);
+    expect((await raw(reg.host, 'DELETE', '/v2/')).status).toBe(405);
+  });
+
   it('checks upload digests, chunk order, and manifest references', async () => {
     const start = await raw(reg.host, 'POST', '/v2/up/blobs/uploads/');
     expect(start.status).toBe(202);

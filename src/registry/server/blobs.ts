@@ -9,6 +9,8 @@ import type { Limits } from './manifests.ts';
 
 const DIGEST = /^sha256:([a-f0-9]{64})$/;
 const MAX_SESSIONS = 1000;
+/** Open upload sessions together may buffer this many maximum-size blobs (memory-exhaustion guard). */
+const BUFFERED_BLOBS = 4;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function hexOf(digest: string | null): string {
@@ -31,6 +33,8 @@ interface Upload {
 /** Blob reads and the upload state machine (distribution-spec push: POST, PATCH*, PUT?digest=). */
 export class BlobHandlers {
   private readonly uploads = new Map<string, Upload>();
+  /** bytes held by open sessions, bounded by BUFFERED_BLOBS × maxBlobBytes */
+  private buffered = 0;
 
   constructor(
     private readonly data: RegistryData,
@@ -107,9 +111,20 @@ export class BlobHandlers {
       req.resume();
       throw new SpecError(416, 'BLOB_UPLOAD_INVALID', `chunk starts at ${start}, upload has ${u.size} bytes`);
     }
-    const chunk = await readBody(req, this.limits.maxBlobBytes - u.size);
+    const room = this.limits.maxBlobBytes * BUFFERED_BLOBS - this.buffered;
+    if (room <= 0) {
+      req.resume();
+      throw new SpecError(429, 'TOOMANYREQUESTS', 'upload buffers are full: finish or cancel open uploads');
+    }
+    const chunk = await readBody(req, Math.min(this.limits.maxBlobBytes - u.size, room));
     u.chunks.push(chunk);
     u.size += chunk.length;
+    this.buffered += chunk.length;
+  }
+
+  /** Close a session and release what it buffered. */
+  private close(id: string, u: Upload): void {
+    if (this.uploads.delete(id)) this.buffered -= u.size;
   }
 
   async patch(repo: string, id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -121,8 +136,11 @@ export class BlobHandlers {
   async put(repo: string, id: string, url: URL, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = this.session(repo, id);
     const hex = hexOf(url.searchParams.get('digest'));
-    await this.append(u, req);
-    this.uploads.delete(id);
+    try {
+      await this.append(u, req);
+    } finally {
+      this.close(id, u);
+    }
     await this.commit(repo, hex, u.chunks, res);
   }
 
@@ -137,8 +155,7 @@ export class BlobHandlers {
   }
 
   async cancel(repo: string, id: string, res: ServerResponse): Promise<void> {
-    this.session(repo, id);
-    this.uploads.delete(id);
+    this.close(id, this.session(repo, id));
     res.writeHead(204);
     res.end();
   }

@@ -28,7 +28,12 @@ export function registryHandler(data: RegistryData, limits: Limits): Handler {
     const url = requestUrl(req.url ?? '/');
     const method = req.method ?? 'GET';
     res.setHeader('docker-distribution-api-version', 'registry/2.0');
-    if (url.pathname === '/v2/' || url.pathname === '/v2') return json(res, {});
+    if (url.pathname === '/v2/' || url.pathname === '/v2') {
+      // The API version check is GET/HEAD only, as distribution answers it.
+      if (method !== 'GET' && method !== 'HEAD')
+        throw new SpecError(405, 'UNSUPPORTED', `${method} /v2/ not allowed`);
+      return json(res, {});
+    }
     if (url.pathname === '/v2/_catalog' && method === 'GET')
       return json(res, { repositories: await data.catalog() });
     const m = ROUTE.exec(url.pathname);
