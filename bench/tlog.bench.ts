@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 import { preAuthEncoding } from '../src/core/dsse.ts';
 import { systemClock } from '../src/core/clock.ts';
 import { hashChildren, hashLeaf } from '../src/core/merkle.ts';
-import { inclusionRanges } from '../src/core/merkle-ranges.ts';
+import { appendToFrontier, inclusionRanges } from '../src/core/merkle-ranges.ts';
 import { proposeDsse, verifyLogEntry } from '../src/tlog/client/index.ts';
 import type { LogEntry } from '../src/tlog/client/index.ts';
 import { SqliteLogStore } from '../src/tlog/store/sqlite.ts';
@@ -225,16 +225,8 @@ async function buildTree(db: string): Promise<void> {
       const body = Buffer.from(
         `{"apiVersion":"0.0.1","kind":"bench","spec":{"i":${index},"r":"${randomBytes(16).toString('hex')}"}}`,
       );
-      let h = hashLeaf(body);
-      const uuid = h;
-      nodes.push({ level: 0, index, hash: h });
-      let level = 0;
-      for (; Math.floor(index / 2 ** level) % 2 === 1; level++) {
-        h = hashChildren(edge[level] as Buffer, h);
-        edge[level] = undefined;
-        nodes.push({ level: level + 1, index: Math.floor(index / 2 ** (level + 1)), hash: h });
-      }
-      edge[level] = h;
+      const uuid = hashLeaf(body);
+      nodes.push(...appendToFrontier(edge, index, uuid));
       entries.push({
         entry: { index, uuid, body, integratedTime: 1, set, attestation: null },
         searchKeys: [],

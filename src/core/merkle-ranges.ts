@@ -85,3 +85,24 @@ export function nodesForRanges(ranges: readonly LeafRange[]): NodeId[] {
   for (const [lo, hi] of ranges) for (const id of rangeNodes(lo, hi)) seen.set(`${id.level}/${id.index}`, id);
   return [...seen.values()];
 }
+
+/**
+ * Append leaf `index` to a compact-range frontier (`edge[level]` = the pending left sibling at that level),
+ * returning the leaf node and every perfect-subtree node it completes (RFC 6962 §2.1 hashing).
+ */
+export function appendToFrontier(
+  edge: (Buffer | undefined)[],
+  index: number,
+  leafHash: Buffer,
+): (NodeId & { hash: Buffer })[] {
+  const nodes: (NodeId & { hash: Buffer })[] = [{ level: 0, index, hash: leafHash }];
+  let h = leafHash;
+  let level = 0;
+  for (; Math.floor(index / 2 ** level) % 2 === 1; level++) {
+    h = hashChildren(edge[level] as Buffer, h);
+    edge[level] = undefined;
+    nodes.push({ level: level + 1, index: Math.floor(index / 2 ** (level + 1)), hash: h });
+  }
+  edge[level] = h;
+  return nodes;
+}

@@ -9,7 +9,7 @@ import {
   rangeHash,
   rangeNodes,
 } from '../../core/merkle-ranges.ts';
-import type { NodeId } from '../../core/merkle-ranges.ts';
+import { appendToFrontier, type NodeId } from '../../core/merkle-ranges.ts';
 import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
 import { entryId, setMessage } from '../types/index.ts';
 import type { LogEntry } from '../types/index.ts';
@@ -164,15 +164,7 @@ export class TransparencyLog {
     let size = this.head.size;
     const entries = batch.map((p) => {
       const index = size++;
-      let h = p.uuid;
-      nodes.push({ level: 0, index, hash: h });
-      let level = 0;
-      for (; Math.floor(index / 2 ** level) % 2 === 1; level++) {
-        h = hashChildren(edge[level] as Buffer, h);
-        edge[level] = undefined;
-        nodes.push({ level: level + 1, index: Math.floor(index / 2 ** (level + 1)), hash: h });
-      }
-      edge[level] = h;
+      nodes.push(...appendToFrontier(edge, index, p.uuid));
       const body = p.body.toString('base64');
       const set = this.o.key.sign(
         setMessage({ body, integratedTime: time, logID: this.logId, logIndex: index }),
