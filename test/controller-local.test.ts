@@ -54,6 +54,30 @@ const annotationsIn = (file: string): Record<string, string> =>
   (JSON.parse(readFileSync(file, 'utf8')) as { metadata: { annotations?: Record<string, string> } }).metadata
     .annotations ?? {};
 
+type LocalOptions = Parameters<typeof startLocalController>[0];
+
+/** Local-mode controller storing in OCI and logging to our log (the tutorial's configuration). */
+async function startOciLogController(
+  dir: string,
+  extra: Pick<LocalOptions, 'threads'> & Partial<LocalOptions>,
+): ReturnType<typeof startLocalController> {
+  return startLocalController({
+    dir,
+    config: loadLocalConfig(
+      configFile({
+        'artifacts.taskrun.storage': 'oci',
+        'transparency.enabled': 'true',
+        'transparency.url': log.url,
+      }),
+      silentLogger,
+    ),
+    signer: await keyFileSigner(keyPath, false),
+    storeDir: join(dir, '.store'),
+    log: silentLogger,
+    ...extra,
+  });
+}
+
 describe('chains sign-run', () => {
   it('signs a YAML run file and writes Chains annotations back into it (tekton + local storage)', async () => {
     const dir = mkdtempSync(join(work, 'signrun-'));
@@ -157,21 +181,7 @@ describe('chains controller --local', () => {
     const image = `${host}/local-mode-${randomUUID().slice(0, 8)}`;
     const digest = await pushDemoImage(new RegistryClient(), image, 'latest', `local ${randomUUID()}\n`);
     const dir = mkdtempSync(join(work, 'runs-'));
-    const ctl = await startLocalController({
-      dir,
-      config: loadLocalConfig(
-        configFile({
-          'artifacts.taskrun.storage': 'oci',
-          'transparency.enabled': 'true',
-          'transparency.url': log.url,
-        }),
-        silentLogger,
-      ),
-      signer: await keyFileSigner(keyPath, false),
-      storeDir: join(dir, '.store'),
-      threads: 2,
-      log: silentLogger,
-    });
+    const ctl = await startOciLogController(dir, { threads: 2 });
     try {
       const file = join(dir, 'kaniko.json');
       writeFileSync(
@@ -206,22 +216,7 @@ describe('chains controller --local', () => {
     await registry.close();
     const dir = mkdtempSync(join(work, 'runs-'));
     const before = (await new RekorClient(log.url).logInfo()).treeSize;
-    const ctl = await startLocalController({
-      dir,
-      config: loadLocalConfig(
-        configFile({
-          'artifacts.taskrun.storage': 'oci',
-          'transparency.enabled': 'true',
-          'transparency.url': log.url,
-        }),
-        silentLogger,
-      ),
-      signer: await keyFileSigner(keyPath, false),
-      storeDir: join(dir, '.store'),
-      threads: 1,
-      log: silentLogger,
-      baseDelayMs: 400,
-    });
+    const ctl = await startOciLogController(dir, { threads: 1, baseDelayMs: 400 });
     try {
       const file = join(dir, 'run.json');
       writeFileSync(

@@ -2,19 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../core/errors.ts';
 import { VECTORS } from '../../test/setup/env.ts';
+import { codeOf } from '../../test/setup/codes.ts';
 import { assertChildrenPresent, executedTaskRuns, isDone, parseRun, parseTaskRuns, runRef } from './index.ts';
 
 const TD = `${VECTORS}chains/pkg/chains/formats/slsa/testdata/`;
 const read = (p: string): string => readFileSync(p, 'utf8');
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 const DONE_TR = `apiVersion: tekton.dev/v1
 kind: TaskRun

@@ -1,20 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { VECTORS } from '../../test/setup/env.ts';
+import { codeOf } from '../../test/setup/codes.ts';
 import { parseRun, parseTaskRuns } from '../model/index.ts';
 import { FORMAT_IDS, buildStatement, getFormatter, formatters } from './index.ts';
 
 const TD = `${VECTORS}chains/pkg/chains/formats/slsa/testdata/`;
 const read = (p: string): string => readFileSync(p, 'utf8');
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return (e as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe('buildStatement', () => {
   const tr = parseRun(read(`${TD}pipeline-v1/taskrun1.json`));
