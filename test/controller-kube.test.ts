@@ -313,6 +313,43 @@ describe('chains controller against a (fake) Kubernetes API server', () => {
     expect(a[`chains.tekton.dev/payload-pipelinerun-${pr.metadata.uid}`]).toBeDefined();
   });
 
+  it('periodic resync re-delivers cached runs without relisting; a signed run is not signed again', async () => {
+    await cluster({
+      'artifacts.taskrun.storage': 'tekton',
+      'artifacts.oci.storage': 'tekton',
+      'transparency.enabled': 'true',
+      'transparency.url': log.url,
+    });
+    const s = await start({ resyncMs: 150 });
+    createRun(kaniko('resync-1', 'reg.example/app', `sha256:${'9'.repeat(64)}`));
+    const signed = await until(
+      () => annotations('resync-1'),
+      (x) => x[A.SIGNED] !== undefined,
+    );
+    expect(signed[A.SIGNED]).toBe('true');
+    const treeSize = async () =>
+      ((await (await fetch(`${log.url}/api/v1/log`)).json()) as { treeSize: number }).treeSize;
+    const patches = () => kube.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('/resync-1'));
+    const before = {
+      patches: patches().length,
+      tree: await treeSize(),
+      reconciles: s.controller.loop.reconciles,
+    };
+    const lists = () => kube.requests.filter((r) => r.path.endsWith('/taskruns') && r.query.watch !== 'true');
+    const listed = lists().length;
+    // several resync periods: every cached run comes back through the queue, from the cache (no new list)
+    await until(
+      () => s.controller.loop.reconciles,
+      (n) => n >= before.reconciles + 3,
+      10_000,
+    );
+    expect(s.controller.loop.reconciles).toBeGreaterThanOrEqual(before.reconciles + 3);
+    expect(lists().length).toBe(listed);
+    expect(patches().length).toBe(before.patches);
+    expect(await treeSize()).toBe(before.tree);
+    expect(annotations('resync-1')).toEqual(signed);
+  });
+
   it('elects one leader through a Lease; the standby takes over when the leader stops', async () => {
     await cluster({ 'artifacts.taskrun.storage': 'tekton', 'artifacts.oci.storage': 'tekton' });
     const one = await start({ identity: 'replica-1' });
