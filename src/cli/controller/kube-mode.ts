@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ConfigStore } from '../../config/store.ts';
@@ -20,13 +21,30 @@ export interface KubeFlags {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
-/** --kubeconfig FILE, else in-cluster / $KUBECONFIG / ~/.kube/config (client-node's loadFromDefault). */
-export function loadKubeConfig(file?: string): KubeConfig {
+/** Where the service account token, CA and namespace are mounted in a pod (a prefix lets tests relocate it). */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface KubeConfigSource {
+  /** prepended to SERVICE_ACCOUNT_DIR (client-node's loadFromCluster pathPrefix) */
+  root?: string;
+}
+
+/**
+ * controller-runtime's order: --kubeconfig FILE, $KUBECONFIG, in-cluster (service host env + mounted token),
+ * then ~/.kube/config. client-node's loadFromDefault would prefer ~/.kube/config over the pod's own identity.
+ */
+export function loadKubeConfig(file?: string, src: KubeConfigSource = {}): KubeConfig {
+  const env = process.env;
   const kc = new KubeConfig();
   if (file) kc.loadFromFile(file);
+  else if (!env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST && existsSync(inCluster(src, 'token')))
+    kc.loadFromCluster(src.root ?? '');
   else kc.loadFromDefault();
   return kc;
 }
+
+const inCluster = (src: KubeConfigSource, file: string): string =>
+  `${src.root ?? ''}${SERVICE_ACCOUNT_DIR}/${file}`;
 
 /** The config at startup: an invalid chains-config is fatal then (later bad edits are only logged). */
 async function initialConfig(kc: KubeConfig, ns: string): Promise<ChainsConfig> {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { jsonPatch, mergePatch, PatchError, type Obj } from './patch.ts';
 import { apiVersionOf, parsePath, type ParsedPath } from './resources.ts';
@@ -28,6 +29,8 @@ export interface FakeKubeOptions {
   token?: string | null;
   /** interval of BOOKMARK events on watches that allow them (ms, default 1000) */
   bookmarkIntervalMs?: number;
+  /** serve HTTPS with this PEM certificate and key (as a real API server does; in-cluster config needs it) */
+  tls?: { cert: string; key: string };
 }
 
 const status = (code: number, reason: string, message: string, details?: object): Obj => ({
@@ -60,9 +63,12 @@ export class FakeKubeApiServer {
   constructor(private readonly opts: FakeKubeOptions = {}) {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const tls = this.opts.tls;
+    this.server = tls ? createTlsServer({ cert: tls.cert, key: tls.key }, handler) : createServer(handler);
     await new Promise<void>((ok) => this.server?.listen(0, '127.0.0.1', ok));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    const port = (this.server.address() as AddressInfo).port;
+    this.url = `${tls ? 'https' : 'http'}://127.0.0.1:${port}`;
     return this;
   }
 
