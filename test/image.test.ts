@@ -1,0 +1,96 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { builtinModules } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The container image (Dockerfile) ships bin/, src/, package.json and `npm ci --omit=dev`. No Docker daemon runs
+ * here, so these tests rebuild that file set from package-lock.json and run the product from it.
+ */
+const ROOT = new URL('..', import.meta.url).pathname;
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+};
+const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) as {
+  packages: Record<string, { dev?: boolean }>;
+};
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) return sources(p);
+    // contract.ts files are the shared test suites run against every backend (they import vitest)
+    return p.endsWith('.ts') && !p.endsWith('.test.ts') && !p.endsWith('/contract.ts') ? [p] : [];
+  });
+}
+
+/** Bare package names a file imports (static and dynamic), e.g. `@kubernetes/client-node`, `zod`. */
+function packagesImported(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)'([^'.][^']*)'/g)].map(
+    (m) => m[1] ?? '',
+  );
+  return specs
+    .filter((s) => !s.startsWith('node:') && !builtinModules.includes(s))
+    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : (s.split('/')[0] ?? s)));
+}
+
+/** What `npm ci --omit=dev` installs: the lock file's non-dev packages (nested ones come with their parent). */
+function productionInstall(): string {
+  const app = mkdtempSync(join(tmpdir(), 'chains-image-'));
+  for (const f of ['package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(app, f));
+  for (const d of ['bin', 'src']) cpSync(join(ROOT, d), join(app, d), { recursive: true });
+  for (const [path, meta] of Object.entries(lock.packages)) {
+    if (!path || meta.dev || !/^node_modules\/(@[^/]+\/)?[^/]+$/.test(path)) continue;
+    if (!existsSync(join(ROOT, path))) continue; // an optional package for another platform
+    mkdirSync(dirname(join(app, path)), { recursive: true });
+    execFileSync('cp', ['-al', join(ROOT, path), join(app, path)]); // hard links: fast, same bytes
+  }
+  return app;
+}
+
+describe('container image contents (Dockerfile: production dependencies only)', () => {
+  it('every package the product imports is a production dependency', () => {
+    const missing = sources(join(ROOT, 'src'))
+      .flatMap((f) => packagesImported(f).map((p) => ({ f, p })))
+      .filter(({ p }) => !(p in pkg.dependencies))
+      .map(({ f, p }) => `${f.slice(ROOT.length)} imports ${p}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('the Dockerfile ships what bin/chains runs, as a non-root user with the heap cap', () => {
+    const docker = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+    expect(docker).toMatch(/npm ci --omit=dev/);
+    for (const copied of ['bin', 'src', 'package.json']) expect(docker).toMatch(new RegExp(`COPY ${copied}`));
+    expect(docker).toMatch(/COPY --from=deps \/app\/node_modules/);
+    expect(docker).toMatch(/^USER 65532/m);
+    expect(docker).toMatch(/ENTRYPOINT \["\.\/bin\/chains"\]/);
+    expect(docker).toMatch(/--max-old-space-size=\d+/);
+  });
+
+  it('runs the whole tutorial (`chains demo`) from a production-only install', () => {
+    const app = productionInstall();
+    const home = mkdtempSync(join(tmpdir(), 'chains-image-home-'));
+    const r = spawnSync(join(app, 'bin/chains'), ['demo'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: home, CHAINS_HOME: join(home, '.chains') },
+      timeout: 120_000,
+    });
+    rmSync(app, { recursive: true, force: true });
+    rmSync(home, { recursive: true, force: true });
+    expect(r.stderr + r.stdout).not.toMatch(/Cannot find (module|package)/);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/signed=true|chains\.tekton\.dev\/signed/);
+  }, 150_000);
+});
