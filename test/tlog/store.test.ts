@@ -15,9 +15,9 @@ import { TestSigner, sha, tempDir } from './helpers.ts';
 const signer = new TestSigner();
 const accepted = Array.from({ length: 300 }, (_, i) => prepareProposed(signer.dsse(sha(`s${i}`)).proposed));
 
-async function openLog(db: string): Promise<TransparencyLog> {
+async function openLog(db: string, indexChunk?: number): Promise<TransparencyLog> {
   return TransparencyLog.open({
-    store: new SqliteLogStore(db),
+    store: new SqliteLogStore(db, { indexChunk }),
     key: loadOrCreateLogKey(`${db}.key`),
     hostname: 'test',
     clock: systemClock,
@@ -65,9 +65,57 @@ describe('log over the SQLite store', () => {
 
   it('refuses to open a store whose nodes do not match its signed checkpoint', async () => {
     const copy = new Database(db);
-    copy.prepare('UPDATE nodes SET hash = zeroblob(32) WHERE id = (SELECT max(id) FROM nodes)').run();
+    // the upper nodes completed by the newest odd leaf (299) are part of the root at size 300
+    copy
+      .prepare(
+        'UPDATE entries SET up = zeroblob(length(up)) WHERE idx = (SELECT max(idx) FROM entries WHERE up IS NOT NULL)',
+      )
+      .run();
     copy.close();
     await expect(openLog(db)).rejects.toThrow(/inconsistent/);
+  });
+
+  it('refuses a database of the first schema with a clear error, writing nothing to it', async () => {
+    const old = join(dir, 'old.db');
+    const d = new Database(old);
+    d.exec(`CREATE TABLE meta (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;
+      CREATE TABLE entries (idx INTEGER PRIMARY KEY, uuid BLOB NOT NULL UNIQUE, body BLOB NOT NULL,
+        itime INTEGER NOT NULL, sett BLOB NOT NULL, att BLOB);
+      CREATE TABLE nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);`);
+    d.close();
+    expect(() => new SqliteLogStore(old)).toThrow(
+      expect.objectContaining({ code: 'TLOG_STORE', message: expect.stringMatching(/schema version 1/) }),
+    );
+    const after = new Database(old);
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE name = 'ix'").get()).toBeUndefined();
+    after.close();
+  });
+
+  it('finds entries by UUID and search key before and after their index chunk, and after a reopen', async () => {
+    const path = join(dir, 'chunks.db');
+    const subjects = Array.from({ length: 40 }, (_, i) => sha(`chunk${i}`));
+    const props = subjects.map((s) => prepareProposed(signer.dsse(s).proposed));
+    let log = await openLog(path, 16);
+    const added = [];
+    for (let i = 0; i < props.length; i++) {
+      added.push(await log.add(props[i]!));
+      if (i === 25) {
+        await log.store.close(); // entries 16..25 are only in the memory tail: rebuilt from the rows on open
+        log = await openLog(path, 16);
+        expect((await log.add(props[20]!)).created).toBe(false);
+      }
+    }
+    for (let i = 0; i < props.length; i++) {
+      const uuid = added[i]!.entry.uuid;
+      expect((await log.store.entryByUuid(uuid))?.index).toBe(i);
+      expect(await log.store.search(`sha256:${subjects[i]}`)).toEqual([uuid]);
+      expect((await log.add(props[i]!)).created).toBe(false);
+    }
+    const materials = await log.store.search(`sha1:${'a'.repeat(40)}`);
+    expect(materials).toHaveLength(props.length);
+    expect(await log.store.entryByUuid(Buffer.alloc(32, 7))).toBeNull();
+    expect(await log.store.search('sha256:never')).toEqual([]);
+    await log.store.close();
   });
 
   it('serves full and partial level-0 tiles and entry bundles', async () => {

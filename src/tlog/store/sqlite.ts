@@ -1,9 +1,12 @@
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import Database from 'better-sqlite3';
+import { ChainsError } from '../../core/errors.ts';
 import type { NodeId } from '../../core/merkle-ranges.ts';
 import { TlogError } from '../types/ids.ts';
-import type { Batch, LogStore, StoreState, StoredEntry } from './store.ts';
+import { IndexTail, hasKey, keyHash, keyRowKey, packKeys, uuidRowKey } from './index-tail.ts';
+import type { TailEntry } from './index-tail.ts';
+import type { Batch, LogStore, StoreState, StoredEntry, StoredNode } from './store.ts';
 
 interface EntryRow {
   idx: number;
@@ -14,28 +17,55 @@ interface EntryRow {
   att: Buffer | null;
 }
 
+const SCHEMA_VERSION = '2';
+/**
+ * One row per entry, appended in index order: the leaf hash (= UUID = level-0 node), the hashes of the
+ * perfect subtrees this leaf completes (`up`: levels 1..t, 32 bytes each) and its search-key hashes. So a
+ * batch writes only the rightmost pages of `entries` plus the meta page; `ix` is written per index chunk.
+ */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, uuid BLOB NOT NULL UNIQUE, body BLOB NOT NULL,
-  itime INTEGER NOT NULL, sett BLOB NOT NULL, att BLOB);
-CREATE TABLE IF NOT EXISTS nodes (id INTEGER PRIMARY KEY, hash BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS search (k TEXT NOT NULL, uuid BLOB NOT NULL, PRIMARY KEY (k, uuid)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, uuid BLOB NOT NULL, body BLOB NOT NULL,
+  itime INTEGER NOT NULL, sett BLOB NOT NULL, att BLOB, up BLOB, keys BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS ix (h INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (h, idx)) WITHOUT ROWID;
 `;
+const ENTRY_COLS = 'idx, uuid, body, itime, sett, att';
 
-/** Node (level, index) packed into one integer key: level in the top bits (levels ≤ 63, index < 2^46). */
-function nodeKey(id: NodeId): number {
-  return id.level * 2 ** 46 + id.index;
+export interface SqliteStoreOptions {
+  /** Entries indexed in memory before their index rows are written in one transaction. */
+  indexChunk?: number;
 }
 
-function toEntry(r: EntryRow): StoredEntry {
-  return {
-    index: r.idx,
-    uuid: r.uuid,
-    body: r.body,
-    integratedTime: r.itime,
-    set: r.sett,
-    attestation: r.att,
-  };
+/** The last leaf of perfect subtree (level, index): the append that completed it stores its hash. */
+const lastLeaf = (id: NodeId): number => (id.index + 1) * 2 ** id.level - 1;
+
+/** Upper nodes of a batch grouped by the entry that completed them, as `up` blobs (levels 1..t in order). */
+function upperNodes(nodes: readonly StoredNode[]): Map<number, Buffer> {
+  const parts = new Map<number, Buffer[]>();
+  for (const n of nodes) {
+    if (n.level === 0) continue; // the leaf hash is the entry's uuid
+    const leaf = lastLeaf(n);
+    const list = parts.get(leaf) ?? [];
+    if (list.length !== n.level - 1) throw new Error(`tree node ${n.level}/${n.index} out of order`);
+    list.push(n.hash);
+    parts.set(leaf, list);
+  }
+  return new Map([...parts].map(([leaf, list]) => [leaf, Buffer.concat(list)]));
+}
+
+/** Refuse databases of the first schema (nodes and search tables) instead of misreading them. */
+function checkSchema(db: Database.Database, path: string): void {
+  const tables = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
+  const meta = tables.includes('meta')
+    ? db.prepare<[], Buffer | string>("SELECT v FROM meta WHERE k = 'schema'").pluck().get()
+    : undefined;
+  const version = meta === undefined ? (tables.includes('entries') ? '1' : null) : String(meta);
+  if (version !== null && version !== SCHEMA_VERSION)
+    throw new ChainsError(
+      'TLOG_STORE',
+      `log database ${path} has schema version ${version}; this server needs version ${SCHEMA_VERSION} ` +
+        '(it is not migrated: serve it with the Chains version that wrote it, or start a new --db)',
+    );
 }
 
 /**
@@ -49,33 +79,50 @@ export class SqliteLogStore implements LogStore {
   private readonly st;
   private wal: Promise<FileHandle> | null = null;
   private readonly path: string;
+  private readonly tail = new IndexTail();
+  private readonly chunk: number;
 
-  constructor(path: string) {
+  constructor(path: string, o: SqliteStoreOptions = {}) {
     this.path = path;
+    this.chunk = o.indexChunk ?? 4096;
     this.db = new Database(path);
+    checkSchema(this.db, path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    // Random-key index inserts dirty ~7 pages per entry; a checkpoint (page copy + fsync of the db, on the event
-    // loop) every 1000 WAL pages ran every 2–3 batches. 64 MiB of WAL between checkpoints dedupes those pages.
+    // a checkpoint (page copy + fsync of the db, on the event loop) every 64 MiB of WAL, not every 4 MiB
     this.db.pragma('wal_autocheckpoint = 16384');
     this.db.exec(SCHEMA);
-    this.st = {
-      meta: this.db.prepare<[string], { v: Buffer | string }>('SELECT v FROM meta WHERE k = ?'),
-      setMeta: this.db.prepare('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)'),
-      count: this.db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM entries'),
-      insEntry: this.db.prepare(
-        'INSERT INTO entries (idx, uuid, body, itime, sett, att) VALUES (?, ?, ?, ?, ?, ?)',
+    this.st = this.statements();
+    this.st.setMeta.run('schema', SCHEMA_VERSION);
+    this.loadTail();
+  }
+
+  private statements() {
+    const p = this.db.prepare.bind(this.db);
+    return {
+      meta: p<[string], { v: Buffer | string }>('SELECT v FROM meta WHERE k = ?'),
+      setMeta: p('INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)'),
+      count: p<[], { n: number }>('SELECT COUNT(*) AS n FROM entries'),
+      insEntry: p(
+        'INSERT INTO entries (idx, uuid, body, itime, sett, att, up, keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      insNode: this.db.prepare('INSERT OR REPLACE INTO nodes (id, hash) VALUES (?, ?)'),
-      insKey: this.db.prepare('INSERT OR IGNORE INTO search (k, uuid) VALUES (?, ?)'),
-      byIndex: this.db.prepare<[number], EntryRow>('SELECT * FROM entries WHERE idx = ?'),
-      byUuid: this.db.prepare<[Buffer], EntryRow>('SELECT * FROM entries WHERE uuid = ?'),
-      range: this.db.prepare<[number, number], EntryRow>(
-        'SELECT * FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx',
+      insIx: p('INSERT OR IGNORE INTO ix (h, idx) VALUES (?, ?)'),
+      byIndex: p<[number], EntryRow>(`SELECT ${ENTRY_COLS} FROM entries WHERE idx = ?`),
+      range: p<[number, number], EntryRow>(
+        `SELECT ${ENTRY_COLS} FROM entries WHERE idx >= ? AND idx < ? ORDER BY idx`,
       ),
-      node: this.db.prepare<[number], { hash: Buffer }>('SELECT hash FROM nodes WHERE id = ?'),
-      search: this.db.prepare<[string], { uuid: Buffer }>('SELECT uuid FROM search WHERE k = ?'),
+      uuidAt: p<[number], Buffer>('SELECT uuid FROM entries WHERE idx = ?').pluck(),
+      upAt: p<[number], Buffer | null>('SELECT up FROM entries WHERE idx = ?').pluck(),
+      keysAt: p<[number], { uuid: Buffer; keys: Buffer }>('SELECT uuid, keys FROM entries WHERE idx = ?'),
+      ix: p<[bigint], number>('SELECT idx FROM ix WHERE h = ?').pluck(),
+      tail: p<[number], TailEntry>('SELECT idx, uuid, keys FROM entries WHERE idx >= ? ORDER BY idx'),
     };
+  }
+
+  /** Entries past the `indexed` mark (written since the last index chunk) go back into the memory index. */
+  private loadTail(): void {
+    const from = Number(this.metaText('indexed') ?? '0');
+    for (const e of this.st.tail.iterate(from)) this.tail.add(e);
   }
 
   private metaText(k: string): string | null {
@@ -95,18 +142,34 @@ export class SqliteLogStore implements LogStore {
     this.st.setMeta.run('treeId', treeId);
   }
 
-  /** One transaction per batch: entries, tree nodes, search keys and the signed checkpoint together. */
+  /** One transaction per batch: entry rows (with their tree nodes and key hashes) and the signed checkpoint. */
   async commit(batch: Batch): Promise<void> {
+    const up = upperNodes(batch.nodes);
+    const keyed = batch.entries.map(({ entry, searchKeys }) => ({ entry, keys: packKeys(searchKeys) }));
+    const rows: TailEntry[] = keyed.map(({ entry: e, keys }) => ({ idx: e.index, uuid: e.uuid, keys }));
+    const writeIndex = this.tail.size + rows.length >= this.chunk;
     this.db.transaction(() => {
-      for (const { entry: e, searchKeys } of batch.entries) {
-        this.st.insEntry.run(e.index, e.uuid, e.body, e.integratedTime, e.set, e.attestation);
-        for (const k of searchKeys) this.st.insKey.run(k, e.uuid);
+      for (const { entry: e, keys } of keyed)
+        this.st.insEntry.run(
+          e.index,
+          e.uuid,
+          e.body,
+          e.integratedTime,
+          e.set,
+          e.attestation,
+          up.get(e.index) ?? null,
+          keys,
+        );
+      if (writeIndex) {
+        for (const [h, idx] of this.tail.rows(rows)) this.st.insIx.run(h, idx);
+        this.st.setMeta.run('indexed', String(batch.checkpoint.size));
       }
-      for (const n of batch.nodes) this.st.insNode.run(nodeKey(n), n.hash);
       this.st.setMeta.run('size', String(batch.checkpoint.size));
       this.st.setMeta.run('root', batch.checkpoint.rootHash);
       this.st.setMeta.run('checkpoint', batch.checkpoint.note);
     })();
+    if (writeIndex) this.tail.clear();
+    else for (const r of rows) this.tail.add(r);
     await this.flush();
   }
 
@@ -122,8 +185,13 @@ export class SqliteLogStore implements LogStore {
   }
 
   async entryByUuid(uuid: Buffer): Promise<StoredEntry | null> {
-    const r = this.st.byUuid.get(uuid);
-    return r ? toEntry(r) : null;
+    const idx = this.tail.uuidIndex(uuid);
+    const candidates = idx === undefined ? this.st.ix.all(uuidRowKey(uuid)) : [idx];
+    for (const i of candidates) {
+      const r = this.st.byIndex.get(i);
+      if (r?.uuid.equals(uuid)) return toEntry(r);
+    }
+    return null;
   }
 
   async entriesInRange(from: number, to: number): Promise<StoredEntry[]> {
@@ -132,15 +200,26 @@ export class SqliteLogStore implements LogStore {
 
   async nodes(ids: readonly NodeId[]): Promise<Buffer[]> {
     return ids.map((id) => {
-      const r = this.st.node.get(nodeKey(id));
-      if (!r)
+      const h = id.level === 0 ? this.st.uuidAt.get(id.index) : this.upperNode(id);
+      if (!h || h.length !== 32)
         throw new TlogError('TLOG_NOT_FOUND', `tree node ${id.level}/${id.index} is missing from the store`);
-      return r.hash;
+      return h;
     });
   }
 
+  private upperNode(id: NodeId): Buffer | undefined {
+    const up = this.st.upAt.get(lastLeaf(id));
+    return up?.subarray((id.level - 1) * 32, id.level * 32);
+  }
+
   async search(key: string): Promise<Buffer[]> {
-    return this.st.search.all(key).map((r) => r.uuid);
+    const h = keyHash(key);
+    const out: Buffer[] = [];
+    for (const idx of new Set([...this.st.ix.all(keyRowKey(h)), ...this.tail.search(h)])) {
+      const r = this.st.keysAt.get(idx);
+      if (r && hasKey(r.keys, h)) out.push(r.uuid); // an ix row may be a UUID row with the same 8 bytes
+    }
+    return out;
   }
 
   /** Entry count, for the consistency check at open. */
@@ -153,4 +232,15 @@ export class SqliteLogStore implements LogStore {
     this.wal = null;
     this.db.close();
   }
+}
+
+function toEntry(r: EntryRow): StoredEntry {
+  return {
+    index: r.idx,
+    uuid: r.uuid,
+    body: r.body,
+    integratedTime: r.itime,
+    set: r.sett,
+    attestation: r.att,
+  };
 }

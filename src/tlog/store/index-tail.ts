@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The lookup index (UUID → entry, search key → entries) is one compact SQLite table of (64-bit hash, entry
+ * index) rows. Random keys dirty about one B-tree page per row, so rows are not written with every batch: the
+ * newest entries (the "tail") are indexed in memory and written to the table in one sorted transaction per
+ * chunk. After a crash the tail is rebuilt from the entries themselves (each row keeps its key hashes).
+ */
+
+/** Bytes of one key hash. */
+export const KEY_BYTES = 8;
+
+/** A search key's index hash: the first 8 bytes of its SHA-256 (second preimages cost 2^64). */
+export function keyHash(key: string): Buffer {
+  return createHash('sha256').update(key).digest().subarray(0, KEY_BYTES);
+}
+
+/** The key hashes of one entry, concatenated (stored in the entry row). */
+export function packKeys(keys: readonly string[]): Buffer {
+  return Buffer.concat(keys.map(keyHash));
+}
+
+/** Whether a packed key list holds `h`. */
+export function hasKey(packed: Buffer, h: Buffer): boolean {
+  for (let o = 0; o + KEY_BYTES <= packed.length; o += KEY_BYTES)
+    if (packed.compare(h, 0, KEY_BYTES, o, o + KEY_BYTES) === 0) return true;
+  return false;
+}
+
+/** Index row key of a UUID (already a hash): its first 8 bytes. */
+export const uuidRowKey = (uuid: Buffer): bigint => uuid.readBigInt64BE(0);
+/** Index row key of a key hash. */
+export const keyRowKey = (h: Buffer): bigint => h.readBigInt64BE(0);
+
+export interface TailEntry {
+  idx: number;
+  uuid: Buffer;
+  keys: Buffer;
+}
+
+/** The entries not yet in the index table, indexed in memory. */
+export class IndexTail {
+  private readonly byUuid = new Map<string, number>();
+  private readonly byKey = new Map<string, number[]>();
+  private entries: TailEntry[] = [];
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  add(e: TailEntry): void {
+    this.entries.push(e);
+    this.byUuid.set(e.uuid.toString('latin1'), e.idx);
+    for (let o = 0; o + KEY_BYTES <= e.keys.length; o += KEY_BYTES) {
+      const k = e.keys.toString('latin1', o, o + KEY_BYTES);
+      const list = this.byKey.get(k);
+      if (list) list.push(e.idx);
+      else this.byKey.set(k, [e.idx]);
+    }
+  }
+
+  uuidIndex(uuid: Buffer): number | undefined {
+    return this.byUuid.get(uuid.toString('latin1'));
+  }
+
+  search(h: Buffer): readonly number[] {
+    return this.byKey.get(h.toString('latin1')) ?? [];
+  }
+
+  /** Index rows of the tail plus `more`, sorted by key, so one pass down the B-tree writes them. */
+  rows(more: readonly TailEntry[]): [bigint, number][] {
+    const out: [bigint, number][] = [];
+    for (const e of [...this.entries, ...more]) {
+      out.push([uuidRowKey(e.uuid), e.idx]);
+      for (let o = 0; o + KEY_BYTES <= e.keys.length; o += KEY_BYTES)
+        out.push([e.keys.readBigInt64BE(o), e.idx]);
+    }
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+  }
+
+  clear(): void {
+    this.entries = [];
+    this.byUuid.clear();
+    this.byKey.clear();
+  }
+}
