@@ -2,6 +2,8 @@ import type { z } from 'zod';
 import { TlogError, treeIdFromHex } from '../types/ids.ts';
 import { consistencyProofSchema, errorBodySchema, logEntrySchema, logInfoSchema } from '../types/wire.ts';
 import type { ConsistencyProof, LogInfo, ProposedEntry, SearchIndex, TlogEntry } from '../types/wire.ts';
+import { fetchTransport, nodeTransport } from './http.ts';
+import type { HttpAnswer, HttpTransport } from './http.ts';
 import { verifyLogEntry } from './verify.ts';
 import type { LogKeyInput } from './verify.ts';
 
@@ -9,6 +11,9 @@ export interface RekorClientOptions {
   /** When set, every returned entry is verified (UUID, SET, inclusion proof, checkpoint) before it is returned. */
   logPublicKey?: LogKeyInput;
   timeoutMs?: number;
+  /** extra PEM CA for an https log */
+  caCert?: string;
+  /** a `fetch` to use instead of node:http (tests inject lying or failing servers through it) */
   fetch?: typeof fetch;
 }
 
@@ -22,31 +27,31 @@ export interface CreatedEntry extends TlogEntry {
 export class RekorClient {
   readonly baseUrl: string;
   private readonly o: RekorClientOptions;
+  private readonly transport: HttpTransport;
 
   constructor(baseUrl: string, opts: RekorClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, '');
     this.o = opts;
+    const timeoutMs = opts.timeoutMs ?? 30_000;
+    this.transport = opts.fetch
+      ? fetchTransport(opts.fetch, timeoutMs)
+      : nodeTransport({ timeoutMs, ...(opts.caCert ? { ca: opts.caCert } : {}) });
   }
 
-  private async call(method: string, path: string, body?: unknown): Promise<Response> {
-    const f = this.o.fetch ?? fetch;
+  private async call(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
     try {
-      return await f(`${this.baseUrl}${path}`, {
+      return await this.transport(
         method,
-        headers:
-          body === undefined
-            ? { Accept: 'application/json' }
-            : { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000),
-      });
+        `${this.baseUrl}${path}`,
+        body === undefined ? undefined : JSON.stringify(body),
+      );
     } catch (e) {
       throw new TlogError('TLOG_HTTP', `cannot reach ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
     }
   }
 
-  private async fail(res: Response, what: string): Promise<never> {
-    const text = await res.text();
+  private fail(res: HttpAnswer, what: string): never {
+    const text = res.body.toString('utf8');
     let message = text.trim() || res.statusText;
     try {
       const p = errorBodySchema.safeParse(JSON.parse(text));
@@ -62,14 +67,16 @@ export class RekorClient {
     throw err;
   }
 
-  private async json<T>(res: Response, schema: z.ZodType<T>, what: string): Promise<T> {
-    let raw: unknown;
+  private raw(res: HttpAnswer, what: string): unknown {
     try {
-      raw = await res.json();
+      return JSON.parse(res.body.toString('utf8')) as unknown;
     } catch (e) {
       throw new TlogError('TLOG_BAD_RESPONSE', `${what}: response is not JSON`, { cause: e });
     }
-    const p = schema.safeParse(raw);
+  }
+
+  private json<T>(res: HttpAnswer, schema: z.ZodType<T>, what: string): T {
+    const p = schema.safeParse(this.raw(res, what));
     if (!p.success)
       throw new TlogError(
         'TLOG_BAD_RESPONSE',
@@ -89,15 +96,14 @@ export class RekorClient {
   async createEntry(proposed: ProposedEntry): Promise<CreatedEntry> {
     const res = await this.call('POST', '/api/v1/log/entries', proposed);
     if (res.status === 409) {
-      const location = res.headers.get('location') ?? '';
-      await res.body?.cancel();
+      const location = res.header('location') ?? '';
       const id = location.split('/').pop() ?? '';
       if (!id) throw new TlogError('TLOG_BAD_RESPONSE', '409 without a Location header');
       return { ...(await this.getEntry(id)), created: false, location };
     }
     if (res.status !== 201) return this.fail(res, 'creating entry');
-    const entry = this.checked(await this.json(res, logEntrySchema, 'creating entry'));
-    const etag = res.headers.get('etag');
+    const entry = this.checked(this.json(res, logEntrySchema, 'creating entry'));
+    const etag = res.header('etag');
     if (etag && etag.replace(/"/g, '') !== entry.uuid)
       throw new TlogError(
         'TLOG_BAD_RESPONSE',
@@ -106,7 +112,7 @@ export class RekorClient {
     return {
       ...entry,
       created: true,
-      location: res.headers.get('location') ?? `/api/v1/log/entries/${entry.uuid}`,
+      location: res.header('location') ?? `/api/v1/log/entries/${entry.uuid}`,
     };
   }
 
@@ -114,7 +120,7 @@ export class RekorClient {
   async getEntry(uuidOrEntryId: string): Promise<TlogEntry> {
     const res = await this.call('GET', `/api/v1/log/entries/${encodeURIComponent(uuidOrEntryId)}`);
     if (res.status !== 200) return this.fail(res, `getting entry ${uuidOrEntryId}`);
-    const entry = this.checked(await this.json(res, logEntrySchema, 'getting entry'));
+    const entry = this.checked(this.json(res, logEntrySchema, 'getting entry'));
     if (!entry.uuid.endsWith(uuidOrEntryId.toLowerCase().slice(-64)))
       throw new TlogError('TLOG_BAD_RESPONSE', `asked for ${uuidOrEntryId}, got ${entry.uuid}`);
     return entry;
@@ -123,7 +129,7 @@ export class RekorClient {
   async getEntryByIndex(logIndex: number): Promise<TlogEntry> {
     const res = await this.call('GET', `/api/v1/log/entries?logIndex=${logIndex}`);
     if (res.status !== 200) return this.fail(res, `getting entry at index ${logIndex}`);
-    const entry = this.checked(await this.json(res, logEntrySchema, 'getting entry'));
+    const entry = this.checked(this.json(res, logEntrySchema, 'getting entry'));
     if (entry.logIndex !== logIndex)
       throw new TlogError('TLOG_BAD_RESPONSE', `asked for index ${logIndex}, got ${entry.logIndex}`);
     return entry;
@@ -137,7 +143,7 @@ export class RekorClient {
   }): Promise<TlogEntry[]> {
     const res = await this.call('POST', '/api/v1/log/entries/retrieve', q);
     if (res.status !== 200) return this.fail(res, 'retrieving entries');
-    const list = (await res.json()) as unknown;
+    const list = this.raw(res, 'retrieving entries');
     if (!Array.isArray(list)) throw new TlogError('TLOG_BAD_RESPONSE', 'retrieve answer is not a list');
     return list.map((item) => {
       const p = logEntrySchema.safeParse(item);
@@ -151,7 +157,7 @@ export class RekorClient {
   async search(query: SearchIndex): Promise<string[]> {
     const res = await this.call('POST', '/api/v1/index/retrieve', query);
     if (res.status !== 200) return this.fail(res, 'searching the index');
-    const ids = (await res.json()) as unknown;
+    const ids = this.raw(res, 'searching the index');
     if (!Array.isArray(ids) || ids.some((i) => typeof i !== 'string'))
       throw new TlogError('TLOG_BAD_RESPONSE', 'search answer is not a list of entry IDs');
     return ids as string[];
@@ -178,6 +184,6 @@ export class RekorClient {
         : entryIdOrTreeId;
     const res = await this.call('GET', `/api/v1/log/publicKey${tree ? `?treeID=${tree}` : ''}`);
     if (res.status !== 200) return this.fail(res, 'getting the log public key');
-    return res.text();
+    return res.body.toString('utf8');
   }
 }

@@ -1,0 +1,211 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testRegistries } from '../../../test/setup/env.ts';
+import { nodeTransport } from './http.ts';
+import { parseResponse } from './http1-parse.ts';
+import { RekorClient } from './rekor.ts';
+
+/** A real node:http server whose answer per path is chosen by the test. */
+let server: ReturnType<typeof createHttpServer>;
+let base = '';
+const connections: Socket[] = [];
+const seen: { method: string; body: string; length?: string }[] = [];
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  const parts: Buffer[] = [];
+  req.on('data', (c: Buffer) => parts.push(c));
+  req.on('end', () => {
+    seen.push({
+      method: req.method ?? '',
+      body: Buffer.concat(parts).toString(),
+      length: req.headers['content-length'],
+    });
+    if (req.url === '/chunked') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.write('{"a":');
+      setTimeout(() => res.end('[1,2,3]}'), 5);
+    } else if (req.url?.startsWith('/slow')) setTimeout(() => res.end('late'), 2000);
+    else if (req.url === '/close') res.writeHead(200, { Connection: 'close' }).end('bye');
+    else
+      res.writeHead(201, { ETag: '"x"', Location: '/here' }).end(JSON.stringify({ echo: seen.at(-1)?.body }));
+  });
+}
+
+beforeAll(async () => {
+  server = createHttpServer(handle);
+  server.on('connection', (s) => connections.push(s));
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
+
+describe('keep-alive HTTP/1.1 transport', () => {
+  it('sends JSON with its length, reads status, headers and body, and reuses one connection', async () => {
+    const t = nodeTransport({ timeoutMs: 1000 });
+    const before = connections.length;
+    for (const word of ['one', 'zwei', 'três']) {
+      const a = await t('POST', `${base}/x?q=1`, JSON.stringify({ word }));
+      expect(a.status).toBe(201);
+      expect(a.header('etag')).toBe('"x"');
+      expect(a.header('Location')).toBe('/here');
+      expect(JSON.parse(a.body.toString())).toEqual({ echo: JSON.stringify({ word }) });
+      expect(seen.at(-1)).toMatchObject({
+        method: 'POST',
+        length: String(Buffer.byteLength(JSON.stringify({ word }))),
+      });
+    }
+    expect(connections.length - before).toBe(1);
+  });
+
+  it('reads a chunked answer', async () => {
+    const a = await nodeTransport({ timeoutMs: 1000 })('GET', `${base}/chunked`);
+    expect(JSON.parse(a.body.toString())).toEqual({ a: [1, 2, 3] });
+  });
+
+  it('opens a new connection after the server answered Connection: close', async () => {
+    const t = nodeTransport({ timeoutMs: 1000 });
+    const before = connections.length;
+    expect((await t('GET', `${base}/close`)).body.toString()).toBe('bye');
+    expect((await t('GET', `${base}/close`)).body.toString()).toBe('bye');
+    expect(connections.length - before).toBe(2);
+  });
+
+  it('retries once on a fresh socket when the server drops a kept-alive one instead of answering', async () => {
+    // each connection answers its first request and drops the second unanswered (a keep-alive close race)
+    let opened = 0;
+    const raw: Server = createNetServer((sock) => {
+      opened++;
+      let n = 0;
+      sock.on('data', () => {
+        if (++n === 1) sock.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        else sock.destroy();
+      });
+    });
+    await new Promise<void>((ok) => raw.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/`;
+    const t = nodeTransport({ timeoutMs: 1000 });
+    expect((await t('GET', url)).body.toString()).toBe('ok');
+    expect((await t('POST', url, '{}')).body.toString()).toBe('ok');
+    expect(opened).toBe(2);
+    // a fresh socket is not retried: the failure is reported
+    const dropAll: Server = createNetServer((sock) => sock.on('data', () => sock.destroy()));
+    await new Promise<void>((ok) => dropAll.listen(0, '127.0.0.1', ok));
+    await expect(t('GET', `http://127.0.0.1:${(dropAll.address() as AddressInfo).port}/`)).rejects.toThrow(
+      /closed before the answer|ECONNRESET/,
+    );
+    await new Promise<void>((ok) => raw.close(() => ok()));
+    await new Promise<void>((ok) => dropAll.close(() => ok()));
+  });
+
+  it('runs concurrent requests on several sockets, never more than maxSockets', async () => {
+    const t = nodeTransport({ timeoutMs: 1000, maxSockets: 3 });
+    const before = connections.length;
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => t('POST', `${base}/p`, `{"i":${i}}`)),
+    );
+    expect(answers.map((a) => JSON.parse(JSON.parse(a.body.toString()).echo).i)).toEqual([
+      ...Array(12).keys(),
+    ]);
+    expect(connections.length - before).toBeLessThanOrEqual(3);
+  });
+
+  it('a timeout and an unreachable server become TLOG_HTTP errors naming the server', async () => {
+    const slow = new RekorClient(`${base}/slow`, { timeoutMs: 100 });
+    await expect(slow.logInfo()).rejects.toMatchObject({
+      code: 'TLOG_HTTP',
+      message: expect.stringMatching(/cannot reach .*\/slow: no answer within 100 ms/),
+    });
+    const closed = createHttpServer();
+    await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((ok) => closed.close(() => ok()));
+    await expect(new RekorClient(`http://127.0.0.1:${port}`).logInfo()).rejects.toMatchObject({
+      code: 'TLOG_HTTP',
+      message: expect.stringMatching(/cannot reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/),
+    });
+  });
+
+  it('reads an HTTP/1.0 answer framed by connection close from a raw server', async () => {
+    const raw: Server = createNetServer((s) =>
+      s.once('data', () => s.end('HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nuntil close')),
+    );
+    await new Promise<void>((ok) => raw.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/`;
+    const a = await nodeTransport({ timeoutMs: 1000 })('GET', url);
+    expect(a.body.toString()).toBe('until close');
+    await new Promise<void>((ok) => raw.close(() => ok()));
+  });
+
+  it('speaks TLS with an extra CA (the test registry)', async () => {
+    const r = testRegistries();
+    const ca = existsSync(r.caCert) ? readFileSync(r.caCert, 'utf8') : r.caCert;
+    const a = await nodeTransport({ timeoutMs: 2000, ca })('GET', `https://${r.tls}/v2/`);
+    expect(a.status).toBe(401); // htpasswd registry: the TLS handshake and HTTP exchange worked
+    await expect(nodeTransport({ timeoutMs: 2000 })('GET', `https://${r.tls}/v2/`)).rejects.toThrow(
+      /self[- ]signed|unable to verify|certificate/i,
+    );
+  });
+});
+
+describe('parseResponse', () => {
+  const b = (s: string) => Buffer.from(s, 'latin1');
+  it.each([
+    ['content-length', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi', false, 'hi'],
+    [
+      'chunked with extension and trailer',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;x=y\r\nhi\r\n1\r\n!\r\n0\r\nT: v\r\n\r\n',
+      false,
+      'hi!',
+    ],
+    ['no length, ended', 'HTTP/1.1 200 OK\r\n\r\nrest', true, 'rest'],
+    ['204 has no body', 'HTTP/1.1 204 No Content\r\n\r\n', false, ''],
+  ])('%s', (_n, text, ended, body) => {
+    const p = parseResponse(b(text), ended);
+    if (p === 'incomplete' || p instanceof Error) throw new Error(String(p));
+    expect(p.answer.body.toString()).toBe(body);
+  });
+  it.each([
+    ['partial head', 'HTTP/1.1 200 OK\r\nContent-Le', false, 'incomplete'],
+    ['partial body', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhi', false, 'incomplete'],
+    ['partial chunk', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhi', false, 'incomplete'],
+    [
+      'closed inside the body',
+      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhi',
+      true,
+      /before the whole response body/,
+    ],
+    ['bad status line', 'HTTP/2 200\r\n\r\n', false, /malformed status line/],
+    ['bad header', 'HTTP/1.1 200 OK\r\nnocolon\r\n\r\n', false, /malformed header line/],
+    ['bad length', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', false, /bad content-length/],
+    [
+      'bad chunk size',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+      false,
+      /bad chunk size/,
+    ],
+    [
+      'gzip coding',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n',
+      false,
+      /unsupported transfer-encoding/,
+    ],
+  ])('%s', (_n, text, ended, want) => {
+    const p = parseResponse(b(text), ended);
+    if (want === 'incomplete') expect(p).toBe('incomplete');
+    else expect(p instanceof Error ? p.message : 'no error').toMatch(want);
+  });
+  it('keep-alive: HTTP/1.1 unless close, HTTP/1.0 only when asked', () => {
+    const ka = (t: string) => {
+      const p = parseResponse(b(t), false);
+      return p !== 'incomplete' && !(p instanceof Error) && p.keepAlive;
+    };
+    expect(ka('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')).toBe(true);
+    expect(ka('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')).toBe(false);
+    expect(ka('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n')).toBe(false);
+    expect(ka('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n')).toBe(true);
+  });
+});
