@@ -26,6 +26,37 @@ describe('VerifyPool (worker threads)', () => {
     }
   });
 
+  it('sends the bodies of one event-loop turn in one message and answers each with its own result', async () => {
+    const pool = new VerifyPool(1);
+    const [w] = (pool as unknown as { workers: Worker[] }).workers;
+    const posted: number[] = [];
+    const post = w!.postMessage.bind(w);
+    w!.postMessage = (m: { jobs: unknown[] }, t?: readonly ArrayBuffer[]) => {
+      posted.push(m.jobs.length);
+      post(m, t as ArrayBuffer[]);
+    };
+    try {
+      const proposals = Array.from({ length: 5 }, (_, i) => signer.dsse(sha(`batch${i}`)).proposed);
+      const bodies = proposals.map((p) => Buffer.from(JSON.stringify(p)));
+      const results = await Promise.allSettled([...bodies, Buffer.from('[]')].map((b) => pool.prepare(b)));
+      expect(posted).toEqual([6]);
+      results.slice(0, 5).forEach((r, i) => {
+        expect(r.status).toBe('fulfilled');
+        const got = (r as PromiseFulfilledResult<{ body: Buffer }>).value.body;
+        expect(got.equals(prepareProposed(proposals[i]).body)).toBe(true);
+      });
+      expect(results[5]!.status).toBe('rejected');
+      // few requests in flight: prepared in this thread, the worker gets nothing
+      const inline = await pool.prepare(bodies[0]!, 3);
+      expect(inline.body.equals(prepareProposed(proposals[0]).body)).toBe(true);
+      expect(posted).toEqual([6]);
+      await pool.prepare(bodies[1]!, 17);
+      expect(posted).toEqual([6, 1]);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a dead worker: in-flight and later entries are prepared in the calling thread', async () => {
     const pool = new VerifyPool(1);
     const [w] = (pool as unknown as { workers: Worker[] }).workers;

@@ -34,17 +34,23 @@ function send(
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+/** The request body (events, not an async iterator: that costs a promise per chunk). */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > max) throw new HttpError(413, `request body too large: ${declared} bytes exceeds ${max}`);
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of req) {
-    n += (c as Buffer).length;
-    if (n > max) throw new HttpError(413, `request body too large: exceeds ${max} bytes`);
-    chunks.push(c as Buffer);
-  }
-  return Buffer.concat(chunks);
+  if (declared > max)
+    return Promise.reject(new HttpError(413, `request body too large: ${declared} bytes exceeds ${max}`));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    const onData = (c: Buffer): void => {
+      n += c.length;
+      if (n <= max) return void chunks.push(c);
+      req.off('data', onData).off('end', onEnd).resume();
+      reject(new HttpError(413, `request body too large: exceeds ${max} bytes`));
+    };
+    const onEnd = (): void => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
 
 function parseJsonBody(b: Buffer): unknown {
@@ -98,8 +104,7 @@ async function route(
   const url = requestUrl(req.url ?? '/');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const m = req.method ?? 'GET';
-  if (m === 'POST' && path === '/api/v1/log/entries')
-    return createEntry(log, await pool.prepare(await readBody(req, max)), res);
+  if (m === 'POST' && path === '/api/v1/log/entries') return postEntry(log, pool, req, res, max);
   if (m === 'GET' && path === '/api/v1/log/entries') return getByIndex(log, url, res);
   if (m === 'POST' && path === '/api/v1/log/entries/retrieve')
     return retrieve(log, await readBody(req, max), res);
@@ -118,6 +123,25 @@ async function route(
   }
   if (m === 'GET' && (await serveTiles(log, path, res))) return;
   throw new HttpError(404, `path ${path} was not found`);
+}
+
+/** Entry requests in flight per server: the verify pool prepares in this thread when there are few. */
+const inFlight = new WeakMap<TransparencyLog, number>();
+
+async function postEntry(
+  log: TransparencyLog,
+  pool: VerifyPool,
+  req: IncomingMessage,
+  res: ServerResponse,
+  max: number,
+): Promise<void> {
+  const n = (inFlight.get(log) ?? 0) + 1;
+  inFlight.set(log, n);
+  try {
+    await createEntry(log, await pool.prepare(await readBody(req, max), n), res);
+  } finally {
+    inFlight.set(log, (inFlight.get(log) ?? 1) - 1);
+  }
 }
 
 async function createEntry(log: TransparencyLog, prepared: Prepared, res: ServerResponse): Promise<void> {

@@ -15,7 +15,8 @@ interface Waiter {
   resolve: (p: Prepared) => void;
   reject: (e: unknown) => void;
   body: Buffer;
-  worker: Worker;
+  /** Set when the job is posted. */
+  worker?: Worker;
 }
 
 /** Parse a request body and verify + canonicalise the proposed entry (same thread). */
@@ -34,17 +35,35 @@ export function defaultWorkers(): number {
   return availableParallelism() > 1 ? 1 : 0;
 }
 
+/** One request body for a worker; jobs posted in the same event-loop turn travel in one message. */
+export interface Job {
+  id: number;
+  body: Uint8Array;
+}
+
+export interface PoolOptions {
+  /**
+   * With at most this many entry requests in flight, entries are prepared in the calling thread: a message
+   * to a sleeping worker and its reply (two thread wake-ups) cost more CPU than they save when the event loop
+   * has time to spare. Default 16.
+   */
+  inlineUpTo?: number;
+}
+
 /**
- * Signature verification and canonicalisation off the event loop, in worker threads (round robin).
- * With 0 workers, or after a worker dies, entries are prepared in the calling thread.
+ * Signature verification and canonicalisation off the event loop, in worker threads, under load.
+ * With 0 workers, few requests in flight, or after a worker dies, entries are prepared in the calling thread.
  */
 export class VerifyPool {
   private readonly workers: Worker[] = [];
   private readonly waiting = new Map<number, Waiter>();
+  private queued: Job[] = [];
   private nextId = 1;
   private turn = 0;
+  private readonly inlineUpTo: number;
 
-  constructor(size: number) {
+  constructor(size: number, o: PoolOptions = {}) {
+    this.inlineUpTo = o.inlineUpTo ?? 16;
     const api = pathToFileURL(
       resolve(import.meta.dirname, '../../../node_modules/tsx/dist/esm/api/index.mjs'),
     ).href;
@@ -53,7 +72,7 @@ export class VerifyPool {
     const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
     for (let i = 0; i < size; i++) {
       const w = new Worker(code, { eval: true });
-      w.on('message', (r: WorkerReply) => this.settle(r));
+      w.on('message', (m: { replies: WorkerReply[] }) => m.replies.forEach((r) => this.settle(r)));
       w.on('error', () => this.drop(w));
       w.on('exit', () => this.drop(w));
       w.unref();
@@ -78,27 +97,47 @@ export class VerifyPool {
   private drop(w: Worker): void {
     const i = this.workers.indexOf(w);
     if (i >= 0) this.workers.splice(i, 1);
-    for (const [id, waiter] of this.waiting) {
-      if (waiter.worker !== w) continue;
-      this.waiting.delete(id);
-      try {
-        waiter.resolve(prepareBody(waiter.body));
-      } catch (e) {
-        waiter.reject(e);
-      }
-    }
+    for (const [id, waiter] of this.waiting) if (waiter.worker === w) this.prepareHere(id);
   }
 
-  async prepare(body: Buffer): Promise<Prepared> {
-    const w = this.workers[this.turn++ % Math.max(1, this.workers.length)];
-    if (!w) return prepareBody(body);
+  /** Prepare one request body; `load` is the number of entry requests in flight (default: treat as busy). */
+  async prepare(body: Buffer, load = Infinity): Promise<Prepared> {
+    if (this.workers.length === 0 || load <= this.inlineUpTo) return prepareBody(body);
     const id = this.nextId++;
     return new Promise<Prepared>((res, rej) => {
-      this.waiting.set(id, { resolve: res, reject: rej, body, worker: w });
+      this.waiting.set(id, { resolve: res, reject: rej, body });
       // an exact-size copy, transferred: a pooled Buffer would clone its whole 8 KiB slab
-      const copy = new Uint8Array(body);
-      w.postMessage({ id, body: copy }, [copy.buffer]);
+      if (this.queued.push({ id, body: new Uint8Array(body) }) === 1) setImmediate(() => this.post());
     });
+  }
+
+  /** Everything queued in this event-loop turn goes to the next worker in one message. */
+  private post(): void {
+    const jobs = this.queued;
+    this.queued = [];
+    const w = this.workers[this.turn++ % Math.max(1, this.workers.length)];
+    for (const j of jobs) {
+      const waiter = this.waiting.get(j.id);
+      if (waiter) waiter.worker = w;
+    }
+    if (w)
+      w.postMessage(
+        { jobs },
+        jobs.map((j) => j.body.buffer as ArrayBuffer),
+      );
+    else for (const j of jobs) this.prepareHere(j.id);
+  }
+
+  /** Prepare a waiting job in this thread (no worker left). */
+  private prepareHere(id: number): void {
+    const waiter = this.waiting.get(id);
+    if (!waiter) return;
+    this.waiting.delete(id);
+    try {
+      waiter.resolve(prepareBody(waiter.body));
+    } catch (e) {
+      waiter.reject(e);
+    }
   }
 
   async close(): Promise<void> {
