@@ -55,6 +55,8 @@ function cpuMs(pid: number | undefined): number {
 }
 
 const STEP_RUNS = Number(process.env.STEP_RUNS ?? 500);
+/** CONTROLLER_STEPS='sign + log,end to end': run only the steps whose label contains one of these (profiling) */
+const STEPS = process.env.CONTROLLER_STEPS?.split(',').map((s) => s.trim());
 const BACKLOG_S = Number(process.env.BACKLOG_SECONDS ?? 90);
 const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
 
@@ -147,6 +149,7 @@ export default async function bench(): Promise<void> {
   const image = `${registry.host}/bench`;
   await pushDemoImage(new RegistryClient(), image);
   const run = async (total: number, workers: number, label: string, cfg = config, budgetMs = 600_000) => {
+    if (STEPS && !STEPS.some((s) => label.includes(s))) return;
     const runs = new Runs();
     const orchestrator = buildOrchestrator({
       config: cfg,

@@ -1,39 +1,102 @@
+import type { KeyObject } from 'node:crypto';
 import { sha256Hex } from '../core/hash.ts';
 import type { SignedRecord } from '../core/signed.ts';
-import { proposeDsse, proposeHashedRekord, toCosignBundle, type RekorClient } from '../tlog/client/index.ts';
+import {
+  proposeDsse,
+  proposeHashedRekord,
+  toCosignBundle,
+  toLogKey,
+  TlogError,
+  verifyEntryPromise,
+  type LogKeyInput,
+  type RekorClient,
+  type TlogEntry,
+} from '../tlog/client/index.ts';
 import type { TransparencyUploader, UploadedEntry } from './ports.ts';
+
+export interface RekorUploaderOptions {
+  /** the log's public key; when unset, the key the log serves is fetched once (trust on first use) */
+  logPublicKey?: LogKeyInput;
+}
 
 /**
  * Uploads to a Rekor v1 API (ours or rekor.sigstore.dev): DSSE envelopes as `dsse` 0.0.1, simplesigning and raw
  * signatures as `hashedrekord` 0.0.1 over sha256(payload) (chains.md §6). The client turns a 409 into the
- * existing entry, so a retried upload never creates a duplicate.
+ * existing entry, so a retried upload never creates a duplicate. Every entry is checked before it is recorded:
+ * its ID is the hash of its body, its SET verifies with the log key, and the body is this record's.
  */
 export class RekorUploader implements TransparencyUploader {
   readonly url: string;
+  #key: Promise<KeyObject> | undefined;
 
-  constructor(private readonly client: RekorClient) {
+  constructor(
+    readonly client: RekorClient,
+    private readonly opts: RekorUploaderOptions = {},
+  ) {
     this.url = client.baseUrl;
+  }
+
+  /** The log key, parsed once; a failed fetch is not kept, so the next upload asks again. */
+  logKey(): Promise<KeyObject> {
+    if (!this.#key) {
+      const k = this.opts.logPublicKey;
+      const p = k ? Promise.resolve(toLogKey(k)) : this.client.publicKey().then((pem) => toLogKey(pem));
+      p.catch(() => {
+        if (this.#key === p) this.#key = undefined;
+      });
+      this.#key = p;
+    }
+    return this.#key;
   }
 
   async upload(record: SignedRecord): Promise<UploadedEntry> {
     const id = record.identity;
     const verifier = id.kind === 'certificate' ? id.certificatePem : id.publicKeyPem;
+    const digest = sha256Hex(record.bytes);
     const proposed =
       record.kind === 'dsse'
         ? proposeDsse(record.bytes, verifier)
-        : proposeHashedRekord(sha256Hex(record.bytes), record.signature, verifier);
-    const entry = await this.client.createEntry(proposed);
-    let bundle: UploadedEntry['bundle'];
-    try {
-      bundle = toCosignBundle(entry);
-    } catch {
-      bundle = undefined; // a log without signed entry timestamps: no offline bundle
-    }
-    return {
-      uuid: entry.uuid,
-      logIndex: entry.logIndex,
-      created: entry.created,
-      ...(bundle ? { bundle } : {}),
-    };
+        : proposeHashedRekord(digest, record.signature, verifier);
+    const [entry, key] = await Promise.all([this.client.createEntry(proposed), this.logKey()]);
+    const body = verifyEntryPromise(entry, key);
+    if (!bodyIsFor(body, record, digest))
+      throw new TlogError('TLOG_VERIFY', `log entry ${entry.uuid} is not the entry of this signature`);
+    return uploaded(entry, entry.created);
   }
+}
+
+/** The cosign bundle of a verified entry, and what the orchestrator records about it. */
+export function uploaded(entry: TlogEntry, created: boolean): UploadedEntry {
+  let bundle: UploadedEntry['bundle'];
+  try {
+    bundle = toCosignBundle(entry);
+  } catch {
+    bundle = undefined; // a log without signed entry timestamps: no offline bundle
+  }
+  return { uuid: entry.uuid, logIndex: entry.logIndex, created, ...(bundle ? { bundle } : {}) };
+}
+
+interface CanonicalBody {
+  kind?: unknown;
+  spec?: {
+    envelopeHash?: { value?: unknown };
+    data?: { hash?: { value?: unknown } };
+    signature?: { content?: unknown };
+  };
+}
+
+/** Does a canonical leaf body (sigstore.md §4.4) record exactly this envelope, or this signature over this payload? */
+function bodyIsFor(body: Buffer, record: SignedRecord, digest: string): boolean {
+  let b: CanonicalBody;
+  try {
+    b = JSON.parse(body.toString('utf8')) as CanonicalBody;
+  } catch {
+    return false;
+  }
+  if (record.kind === 'dsse') return b.kind === 'dsse' && b.spec?.envelopeHash?.value === digest;
+  return (
+    b.kind === 'hashedrekord' &&
+    b.spec?.data?.hash?.value === digest &&
+    b.spec.signature?.content === record.signature
+  );
 }

@@ -10,15 +10,32 @@ import type { LogEntry, LogEntryValue, TlogEntry } from '../types/wire.ts';
 /** Key material for a log: a KeyObject or SPKI PEM text. */
 export type LogKeyInput = KeyObject | string;
 
+// parsing a PEM costs ~3x an ECDSA verify (machine-tooling.md): each log key is parsed and hashed once
+const pemKeys = new Map<string, KeyObject>();
+const logIds = new WeakMap<KeyObject, string>();
+
 export function toLogKey(k: LogKeyInput): KeyObject {
-  return typeof k === 'string' ? createPublicKey(k) : k;
+  if (typeof k !== 'string') return k;
+  let key = pemKeys.get(k);
+  if (!key) {
+    key = createPublicKey(k);
+    if (pemKeys.size >= 64) pemKeys.clear(); // a handful of logs in practice: bound it anyway
+    pemKeys.set(k, key);
+  }
+  return key;
 }
 
 /** Hex SHA-256 of the log key's SPKI DER: the Rekor logID. */
 export function logIdOf(k: LogKeyInput): string {
-  return createHash('sha256')
-    .update(toLogKey(k).export({ type: 'spki', format: 'der' }))
-    .digest('hex');
+  const key = toLogKey(k);
+  let id = logIds.get(key);
+  if (id === undefined) {
+    id = createHash('sha256')
+      .update(key.export({ type: 'spki', format: 'der' }))
+      .digest('hex');
+    logIds.set(key, id);
+  }
+  return id;
 }
 
 function fail(message: string, cause?: unknown): never {
@@ -32,8 +49,8 @@ export function verifySet(
   logKey: LogKeyInput,
 ): void {
   const key = toLogKey(logKey);
-  if (payload.logID !== logIdOf(key))
-    fail(`entry logID ${payload.logID} is not the log key's ID ${logIdOf(key)}`);
+  const logId = logIdOf(key);
+  if (payload.logID !== logId) fail(`entry logID ${payload.logID} is not the log key's ID ${logId}`);
   // Node's base64 decoder skips invalid characters: insist on the canonical text Rekor (Go StdEncoding) writes
   const set = Buffer.from(setBase64, 'base64');
   if (set.toString('base64') !== setBase64) fail('signed entry timestamp is not canonical base64');
@@ -124,6 +141,21 @@ export function verifyLogEntry(
     fail(`inclusion proof: ${(e as Error).message}`, e);
   }
   return { entryId, uuid, value, body, checkpoint: cp };
+}
+
+/**
+ * The cheap check for an entry the caller just created or fetched: its ID is the leaf hash of its body and its
+ * SET verifies with the log key (the log's signed promise to include exactly this body at this index, §4.7).
+ * Returns the decoded body. The inclusion proof is left to verifiers (cosign checks the SET offline too).
+ */
+export function verifyEntryPromise(entry: TlogEntry, logKey: LogKeyInput): Buffer {
+  const body = Buffer.from(entry.body, 'base64');
+  if (hashLeaf(body).toString('hex') !== entry.uuid.slice(-64).toLowerCase())
+    fail(`entry ID ${entry.uuid} does not match the hash of its body`);
+  const set = entry.verification?.signedEntryTimestamp;
+  if (!set) fail('entry has no signed entry timestamp');
+  verifySet(entry, set, logKey);
+  return body;
 }
 
 /** Check a consistency proof between two verified tree heads. */
