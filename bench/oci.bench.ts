@@ -1,10 +1,14 @@
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateKeyMaterial } from '../src/keys/index.ts';
-import { KeySigner, signSimpleSigning } from '../src/signing/index.ts';
+import type { SignedRecord } from '../src/core/signed.ts';
+import { KeySigner, signInToto, signSimpleSigning } from '../src/signing/index.ts';
 import { RegistryClient } from '../src/registry/registry.ts';
+import { nodeTransport, type Transport } from '../src/registry/transport.ts';
 import { startRegistryServer } from '../src/registry/server/server.ts';
 import type { ImageTarget } from '../src/storage/backend.ts';
 import { OciStorageBackend } from '../src/storage/oci/backend.ts';
@@ -67,6 +71,130 @@ async function benchOne(name: string, host: string, signer: KeySigner, n: number
   );
 }
 
+/** CPU time (user + system) of another process so far, in ms (Linux /proc/<pid>/stat, 10 ms ticks). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return NaN;
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** `chains registry serve --dir` in its own process, as the controller bench and a deployment run it. */
+async function registryProcess(
+  dir: string,
+): Promise<{ host: string; pid: number | undefined; close(): void }> {
+  const host = `127.0.0.1:${await freePort()}`;
+  const prof = process.env.OCI_BENCH_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.OCI_BENCH_PROF}`]
+    : [];
+  const tsx = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).pathname;
+  const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
+  const store = process.env.OCI_BENCH_MEMORY ? [] : ['--dir', dir];
+  const args = [...prof, '--import', tsx, main, 'registry', 'serve', ...store, '--addr', host];
+  const child = spawn(process.execPath, args, { stdio: 'ignore' });
+  for (let i = 0; i < 200; i++) {
+    if (
+      await fetch(`http://${host}/v2/`).then(
+        () => true,
+        () => false,
+      )
+    )
+      return { host, pid: child.pid, close: () => void child.kill('SIGINT') };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill();
+  throw new Error('registry did not start');
+}
+
+/**
+ * What the controller pays per signed run for OCI storage: one `.sig` (simplesigning) and one `.att` (DSSE)
+ * pushed to a fresh image's tags, signing done beforehand. CPU per run of this process and of the registry.
+ */
+async function pushCpu(signer: KeySigner, dir: string): Promise<void> {
+  const reg = await registryProcess(join(dir, 'cpu-registry'));
+  let requests = 0;
+  const inner = nodeTransport();
+  const transport: Transport = (req) => (requests++, inner(req));
+  const backend = new OciStorageBackend({ client: new RegistryClient({ transport }) });
+  const runs = Number(process.env.OCI_BENCH_RUNS ?? 2000);
+  const work: { image: ImageTarget; sig: SignedRecord; att: SignedRecord }[] = [];
+  for (let i = 0; i < runs + 200; i++) {
+    const digest = `sha256:${createHash('sha256').update(`img ${i} ${process.pid}`).digest('hex')}`;
+    const image = { repository: `${reg.host}/bench/cpu`, digest };
+    const statement = Buffer.from(
+      JSON.stringify({
+        _type: 'https://in-toto.io/Statement/v0.1',
+        subject: [{ name: image.repository, digest: { sha256: digest.slice(7) } }],
+        predicateType: 'https://slsa.dev/provenance/v0.2',
+        predicate: {
+          builder: { id: 'https://tekton.dev/chains/v2' },
+          buildType: 'tekton.dev/v1beta1/TaskRun',
+          invocation: { parameters: { x: 'y'.repeat(1500) } },
+        },
+      }),
+    );
+    work.push({
+      image,
+      sig: await signSimpleSigning(signer, image.repository, digest),
+      att: await signInToto(signer, statement),
+    });
+  }
+  const pushAll = async (items: typeof work, workers: number): Promise<void> => {
+    const queue = [...items];
+    const worker = async (): Promise<void> => {
+      for (let w = queue.shift(); w; w = queue.shift()) {
+        await backend.store({
+          what: 'image-signature',
+          run: RUN,
+          record: w.sig,
+          image: w.image,
+          shortKey: 'b',
+          format: 'simplesigning',
+        });
+        await backend.store({
+          what: 'attestation',
+          run: RUN,
+          record: w.att,
+          subjects: [w.image],
+          predicateType: 'https://slsa.dev/provenance/v0.2',
+          shortKey: 'b',
+          format: 'in-toto',
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: workers }, worker));
+  };
+  await pushAll(work.slice(0, 200), 8); // warm-up: JIT, connections
+  global.gc?.();
+  requests = 0;
+  const c0 = { self: process.cpuUsage(), reg: cpuMs(reg.pid) };
+  const t0 = performance.now();
+  const mono0 = process.hrtime.bigint() / 1000n;
+  await pushAll(work.slice(200), 8);
+  const secs = (performance.now() - t0) / 1000;
+  // CLOCK_MONOTONIC µs, the clock of .cpuprofile timestamps: the measured window in both profiles
+  if (process.env.OCI_BENCH_PROF) console.log(`profile window: ${mono0} ${process.hrtime.bigint() / 1000n}`);
+  const self = process.cpuUsage(c0.self);
+  const regMs = cpuMs(reg.pid) - c0.reg;
+  reg.close();
+  console.log(
+    `.sig + .att push per run (${runs} runs, 8 workers, registry process with --dir): ${(requests / runs).toFixed(1)} requests, ` +
+      `CPU per run: client ${((self.user + self.system) / 1000 / runs).toFixed(2)} ms, registry ${(regMs / runs).toFixed(2)} ms; ` +
+      `${(runs / secs).toFixed(0)} runs/s`,
+  );
+}
+
 /** Sign + push throughput and verify latency against Debian docker-registry and the embedded registry. */
 export default async function bench(): Promise<void> {
   const signer = new KeySigner(
@@ -74,6 +202,8 @@ export default async function bench(): Promise<void> {
   );
   const n = Number(process.env.OCI_BENCH_IMAGES ?? 60);
   const dir = mkdtempSync(join(tmpdir(), 'chains-bench-reg-'));
+  await pushCpu(signer, dir);
+  if (process.env.OCI_BENCH_CPU_ONLY) return rmSync(dir, { recursive: true, force: true });
   const { regs, stop } = await startRegistries(dir);
   const embedded = await startRegistryServer({ addr: '127.0.0.1:0' });
   const files = await startRegistryServer({ addr: '127.0.0.1:0', dir: join(dir, 'embedded') });

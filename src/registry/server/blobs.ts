@@ -166,7 +166,7 @@ export class BlobHandlers {
     const got = sha256Hex(bytes);
     if (got !== hex)
       throw new SpecError(400, 'DIGEST_INVALID', `upload hashes to sha256:${got}, not sha256:${hex}`);
-    await this.data.putBlob(repo, bytes);
+    await this.data.putBlobHex(repo, hex, bytes);
     res.writeHead(201, {
       location: `/v2/${repo}/blobs/sha256:${hex}`,
       'docker-content-digest': `sha256:${hex}`,

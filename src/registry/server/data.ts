@@ -14,6 +14,8 @@ export interface StoredManifest {
  * `repos/<name>/_manifests/<hex>`, `repos/<name>/_tags/<tag>`, `repos/<name>/_referrers/<subject>/<hex>`).
  * Repository components never start with `_`, so these names cannot collide with a nested repository.
  */
+const EMPTY = Buffer.alloc(0);
+
 export class RegistryData {
   private seq = 0;
 
@@ -25,8 +27,14 @@ export class RegistryData {
 
   async putBlob(repo: string, bytes: Buffer): Promise<string> {
     const hex = sha256Hex(bytes);
-    if (!(await this.kv.has(`blobs/sha256/${hex}`))) await this.kv.put(`blobs/sha256/${hex}`, bytes);
-    await this.kv.put(`${this.r(repo)}/_blobs/${hex}`, Buffer.alloc(0));
+    return this.putBlobHex(repo, hex, bytes);
+  }
+
+  /** Store bytes the caller has already hashed to `hex` (the upload handler verified the digest). */
+  async putBlobHex(repo: string, hex: string, bytes: Buffer): Promise<string> {
+    const link: [string, Buffer] = [`${this.r(repo)}/_blobs/${hex}`, EMPTY];
+    if (await this.kv.has(`blobs/sha256/${hex}`)) await this.kv.put(...link);
+    else await this.kv.putAll([[`blobs/sha256/${hex}`, bytes], link]);
     return hex;
   }
 
@@ -56,21 +64,26 @@ export class RegistryData {
     tag?: string,
     subject?: Descriptor,
     self?: Descriptor,
+    hexOf?: string,
   ): Promise<string> {
-    const hex = sha256Hex(bytes);
-    if (!(await this.kv.has(`blobs/sha256/${hex}`))) await this.kv.put(`blobs/sha256/${hex}`, bytes);
-    await this.kv.put(`${this.r(repo)}/_manifests/${hex}`, Buffer.from(mediaType));
+    const hex = hexOf ?? sha256Hex(bytes);
+    // blob, link, referrer entry, then tag: a store that writes them one by one moves the tag last
+    const puts: [string, Buffer][] = [];
+    if (!(await this.kv.has(`blobs/sha256/${hex}`))) puts.push([`blobs/sha256/${hex}`, bytes]);
+    puts.push([`${this.r(repo)}/_manifests/${hex}`, Buffer.from(mediaType)]);
     if (subject && self) {
       const subjectHex = subject.digest.replace(/^sha256:/, '');
       // `at` keeps referrers in push order when listed (the store lists names sorted)
       const entry = { at: Date.now() * 1000 + (this.seq++ % 1000), descriptor: self };
-      await this.kv.put(
-        `${this.r(repo)}/_referrers/${subjectHex}/${hex}`,
-        Buffer.from(JSON.stringify(entry)),
-      );
+      puts.push([`${this.r(repo)}/_referrers/${subjectHex}/${hex}`, Buffer.from(JSON.stringify(entry))]);
     }
-    if (tag) await this.kv.put(`${this.r(repo)}/_tags/${tag}`, Buffer.from(hex));
+    if (tag) puts.push([`${this.r(repo)}/_tags/${tag}`, Buffer.from(hex)]);
+    await this.kv.putAll(puts);
     return hex;
+  }
+
+  close(): void {
+    this.kv.close?.();
   }
 
   async resolveTag(repo: string, tag: string): Promise<string | undefined> {

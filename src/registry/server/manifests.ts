@@ -129,7 +129,7 @@ export async function putManifest(
       : {}),
     ...(m.annotations ? { annotations: m.annotations } : {}),
   };
-  await data.putManifest(repo, body, mediaType, byDigest ? undefined : ref, m.subject, self);
+  await data.putManifest(repo, body, mediaType, byDigest ? undefined : ref, m.subject, self, hex);
   res.writeHead(201, {
     location: `/v2/${repo}/manifests/sha256:${hex}`,
     'docker-content-digest': `sha256:${hex}`,

@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RegistryData } from './data.ts';
-import { FileStore, MemoryStore } from './store.ts';
+import { AppendStore } from './append-store.ts';
+import { MemoryStore } from './store.ts';
 import { registryHandler } from './router.ts';
 
 export interface RegistryServerOptions {
@@ -29,14 +30,17 @@ export async function startRegistryServer(opts: RegistryServerOptions = {}): Pro
   const i = addr.lastIndexOf(':');
   const hostname = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '127.0.0.1';
   const port = Number(i >= 0 ? addr.slice(i + 1) : addr);
-  const data = new RegistryData(opts.dir ? new FileStore(opts.dir) : new MemoryStore());
+  const data = new RegistryData(opts.dir ? new AppendStore(opts.dir) : new MemoryStore());
   const handler = registryHandler(data, {
     maxManifestBytes: opts.maxManifestBytes ?? 4 * 1024 * 1024,
     maxBlobBytes: opts.maxBlobBytes ?? 256 * 1024 * 1024,
   });
   const server = createServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (e) => {
+      data.close(); // the directory lock is not kept by a server that never started
+      reject(e);
+    });
     server.listen(port, hostname, () => resolve());
   });
   const a = server.address() as AddressInfo;
@@ -48,7 +52,10 @@ export async function startRegistryServer(opts: RegistryServerOptions = {}): Pro
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          data.close();
+          resolve();
+        });
       }),
   };
 }

@@ -25,15 +25,21 @@ export interface KvStore {
   /** whether the key exists, without reading its value */
   has(key: string): Promise<boolean>;
   put(key: string, value: Buffer): Promise<void>;
+  /** several puts; stores that can make them atomic do */
+  putAll(entries: [string, Buffer][]): Promise<void>;
   delete(key: string): Promise<boolean>;
   /** immediate child names under a prefix ("" for the root) */
   list(prefix: string): Promise<string[]>;
+  /** release files/handles (the server calls it on close) */
+  close?(): void;
 }
 
 // the callback API: fs/promises' FileHandle path costs several times more per small file (openFileHandle, close)
 // Small files (links, tags, manifests, signatures) use the synchronous calls: a few microseconds of syscalls cost
 // less CPU than the threadpool hand-offs (measured: registry CPU per signed run); big blobs stay asynchronous.
 const SYNC_BYTES = 64 * 1024;
+/** Values up to this size are "small": written synchronously here, kept as table rows by DbStore. */
+export const SMALL_VALUE_BYTES = SYNC_BYTES;
 const isBlobKey = (key: string): boolean => key.startsWith('blobs/');
 const readFileP = promisify(readFile);
 const writeFileP = promisify(writeFile);
@@ -45,7 +51,7 @@ const readdirP = promisify(readdir);
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
-function checkKey(key: string): string[] {
+export function checkKey(key: string): string[] {
   const parts = key.split('/');
   if (parts.some((p) => !SEGMENT.test(p) || p === '.' || p === '..')) {
     throw new RegistryError('BAD_REFERENCE', `invalid storage key "${key}"`);
@@ -65,6 +71,10 @@ export class MemoryStore implements KvStore {
   async put(key: string, value: Buffer): Promise<void> {
     checkKey(key);
     this.map.set(key, Buffer.from(value));
+  }
+  async putAll(entries: [string, Buffer][]): Promise<void> {
+    for (const [k] of entries) checkKey(k);
+    for (const [k, v] of entries) this.map.set(k, Buffer.from(v));
   }
   async delete(key: string): Promise<boolean> {
     return this.map.delete(key);
@@ -123,6 +133,9 @@ export class FileStore implements KvStore {
     await this.writeIn(dir, tmp, value, sync);
     if (sync) renameSync(tmp, p);
     else await renameP(tmp, p);
+  }
+  async putAll(entries: [string, Buffer][]): Promise<void> {
+    for (const [k, v] of entries) await this.put(k, v);
   }
   private async writeIn(dir: string, file: string, value: Buffer, sync: boolean): Promise<void> {
     const write = async () => (sync ? writeFileSync(file, value) : writeFileP(file, value));
