@@ -1,7 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { RegistryError } from './errors.ts';
+import { Wire } from './wire.ts';
+import type { HttpHeaders } from './wire-head.ts';
 
 export interface HttpRequest {
   method: string;
@@ -15,7 +15,7 @@ export interface HttpRequest {
 
 export interface HttpResponse {
   status: number;
-  headers: http.IncomingHttpHeaders;
+  headers: HttpHeaders;
   body: Buffer;
 }
 
@@ -47,31 +47,29 @@ export function translateNetworkError(url: URL, e: unknown): RegistryError {
   });
 }
 
-/** A Transport over node:http/https with keep-alive agents and bounded response bodies. */
+/** A Transport over keep-alive net/tls connection pools (see Wire) with bounded response bodies. */
 export function nodeTransport(tls: TlsOptions = {}): Transport {
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const httpsAgent = new https.Agent({
-    keepAlive: true,
-    maxSockets: 64,
+  const wire = new Wire({
     // extra CAs are added to, not instead of, the system roots
-    ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}),
-    rejectUnauthorized: !tls.insecure,
+    tls: { ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}), rejectUnauthorized: !tls.insecure },
+    maxSockets: 64,
+    timeoutMs: 30_000,
   });
-  return (req) =>
-    new Promise<HttpResponse>((resolve, reject) => {
-      const isHttps = req.url.protocol === 'https:';
-      const mod = isHttps ? https : http;
-      const headers: Record<string, string> = { ...req.headers };
-      if (req.body) headers['content-length'] = String(req.body.length);
-      const r = mod.request(
-        req.url,
-        { method: req.method, headers, agent: isHttps ? httpsAgent : httpAgent },
-        (res) => readBody(req, res).then(resolve, reject),
-      );
-      r.setTimeout(30_000, () => r.destroy(new Error('request timed out after 30s')));
-      r.on('error', (e) => reject(translateNetworkError(req.url, e)));
-      r.end(req.body);
-    });
+  return async (req) => {
+    try {
+      const res = await wire.request({
+        method: req.method,
+        url: req.url,
+        headers: req.headers ?? {},
+        ...(req.body ? { body: req.body } : {}),
+        maxBytes: req.maxBytes,
+        tooLarge: (size) => tooLarge(req, size),
+      });
+      return { status: res.status, headers: res.headers, body: res.body };
+    } catch (e) {
+      throw e instanceof RegistryError ? e : translateNetworkError(req.url, e);
+    }
+  };
 }
 
 function tooLarge(req: HttpRequest, size: number): RegistryError {
@@ -81,31 +79,4 @@ function tooLarge(req: HttpRequest, size: number): RegistryError {
     code,
     `${what} at ${req.url.pathname} is ${size} bytes, more than the ${req.maxBytes}-byte limit`,
   );
-}
-
-function readBody(req: HttpRequest, res: http.IncomingMessage): Promise<HttpResponse> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(res.headers['content-length'] ?? NaN);
-    const ok = (res.statusCode ?? 0) < 300;
-    if (ok && req.method !== 'HEAD' && declared > req.maxBytes) {
-      res.destroy();
-      reject(tooLarge(req, declared));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    res.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > req.maxBytes) {
-        res.destroy();
-        reject(tooLarge(req, size));
-        return;
-      }
-      chunks.push(c);
-    });
-    res.on('error', (e) => reject(translateNetworkError(req.url, e)));
-    res.on('end', () =>
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-    );
-  });
 }

@@ -1,0 +1,62 @@
+/** Response headers, lowercased names; repeated fields joined with ", " (set-cookie kept as a list), as node does. */
+export type HttpHeaders = Record<string, string | string[] | undefined>;
+
+export interface Head {
+  status: number;
+  headers: HttpHeaders;
+  /** Content-Length, when the response declares one */
+  contentLength?: number;
+  /** the server closes the connection after this response */
+  close: boolean;
+}
+
+const STATUS = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Parse a response head (status line + header fields, without the final CRLF CRLF); undefined if malformed. */
+export function parseHead(text: string): Head | undefined {
+  const lines = text.split('\r\n');
+  const m = STATUS.exec(lines[0] ?? '');
+  if (!m) return undefined;
+  const headers: HttpHeaders = {};
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = line.slice(0, colon).toLowerCase();
+    if (!TOKEN.test(name)) return undefined;
+    const value = line.slice(colon + 1).trim();
+    const prev = headers[name];
+    if (name === 'set-cookie') headers[name] = [...((prev as string[] | undefined) ?? []), value];
+    else headers[name] = prev === undefined ? value : `${String(prev)}, ${value}`;
+  }
+  const cl = headers['content-length'];
+  let contentLength: number | undefined;
+  if (typeof cl === 'string') {
+    // "n, n" from a repeated field is allowed only when every copy agrees (RFC 9112 §6.3)
+    const parts = new Set(cl.split(',').map((s) => s.trim()));
+    const only = [...parts][0] ?? '';
+    if (parts.size !== 1 || !/^\d{1,15}$/.test(only)) return undefined;
+    contentLength = Number(only);
+  }
+  const conn = String(headers.connection ?? '').toLowerCase();
+  const close = conn.includes('close') || (m[1] === '0' && !conn.includes('keep-alive'));
+  return { status: Number(m[2]), headers, ...(contentLength !== undefined ? { contentLength } : {}), close };
+}
+
+/** Request head bytes; refuses field values with control characters (CR/LF would split the request) and non-token names. */
+export function requestHead(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  bodyLength: number | undefined,
+): Buffer {
+  let text = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  for (const [k, v] of Object.entries(headers)) {
+    if (!TOKEN.test(k) || /[^\t\x20-\x7e\x80-\xff]/.test(v))
+      throw new Error(`invalid HTTP header ${JSON.stringify(k)}`);
+    text += `${k}: ${v}\r\n`;
+  }
+  if (bodyLength !== undefined) text += `content-length: ${bodyLength}\r\n`;
+  return Buffer.from(`${text}\r\n`, 'latin1');
+}

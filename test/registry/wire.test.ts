@@ -1,0 +1,226 @@
+import { createServer as createHttpServer } from 'node:http';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { nodeTransport } from '../../src/registry/transport.ts';
+import { ChunkDecoder } from '../../src/registry/wire-chunked.ts';
+import { parseHead } from '../../src/registry/wire-head.ts';
+
+const servers: { close(): void }[] = [];
+afterEach(() => servers.splice(0).forEach((s) => s.close()));
+
+/** A TCP server answering each request (head + declared body read) with `answer(n)`; counts connections. */
+async function scripted(
+  answer: (n: number, req: string) => string | Buffer,
+  closeAfter = false,
+): Promise<{ url: string; conns: () => number; requests: string[] }> {
+  let conns = 0;
+  const requests: string[] = [];
+  const server: Server = createServer((s: Socket) => {
+    conns++;
+    let buf = Buffer.alloc(0);
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const end = buf.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        const head = buf.toString('latin1', 0, end);
+        const len = Number(/content-length: (\d+)/i.exec(head)?.[1] ?? 0);
+        if (buf.length < end + 4 + len) return;
+        requests.push(buf.toString('latin1', 0, end + 4 + len));
+        buf = buf.subarray(end + 4 + len);
+        s.write(answer(requests.length, head));
+        if (closeAfter) s.end();
+      }
+    });
+    s.on('error', () => {});
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  servers.push({ close: () => server.close() });
+  server.unref();
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    conns: () => conns,
+    requests,
+  };
+}
+
+const get = (t: ReturnType<typeof nodeTransport>, url: string, method = 'GET', body?: Buffer) =>
+  t({ method, url: new URL(url), maxBytes: 1 << 20, ...(body ? { body } : {}) });
+
+describe('registry wire transport', () => {
+  const bodies: [string, string, string][] = [
+    ['content-length', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello', 'hello'],
+    [
+      'chunked with extension and trailer',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nhel\r\n2\r\nlo\r\n0\r\nX-T: 1\r\n\r\n',
+      'hello',
+    ],
+    [
+      '100 Continue first',
+      'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      'ok',
+    ],
+    ['empty 201', 'HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n', ''],
+  ];
+  it.each(bodies)('reads a %s body and reuses the connection', async (_, raw, want) => {
+    const srv = await scripted(() => raw);
+    const t = nodeTransport();
+    for (let i = 0; i < 3; i++) expect((await get(t, `${srv.url}/v2/`)).body.toString()).toBe(want);
+    expect(srv.conns()).toBe(1);
+  });
+
+  it('reads a body delimited by the end of the connection, then opens a new one', async () => {
+    const srv = await scripted(() => 'HTTP/1.1 200 OK\r\n\r\nuntil close', true);
+    const t = nodeTransport();
+    expect((await get(t, `${srv.url}/a`)).body.toString()).toBe('until close');
+    expect((await get(t, `${srv.url}/b`)).body.toString()).toBe('until close');
+    expect(srv.conns()).toBe(2);
+  });
+
+  it('HEAD answers carry no body even with a Content-Length', async () => {
+    const srv = await scripted(() => 'HTTP/1.1 200 OK\r\nContent-Length: 1234\r\n\r\n');
+    const t = nodeTransport();
+    const r = await get(t, `${srv.url}/v2/x/blobs/sha256:00`, 'HEAD');
+    expect([r.status, r.body.length, r.headers['content-length']]).toEqual([200, 0, '1234']);
+    expect((await get(t, `${srv.url}/again`, 'HEAD')).status).toBe(200);
+    expect(srv.conns()).toBe(1);
+  });
+
+  it('sends the head and a small body in one request with Content-Length, POST without body has 0', async () => {
+    const srv = await scripted(() => 'HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n');
+    const t = nodeTransport();
+    await get(t, `${srv.url}/v2/r/blobs/uploads/?digest=sha256%3Aab`, 'POST', Buffer.from('bytes'));
+    await get(t, `${srv.url}/v2/r/blobs/uploads/`, 'POST');
+    expect(srv.requests[0]).toMatch(
+      /^POST \/v2\/r\/blobs\/uploads\/\?digest=sha256%3Aab HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\ncontent-length: 5\r\n\r\nbytes$/,
+    );
+    expect(srv.requests[1]).toMatch(/content-length: 0\r\n\r\n$/);
+  });
+
+  it('refuses header values that would split the request', async () => {
+    const srv = await scripted(() => 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    const t = nodeTransport();
+    await expect(
+      t({
+        method: 'GET',
+        url: new URL(`${srv.url}/`),
+        headers: { authorization: 'Bearer x\r\nX-Injected: 1' },
+        maxBytes: 10,
+      }),
+    ).rejects.toThrow(/invalid HTTP header/);
+    expect(srv.requests).toEqual([]);
+  });
+
+  it('fails a declared 2xx body over the limit at once, with the coded error', async () => {
+    const srv = await scripted(() => 'HTTP/1.1 200 OK\r\nContent-Length: 999999\r\n\r\n');
+    const t = nodeTransport();
+    await expect(
+      t({
+        method: 'GET',
+        url: new URL(`${srv.url}/v2/r/manifests/x`),
+        maxBytes: 100,
+        tooLarge: 'MANIFEST_TOO_LARGE',
+      }),
+    ).rejects.toMatchObject({ code: 'MANIFEST_TOO_LARGE' });
+  });
+
+  it('sends a request again on a fresh connection when the server closed the idle kept-alive one', async () => {
+    let n = 0;
+    const server = createHttpServer((req, res) => {
+      n++;
+      res.setHeader('content-length', 2);
+      res.end('ok');
+    });
+    server.keepAliveTimeout = 50;
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    servers.push({ close: () => server.close() });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const t = nodeTransport();
+    expect((await get(t, url)).body.toString()).toBe('ok');
+    await new Promise((r) => setTimeout(r, 150)); // the server closes the idle socket meanwhile
+    expect((await get(t, url)).body.toString()).toBe('ok');
+    expect(n).toBe(2);
+  });
+
+  it('a kept-alive connection dropped without an answer: the request goes once more on a new one', async () => {
+    let conns = 0;
+    const server = createServer((s: Socket) => {
+      conns++;
+      let answered = 0;
+      s.on('data', () => {
+        // the first request on each connection is answered; a second one finds the connection gone
+        if (answered++ === 0) s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+        else s.destroy();
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    servers.push({ close: () => server.close() });
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const t = nodeTransport();
+    expect((await get(t, url)).body.toString()).toBe('ok');
+    expect((await get(t, url)).body.toString()).toBe('ok');
+    expect(conns).toBe(2);
+  });
+
+  it('connection refused -> REGISTRY_UNREACHABLE naming the host', async () => {
+    const srv = await scripted(() => '');
+    servers.splice(0).forEach((s) => s.close());
+    await new Promise((r) => setTimeout(r, 20));
+    await expect(get(nodeTransport(), `${srv.url}/v2/`)).rejects.toMatchObject({
+      code: 'REGISTRY_UNREACHABLE',
+      message: expect.stringContaining(new URL(srv.url).host),
+    });
+  });
+});
+
+describe('wire parsing', () => {
+  it('joins repeated fields like node, keeps set-cookie as a list, detects close', () => {
+    const h = parseHead(
+      'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm="a"\r\nwww-authenticate: Basic realm="b"\r\n' +
+        'Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nConnection: close\r\nContent-Length: 3, 3',
+    );
+    expect(h).toEqual({
+      status: 401,
+      headers: {
+        'www-authenticate': 'Bearer realm="a", Basic realm="b"',
+        'set-cookie': ['a=1', 'b=2'],
+        connection: 'close',
+        'content-length': '3, 3',
+      },
+      contentLength: 3,
+      close: true,
+    });
+  });
+
+  it.each([
+    ['not HTTP', 'SSH-2.0-OpenSSH'],
+    ['conflicting lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4'],
+    ['negative length', 'HTTP/1.1 200 OK\r\nContent-Length: -1'],
+    ['bad field name', 'HTTP/1.1 200 OK\r\nBad Name: x'],
+    ['no colon', 'HTTP/1.1 200 OK\r\nnocolon'],
+  ])('refuses a malformed head: %s', (_, text) => {
+    expect(parseHead(text)).toBeUndefined();
+  });
+
+  it('decodes chunked bodies split at every byte', () => {
+    const raw = Buffer.from('5\r\nhello\r\n6;ext\r\n world\r\n0\r\n\r\nEXTRA');
+    const d = new ChunkDecoder();
+    const out: Buffer[] = [];
+    let last: ReturnType<ChunkDecoder['push']>;
+    for (let i = 0; i < raw.length; i++) {
+      last = d.push(raw.subarray(i, i + 1));
+      expect(last).toBeDefined();
+      out.push(last!.data);
+      if (last!.done) break;
+    }
+    expect(Buffer.concat(out).toString()).toBe('hello world');
+    expect(last!.done).toBe(true);
+  });
+
+  it.each([
+    ['bad size', 'zz\r\n'],
+    ['missing CRLF after data', '2\r\nabXY'],
+  ])('refuses malformed chunked data: %s', (_, text) => {
+    expect(new ChunkDecoder().push(Buffer.from(text))).toBeUndefined();
+  });
+});
