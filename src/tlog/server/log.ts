@@ -3,18 +3,17 @@ import { formatCheckpoint, keyHint, signCheckpoint } from '../../core/checkpoint
 import type { Clock } from '../../core/clock.ts';
 import { emptyRoot, hashChildren, hashLeaf } from '../../core/merkle.ts';
 import {
+  appendToFrontier,
   consistencyRanges,
   inclusionRanges,
-  nodesForRanges,
-  rangeHash,
   rangeNodes,
 } from '../../core/merkle-ranges.ts';
-import { appendToFrontier, type NodeId } from '../../core/merkle-ranges.ts';
 import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
 import { entryId, setMessage } from '../types/index.ts';
 import type { LogEntry } from '../types/index.ts';
 import type { Prepared } from './kinds/index.ts';
 import type { LogKey } from './logkey.ts';
+import { TreeReader } from './proofs.ts';
 
 export interface LogOptions {
   store: LogStore;
@@ -39,8 +38,6 @@ export interface AddResult {
   created: boolean;
 }
 
-const nk = (id: NodeId): string => `${id.level}/${id.index}`;
-
 /**
  * The log: a single writer that batches proposed entries, extends the tree from its frontier, signs SETs and
  * one checkpoint per batch, and commits it all in one durable store transaction before anyone is answered.
@@ -53,7 +50,7 @@ export class TransparencyLog {
   private queue: Pending[] = [];
   private inflight = new Map<string, Pending>();
   private running = false;
-  private cache = new Map<string, Buffer>();
+  private readonly tree: TreeReader;
   private hint: Buffer | null = null;
 
   private constructor(
@@ -64,6 +61,7 @@ export class TransparencyLog {
     this.treeId = treeId;
     this.origin = `${o.hostname} - ${treeId}`;
     this.head = head;
+    this.tree = new TreeReader(o.store);
   }
 
   /** Open the log, creating tree ID and an empty signed checkpoint on first start; checks tree vs checkpoint. */
@@ -189,52 +187,22 @@ export class TransparencyLog {
       this.edge = prevEdge;
       throw e;
     }
-    for (const n of nodes) this.cacheNode(nk(n), n.hash);
+    this.tree.remember(nodes);
     this.head = checkpoint;
     return entries.map((e) => e.entry);
   }
 
-  private cacheNode(k: string, h: Buffer): void {
-    if (this.cache.size > 1_000_000) this.cache.clear();
-    this.cache.set(k, h);
-  }
-
-  /** Read perfect nodes, upper levels from the cache, the rest from the store (O(log n) reads). */
-  private async readNodes(ids: NodeId[]): Promise<Map<string, Buffer>> {
-    const out = new Map<string, Buffer>();
-    const missing = ids.filter((id) => {
-      const h = this.cache.get(nk(id));
-      if (h) out.set(nk(id), h);
-      return !h;
-    });
-    const hashes = await this.o.store.nodes(missing);
-    missing.forEach((id, i) => {
-      const h = hashes[i] as Buffer;
-      out.set(nk(id), h);
-      if (id.level >= 4) this.cacheNode(nk(id), h);
-    });
-    return out;
-  }
-
-  private async hashesFor(ranges: ReturnType<typeof inclusionRanges>): Promise<Buffer[]> {
-    const got = await this.readNodes(nodesForRanges(ranges));
-    return ranges.map(([lo, hi]) => rangeHash(lo, hi, (id) => got.get(nk(id)) as Buffer));
-  }
-
   async inclusionProof(index: number, size: number): Promise<Buffer[]> {
-    return this.hashesFor(inclusionRanges(index, size));
+    return this.tree.hashes(inclusionRanges(index, size), size);
   }
 
   async consistencyProof(first: number, last: number): Promise<Buffer[]> {
-    return first === last ? [] : this.hashesFor(consistencyRanges(first, last));
+    return first === last ? [] : this.tree.hashes(consistencyRanges(first, last), last);
   }
 
   /** MTH of the first `size` leaves. */
   async rootAt(size: number): Promise<Buffer> {
-    if (size === this.head.size) return this.head.rootHash;
-    if (size === 0) return emptyRoot();
-    const got = await this.readNodes(rangeNodes(0, size));
-    return rangeHash(0, size, (id) => got.get(nk(id)) as Buffer);
+    return size === this.head.size ? this.head.rootHash : this.tree.rootAt(size);
   }
 
   /** The Rekor LogEntry map for a stored entry, with an inclusion proof against the current checkpoint. */

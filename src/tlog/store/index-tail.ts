@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The lookup index (UUID → entry, search key → entries) is one compact SQLite table of (64-bit hash, entry
+ * The lookup index (UUID → entry, search key → entries) is one compact SQLite table of (48-bit hash, entry
  * index) rows. Random keys dirty about one B-tree page per row, so rows are not written with every batch: the
  * newest entries (the "tail") are indexed in memory and written to the table in one sorted transaction per
  * chunk. After a crash the tail is rebuilt from the entries themselves (each row keeps its key hashes).
@@ -27,10 +27,11 @@ export function hasKey(packed: Buffer, h: Buffer): boolean {
   return false;
 }
 
-/** Index row key of a UUID (already a hash): its first 8 bytes. */
-export const uuidRowKey = (uuid: Buffer): bigint => uuid.readBigInt64BE(0);
-/** Index row key of a key hash. */
-export const keyRowKey = (h: Buffer): bigint => h.readBigInt64BE(0);
+/**
+ * Index row key of a UUID (already a hash) or of a key hash: its first 6 bytes as a number (no BigInt). Rows
+ * are candidates only: readers compare the full UUID or the 8-byte key hash stored in the entry row.
+ */
+export const rowKey = (hash: Buffer): number => hash.readIntBE(0, 6);
 
 export interface TailEntry {
   idx: number;
@@ -68,14 +69,14 @@ export class IndexTail {
   }
 
   /** Index rows of the tail plus `more`, sorted by key, so one pass down the B-tree writes them. */
-  rows(more: readonly TailEntry[]): [bigint, number][] {
-    const out: [bigint, number][] = [];
+  rows(more: readonly TailEntry[]): [number, number][] {
+    const out: [number, number][] = [];
     for (const e of [...this.entries, ...more]) {
-      out.push([uuidRowKey(e.uuid), e.idx]);
+      out.push([rowKey(e.uuid), e.idx]);
       for (let o = 0; o + KEY_BYTES <= e.keys.length; o += KEY_BYTES)
-        out.push([e.keys.readBigInt64BE(o), e.idx]);
+        out.push([e.keys.readIntBE(o, 6), e.idx]);
     }
-    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] - b[1]));
+    return out.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   }
 
   clear(): void {
