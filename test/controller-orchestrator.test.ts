@@ -53,6 +53,8 @@ function setup(data: Record<string, string>, signerSource = staticSigner(signer)
     tlog: new RekorUploader(new RekorClient(`http://${logAddr}`, { timeoutMs: 2000 })),
     options: () => cfg,
     metrics,
+    // every run here completes after the controller started: no log search (test/controller-tlog.test.ts has those)
+    startedAt: new Date(0),
   });
   return { runs, local, orch, metrics };
 }

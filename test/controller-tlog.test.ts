@@ -1,10 +1,19 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config/index.ts';
+import * as A from '../src/controller/annotations.ts';
+import { finishedKanikoTaskRun } from '../src/controller/kaniko-run.ts';
+import { Orchestrator } from '../src/controller/orchestrator.ts';
+import { ChainsPayloadBuilder } from '../src/controller/payloads.ts';
+import { staticSigner } from '../src/controller/signer-source.ts';
 import { RekorUploader } from '../src/controller/tlog-uploader.ts';
+import { sha256Hex } from '../src/core/hash.ts';
 import { privateKeyMaterial } from '../src/keys/index.ts';
+import type { StorageBackend, StoreRequest, StoreResult } from '../src/storage/backend.ts';
+import { MemoryRuns } from './fakes/memory-runs.ts';
 import { KeySigner, signInToto, signRaw, simpleSigningPayload } from '../src/signing/index.ts';
 import type { SignedRecord } from '../src/core/signed.ts';
 import { RekorClient } from '../src/tlog/client/index.ts';
@@ -115,5 +124,169 @@ describe('RekorUploader checks every entry before the controller records it', ()
       code: 'TLOG_VERIFY',
       message: expect.stringMatching(/signed entry timestamp does not verify/),
     });
+  });
+});
+
+/** A storage backend that keeps what it was given, or fails like a full disk. */
+class Capture implements StorageBackend {
+  readonly type = 'local';
+  readonly stored: StoreRequest[] = [];
+  constructor(private readonly down = false) {}
+  async store(req: StoreRequest): Promise<StoreResult> {
+    if (this.down) throw new Error('disk full');
+    this.stored.push(req);
+    return { backend: 'local', locations: [] };
+  }
+}
+
+const cfg = parseConfig({
+  'artifacts.taskrun.storage': 'local',
+  'artifacts.oci.storage': 'local',
+  'transparency.enabled': 'true',
+});
+
+/** A controller instance with fresh memory (a restart), counting its index searches. */
+function instance(runs: MemoryRuns, store: Capture, startedAt?: Date) {
+  const spy = spyFetch();
+  const orch = new Orchestrator({
+    signer: staticSigner(signer),
+    payloads: new ChainsPayloadBuilder(() => cfg),
+    backends: async () => new Map<string, StorageBackend>([['local', store]]),
+    runs,
+    tlog: new RekorUploader(new RekorClient(log.url, { fetch: spy.fetch })),
+    options: () => cfg,
+    ...(startedAt ? { startedAt } : {}),
+  });
+  const searches = () => spy.paths.filter((p) => p === '/api/v1/index/retrieve').length;
+  return { orch, searches };
+}
+
+const treeSize = async () => (await new RekorClient(log.url).logInfo()).treeSize;
+
+/** Runs whose annotation writes are lost: a controller that stopped between upload and mark. */
+class Forgetful extends MemoryRuns {
+  override async writeAnnotations(): Promise<void> {}
+}
+
+/** The one log entry per payload, and the stored records' bytes are the logged ones. */
+async function expectLoggedOnce(stored: StoreRequest[]): Promise<void> {
+  const client = new RekorClient(log.url);
+  expect(stored.map((r) => r.what).sort()).toEqual(['attestation', 'image-signature']);
+  for (const req of stored) {
+    const rec = req.record;
+    const payload =
+      rec.kind === 'dsse' ? Buffer.from(JSON.parse(rec.bytes.toString()).payload, 'base64') : rec.bytes;
+    const ids = await client.search({ hash: `sha256:${sha256Hex(payload)}` });
+    expect(ids).toHaveLength(1);
+    const [entry] = await client.retrieve({ entryUUIDs: ids });
+    const body = JSON.parse(Buffer.from(entry?.body ?? '', 'base64').toString()) as {
+      spec: { envelopeHash?: { value: string }; signature?: { content: string } };
+    };
+    if (rec.kind === 'dsse') {
+      expect(body.spec.envelopeHash?.value).toBe(sha256Hex(rec.bytes));
+      expect(rec.bundle?.Payload.logIndex).toBe(entry?.logIndex);
+    } else expect(body.spec.signature?.content).toBe(rec.signature);
+  }
+}
+
+describe('retries after a controller restart reuse the logged signatures', () => {
+  const kaniko = (runs: MemoryRuns, finishedAt?: Date) =>
+    runs.add(
+      finishedKanikoTaskRun({
+        name: `kaniko-${randomUUID().slice(0, 6)}`,
+        uid: randomUUID(),
+        image: '127.0.0.1:5000/kaniko-chains',
+        digest: `sha256:${randomBytes(32).toString('hex')}`,
+        ...(finishedAt ? { finishedAt } : {}),
+      }),
+    );
+
+  it('storage down after the upload, then a new instance retries: no second entry, the logged signature is stored', async () => {
+    const runs = new MemoryRuns();
+    const doc = kaniko(runs, new Date(Date.now() + 60_000)); // completed after both instances started
+    const before = await treeSize();
+    const first = instance(runs, new Capture(true));
+    expect((await first.orch.signRun(doc)).status).toBe('retry');
+    expect(runs.annotations(doc.metadata.name)[A.FAILURE_REASON]).toMatch(/disk full/);
+    expect(await treeSize()).toBe(before + 1); // the attestation; a failed type stops the pass (chains.md §7.5)
+    const store = new Capture();
+    const second = instance(runs, store);
+    const out = await second.orch.signRun(runs.get(doc.metadata.name));
+    expect(out).toMatchObject({ status: 'signed', signed: 2 });
+    expect(second.searches()).toBe(2);
+    expect(await treeSize()).toBe(before + 2);
+    await expectLoggedOnce(store.stored);
+    const logged = await new RekorClient(log.url).getEntryByIndex(before + 1);
+    expect(runs.annotations(doc.metadata.name)[A.TRANSPARENCY]).toBe(
+      `${log.url}/api/v1/log/entries?logIndex=${logged.logIndex}`,
+    );
+  });
+
+  it('a controller that stopped before marking: the run completed before the restart, so its entries are found', async () => {
+    const lost = new Forgetful();
+    const doc = kaniko(lost);
+    const before = await treeSize();
+    await instance(lost, new Capture()).orch.signRun(doc);
+    expect(lost.annotations(doc.metadata.name)[A.SIGNED]).toBeUndefined();
+    const runs = new MemoryRuns();
+    runs.add(doc);
+    const store = new Capture();
+    const restarted = instance(runs, store);
+    expect((await restarted.orch.signRun(runs.get(doc.metadata.name))).status).toBe('signed');
+    expect(await treeSize()).toBe(before + 2);
+    await expectLoggedOnce(store.stored);
+  });
+
+  it('runs completed after the start and never tried are signed without searching the log', async () => {
+    const runs = new MemoryRuns();
+    const doc = kaniko(runs, new Date(Date.now() + 60_000));
+    const fresh = instance(runs, new Capture());
+    expect((await fresh.orch.signRun(doc)).status).toBe('signed');
+    expect(fresh.searches()).toBe(0);
+  });
+
+  it('another key signing the same payload is not reused: a new entry by this key', async () => {
+    const runs = new MemoryRuns();
+    const doc = kaniko(runs);
+    const otherKey = new KeySigner(
+      privateKeyMaterial(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
+    );
+    const other = new Orchestrator({
+      signer: staticSigner(otherKey),
+      payloads: new ChainsPayloadBuilder(() => cfg),
+      backends: async () => new Map<string, StorageBackend>([['local', new Capture(true)]]),
+      runs,
+      tlog: new RekorUploader(new RekorClient(log.url)),
+      options: () => cfg,
+    });
+    await other.signRun(doc);
+    const before = await treeSize();
+    const store = new Capture();
+    expect((await instance(runs, store).orch.signRun(runs.get(doc.metadata.name))).status).toBe('signed');
+    expect(await treeSize()).toBe(before + 2);
+    const sigs = store.stored.map((r) => r.record.identity);
+    expect(sigs.every((i) => i.kind === 'publicKey' && i.publicKeyPem === signer.identity.publicKeyPem)).toBe(
+      true,
+    );
+  });
+
+  it('the log unreachable for the lookup: a tlog error, nothing signed or stored, the run retries', async () => {
+    const runs = new MemoryRuns();
+    const doc = kaniko(runs);
+    const store = new Capture();
+    const orch = new Orchestrator({
+      signer: staticSigner(signer),
+      payloads: new ChainsPayloadBuilder(() => cfg),
+      backends: async () => new Map<string, StorageBackend>([['local', store]]),
+      runs,
+      tlog: new RekorUploader(new RekorClient('http://127.0.0.1:1', { timeoutMs: 500 })),
+      options: () => cfg,
+    });
+    const out = await orch.signRun(doc);
+    expect(out.status).toBe('retry');
+    expect(runs.annotations(doc.metadata.name)[A.FAILURE_REASON]).toMatch(
+      /^tlog: looking up .* cannot reach/,
+    );
+    expect(store.stored).toHaveLength(0);
   });
 });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import type { ConfigStore } from '../config/store.ts';
 import type { SignedRecord } from '../core/signed.ts';
+import type { TransparencyUploader } from '../controller/ports.ts';
 import { RekorUploader } from '../controller/tlog-uploader.ts';
 import { RekorClient } from '../tlog/client/index.ts';
 import type { CheckBundle } from '../verify/tlog-hook.ts';
@@ -15,13 +17,48 @@ export interface TlogFlags {
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
+/** The log key pinned by cosign's SIGSTORE_REKOR_PUBLIC_KEY (a PEM file), else undefined: trust on first use. */
+function pinnedLogKey(): string | undefined {
+  const file = process.env.SIGSTORE_REKOR_PUBLIC_KEY;
+  return file ? readFileSync(file, 'utf8') : undefined;
+}
+
+function uploaderFor(url: string, timeoutMs?: number): RekorUploader {
+  const logPublicKey = pinnedLogKey();
+  return new RekorUploader(
+    new RekorClient(url, timeoutMs ? { timeoutMs } : {}),
+    logPublicKey ? { logPublicKey } : {},
+  );
+}
+
+/** The controller's log client for the current `transparency.url`, rebuilt when the config changes it. */
+export function switchingUploader(config: ConfigStore): TransparencyUploader {
+  let url = '';
+  let current: RekorUploader | undefined;
+  const get = (): RekorUploader => {
+    const want = config.current.transparency.url;
+    if (!current || url !== want) {
+      url = want;
+      current = uploaderFor(want, 15_000);
+    }
+    return current;
+  };
+  return {
+    get url() {
+      return get().url;
+    },
+    upload: (r) => get().upload(r),
+    findByPayload: (sha256Hex) => get().findByPayload(sha256Hex),
+  };
+}
+
 /**
  * sign/attest: upload to the log unless `--tlog-upload=false` and return the record with cosign's bundle
  * (stored as the `dev.sigstore.cosign/bundle` annotation). A 409 reuses the existing entry, so re-signing is safe.
  */
 export async function uploadToLog(record: SignedRecord, t: TlogFlags): Promise<SignedRecord> {
   if (!t.tlogUpload) return record;
-  const entry = await new RekorUploader(new RekorClient(t.rekorUrl)).upload(record);
+  const entry = await uploaderFor(t.rekorUrl).upload(record);
   say(`tlog entry created with index: ${entry.logIndex}`);
   return entry.bundle ? { ...record, bundle: entry.bundle } : record;
 }

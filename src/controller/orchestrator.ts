@@ -3,7 +3,7 @@ import { describeError } from '../core/errors.ts';
 import type { SignedRecord } from '../core/signed.ts';
 import type { ArtifactsOptions, BuilderOptions, TransparencyOptions } from '../config/types.ts';
 import type { RunObject, TaskRun } from '../model/index.ts';
-import { signInToto, signRaw } from '../signing/index.ts';
+import { signInToto, signRaw, type Signer } from '../signing/index.ts';
 import type { RunRef, StorageBackend } from '../storage/backend.ts';
 import * as A from './annotations.ts';
 import type { Logger } from './log.ts';
@@ -19,6 +19,7 @@ import type {
   UploadedEntry,
 } from './ports.ts';
 import { SignCache } from './sign-cache.ts';
+import { mayBeLogged, reuseLogged } from './tlog-reuse.ts';
 import { kindLabel, runRefOf, storeRequest } from './requests.ts';
 
 export { runRefOf } from './requests.ts';
@@ -40,6 +41,11 @@ export interface OrchestratorDeps {
   options: () => OrchestratorOptions;
   metrics?: MetricsRecorder;
   log?: Logger;
+  /**
+   * Runs that completed before this instant (default: construction) may have been uploaded by an earlier
+   * instance that stopped before marking them: their payloads are looked up in the log before signing.
+   */
+  startedAt?: Date;
 }
 
 export interface StepError {
@@ -73,10 +79,12 @@ export class Orchestrator {
   private readonly cache = new SignCache();
   private readonly metrics: MetricsRecorder;
   private readonly log: Logger;
+  private readonly startedAt: number;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.metrics = deps.metrics ?? noMetrics;
     this.log = deps.log ?? silentLogger;
+    this.startedAt = (deps.startedAt ?? new Date()).getTime();
   }
 
   /** Sign one done, not yet handled run and write the outcome's annotations. */
@@ -133,12 +141,19 @@ export class Orchestrator {
     pass: Pass,
   ): Promise<void> {
     const ref = runRefOf(doc);
-    const key = `${item.type}|${item.shortKey}|${createHash('sha256').update(item.payload).digest('hex')}`;
-    const cached = this.cache.get(ref.uid, key);
+    const digest = createHash('sha256').update(item.payload).digest('hex');
+    const key = `${item.type}|${item.shortKey}|${digest}`;
+    const upload = this.shouldUpload(doc, opts);
+    let cached = this.cache.get(ref.uid, key);
+    if (!cached && upload && mayBeLogged(doc, this.startedAt)) {
+      const found = await this.findLogged(item, digest, run, pass);
+      if (found === null) return;
+      cached = found;
+    }
     const record = cached?.record ?? (await this.sign(item, run, pass));
     if (!record) return;
     let entry = cached?.entry;
-    if (!entry && this.shouldUpload(doc, opts)) entry = await this.upload(item, record, run, pass);
+    if (!entry && upload) entry = await this.upload(item, record, run, pass);
     this.cache.set(ref.uid, key, { record, entry });
     if (entry) pass.lastEntry = entry;
     const withBundle: SignedRecord =
@@ -146,6 +161,47 @@ export class Orchestrator {
     const stored = await this.store(item, withBundle, ref, doc, opts, pass);
     // signed counts once the object reached a backend, or the log when no storage is configured for the type
     if (stored > 0 || (opts.artifacts[item.type].storage.length === 0 && entry)) pass.signed++;
+  }
+
+  /**
+   * Step 2a (runs an earlier instance may have handled): the log's entry for this payload by this key, rebuilt
+   * as the record to store. undefined: nothing to reuse, sign. null: the log could not be asked and signing now
+   * could duplicate an entry, so this is a `tlog` error and the run retries. A log without the (optional) search
+   * index answers 404/501: sign, as Chains does.
+   */
+  private async findLogged(
+    item: SignableItem,
+    digest: string,
+    run: RunObject,
+    pass: Pass,
+  ): Promise<{ record: SignedRecord; entry: UploadedEntry } | undefined | null> {
+    const tlog = this.deps.tlog;
+    if (!tlog?.findByPayload) return undefined;
+    let signer: Signer;
+    try {
+      signer = await this.deps.signer.current();
+    } catch {
+      return undefined; // the signing step reports it
+    }
+    try {
+      const reused = await reuseLogged(await tlog.findByPayload(digest), item, signer);
+      if (reused)
+        this.log('info', 'reusing the log entry of an earlier attempt', {
+          run: `${run.kind}/${run.metadata.namespace ?? ''}/${run.metadata.name}`,
+          item: item.shortKey,
+          logIndex: reused.entry.logIndex,
+        });
+      return reused;
+    } catch (e) {
+      const status = (e as { status?: unknown }).status;
+      if (status === 404 || status === 501) return undefined;
+      this.failure(run, item.type, 'tlog');
+      pass.errors.push({
+        step: 'tlog',
+        message: `looking up ${item.shortKey} in ${tlog.url}: ${describeError(e)}`,
+      });
+      return null;
+    }
   }
 
   /** Step 2: DSSE for in-toto statements, a raw signature for simplesigning (chains.md §4.3–4.4). */

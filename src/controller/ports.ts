@@ -48,10 +48,19 @@ export interface UploadedEntry {
   created: boolean;
 }
 
+/** A log entry found by payload digest, already checked (ID = leaf hash, SET with the log key). */
+export interface LoggedEntry {
+  entry: UploadedEntry;
+  /** the canonical leaf body (sigstore.md §4.4): kind, signatures and verifiers */
+  body: Buffer;
+}
+
 /** Uploads signed records: DSSE envelopes as `dsse`, simplesigning/raw as `hashedrekord` (chains.md §6). */
 export interface TransparencyUploader {
   readonly url: string;
   upload(record: SignedRecord): Promise<UploadedEntry>;
+  /** entries whose payload (dsse) or artifact (hashedrekord) has this sha256: a retry after a restart reuses them */
+  findByPayload?(sha256Hex: string): Promise<LoggedEntry[]>;
 }
 
 /** Storage backends for one run by configured name (the OCI one carries that run's registry credentials). */

@@ -12,7 +12,7 @@ import {
   type RekorClient,
   type TlogEntry,
 } from '../tlog/client/index.ts';
-import type { TransparencyUploader, UploadedEntry } from './ports.ts';
+import type { LoggedEntry, TransparencyUploader, UploadedEntry } from './ports.ts';
 
 export interface RekorUploaderOptions {
   /** the log's public key; when unset, the key the log serves is fetched once (trust on first use) */
@@ -62,6 +62,28 @@ export class RekorUploader implements TransparencyUploader {
     if (!bodyIsFor(body, record, digest))
       throw new TlogError('TLOG_VERIFY', `log entry ${entry.uuid} is not the entry of this signature`);
     return uploaded(entry, entry.created);
+  }
+
+  /**
+   * Search the index by `sha256:<hex>` (dsse payloadHash, hashedrekord data hash: sigstore.md §4.5) and fetch the
+   * newest ≤ 10 hits. Entries that do not verify are left out: they cannot be reused.
+   */
+  async findByPayload(sha256Hex: string): Promise<LoggedEntry[]> {
+    const ids = await this.client.search({ hash: `sha256:${sha256Hex}` });
+    if (ids.length === 0) return [];
+    const [entries, key] = await Promise.all([
+      this.client.retrieve({ entryUUIDs: ids.slice(-10) }),
+      this.logKey(),
+    ]);
+    const out: LoggedEntry[] = [];
+    for (const entry of entries) {
+      try {
+        out.push({ entry: uploaded(entry, false), body: verifyEntryPromise(entry, key) });
+      } catch {
+        // not provably in this log: sign again rather than reuse it
+      }
+    }
+    return out;
   }
 }
 

@@ -4,15 +4,14 @@ import { ChainsPayloadBuilder } from '../../controller/payloads.ts';
 import type { Logger } from '../../controller/log.ts';
 import type { MetricsRecorder } from '../../controller/metrics.ts';
 import { Orchestrator } from '../../controller/orchestrator.ts';
-import type { RunAccess, RunDoc, SignerSource, TransparencyUploader } from '../../controller/ports.ts';
-import { RekorUploader } from '../../controller/tlog-uploader.ts';
+import type { RunAccess, RunDoc, SignerSource } from '../../controller/ports.ts';
 import { anonymous, type Keychain } from '../../registry/keychain.ts';
 import { RegistryClient } from '../../registry/registry.ts';
 import type { StorageBackend } from '../../storage/backend.ts';
 import { LocalBackend } from '../../storage/local/local.ts';
 import { OciStorageBackend } from '../../storage/oci/backend.ts';
 import { TektonBackend, type AnnotationWriter } from '../../storage/tekton/tekton.ts';
-import { RekorClient } from '../../tlog/client/index.ts';
+import { switchingUploader } from '../tlog-wiring.ts';
 
 export interface WiringOptions {
   config: ConfigStore;
@@ -27,26 +26,6 @@ export interface WiringOptions {
   log?: Logger;
   /** extra CA for registry TLS */
   caCert?: string;
-}
-
-/** The log client for the current `transparency.url`, rebuilt when the config changes it. */
-function switchingUploader(config: ConfigStore): TransparencyUploader {
-  let url = '';
-  let current: RekorUploader | undefined;
-  const get = (): RekorUploader => {
-    const want = config.current.transparency.url;
-    if (!current || url !== want) {
-      url = want;
-      current = new RekorUploader(new RekorClient(want, { timeoutMs: 15_000 }));
-    }
-    return current;
-  };
-  return {
-    get url() {
-      return get().url;
-    },
-    upload: (r) => get().upload(r),
-  };
 }
 
 /** Composition root of the controller: concrete backends, log client and formatter from the current config. */

@@ -1,0 +1,100 @@
+import { createPublicKey } from 'node:crypto';
+import { INTOTO_PAYLOAD_TYPE, preAuthEncoding } from '../core/dsse.ts';
+import { sha256Hex } from '../core/hash.ts';
+import type { SignedRecord } from '../core/signed.ts';
+import { verifySignature } from '../keys/index.ts';
+import { signInToto, signRaw, type Signer } from '../signing/index.ts';
+import type { SignableItem } from './payloads.ts';
+import * as A from './annotations.ts';
+import type { LoggedEntry, RunDoc, UploadedEntry } from './ports.ts';
+
+/**
+ * Can an earlier controller instance have uploaded this run's payloads? Yes when an attempt left its marks
+ * (`retries`, `failure-reason`) or the run completed before this instance started (it may have stopped between
+ * upload and mark). Runs completing later were never seen by another instance: no log search on the hot path.
+ */
+export function mayBeLogged(doc: RunDoc, startedAtMs: number): boolean {
+  const a = doc.metadata.annotations ?? {};
+  if (a[A.RETRIES] !== undefined || a[A.FAILURE_REASON] !== undefined) return true;
+  const done = (doc.status as { completionTime?: unknown } | undefined)?.completionTime;
+  const at = typeof done === 'string' ? Date.parse(done) : NaN;
+  // completionTime has whole seconds: a run completing in the second this instance started counts as before
+  return !(at >= Math.floor(startedAtMs / 1000) * 1000 + 1000);
+}
+
+/** The fields of canonical dsse / hashedrekord bodies that name a signature and its verifier (sigstore.md §4.4). */
+interface CanonicalBody {
+  kind?: unknown;
+  spec?: {
+    envelopeHash?: { value?: unknown };
+    signatures?: { signature?: unknown; verifier?: unknown }[];
+    data?: { hash?: { value?: unknown } };
+    signature?: { content?: unknown; publicKey?: { content?: unknown } };
+  };
+}
+
+/** Is a body's verifier (base64 PEM of a key or certificate) this signer's public key? */
+function isOurKey(verifierB64: unknown, signer: Signer): boolean {
+  if (typeof verifierB64 !== 'string') return false;
+  try {
+    return createPublicKey(Buffer.from(verifierB64, 'base64').toString('utf8')).equals(signer.publicKey.key);
+  } catch {
+    return false;
+  }
+}
+
+/** The base64 signatures by this signer in a logged body for this item that verify over its payload. */
+function ourSignatures(body: CanonicalBody, item: SignableItem, signer: Signer): string[] {
+  const s = body.spec;
+  let candidates: unknown[];
+  let signed: Buffer;
+  if (item.type === 'oci') {
+    if (body.kind !== 'hashedrekord' || s?.data?.hash?.value !== sha256Hex(item.payload)) return [];
+    candidates = isOurKey(s.signature?.publicKey?.content, signer) ? [s.signature?.content] : [];
+    signed = item.payload;
+  } else {
+    if (body.kind !== 'dsse') return [];
+    candidates = (s?.signatures ?? []).filter((x) => isOurKey(x.verifier, signer)).map((x) => x.signature);
+    signed = preAuthEncoding(INTOTO_PAYLOAD_TYPE, item.payload);
+  }
+  return candidates.filter(
+    (c): c is string =>
+      typeof c === 'string' && verifySignature(signer.publicKey, signed, Buffer.from(c, 'base64')),
+  );
+}
+
+/**
+ * A retry after a restart (chains.md §7.5): when the log already holds this payload signed by this key, rebuild the
+ * record around that signature (the same code path as signing, so the bytes are the logged ones) instead of
+ * signing again. ECDSA signatures are randomised: a fresh one would be a second log entry for the same payload.
+ */
+export async function reuseLogged(
+  found: readonly LoggedEntry[],
+  item: SignableItem,
+  signer: Signer,
+): Promise<{ record: SignedRecord; entry: UploadedEntry } | undefined> {
+  for (const f of found) {
+    let body: CanonicalBody;
+    try {
+      body = JSON.parse(f.body.toString('utf8')) as CanonicalBody;
+    } catch {
+      continue;
+    }
+    for (const sig of ourSignatures(body, item, signer)) {
+      const replay: Signer = {
+        identity: signer.identity,
+        publicKey: signer.publicKey,
+        sign: async () => Buffer.from(sig, 'base64'),
+      };
+      const record: SignedRecord =
+        item.type === 'oci'
+          ? { ...(await signRaw(replay, item.payload)), kind: 'simplesigning' }
+          : await signInToto(replay, item.payload);
+      // the envelope we would store must be the one the log hashed (same keyid and layout), else sign anew
+      if (record.kind === 'dsse' && body.spec?.envelopeHash?.value !== sha256Hex(record.bytes)) continue;
+      if (record.signature !== sig) continue;
+      return { record, entry: f.entry };
+    }
+  }
+  return undefined;
+}
