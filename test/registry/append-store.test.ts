@@ -71,6 +71,11 @@ describe('AppendStore (the --dir store of the embedded registry)', () => {
     expect(statSync(join(dir, 'blobs', 'sha256', 'aa')).size).toBe(big.length);
     expect((await s.get('blobs/sha256/aa'))?.equals(big)).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(['blobs', 'small.log', 'small.log.lock']);
+    const again = reopen(s, dir);
+    expect(await again.has('blobs/sha256/aa')).toBe(true);
+    expect(await again.list('blobs/sha256')).toEqual(['aa']);
+    expect(await again.delete('blobs/sha256/aa')).toBe(true);
+    expect(await again.has('blobs/sha256/aa')).toBe(false);
   });
 
   it('drops a torn tail on reopen: a half-written batch is all gone, earlier batches stay', async () => {

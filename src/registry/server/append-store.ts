@@ -6,6 +6,7 @@ import {
   mkdirSync,
   openSync,
   readSync,
+  readdirSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +53,8 @@ export class AppendStore implements KvStore {
   private readonly files: FileStore;
   /** a FileStore layout is present: any key may also be a file */
   private readonly legacy: boolean;
+  /** otherwise: the keys kept as files (blobs over SMALL_VALUE_BYTES), so a miss costs no stat */
+  private readonly fileKeys = new Set<string>();
   private readonly lock: PidLock;
 
   constructor(root: string) {
@@ -59,6 +62,9 @@ export class AppendStore implements KvStore {
     this.lock = new PidLock(join(root, `${LOG}.lock`));
     this.legacy = existsSync(join(root, 'repos'));
     this.files = new FileStore(root);
+    const big = join(root, 'blobs', 'sha256');
+    if (!this.legacy && existsSync(big))
+      for (const n of readdirSync(big)) if (!n.includes('.tmp-')) this.fileKeys.add(`blobs/sha256/${n}`);
     this.fd = openSync(join(root, LOG), 'a+');
     this.load();
   }
@@ -117,9 +123,9 @@ export class AppendStore implements KvStore {
     return at;
   }
 
-  /** Whether `key` may also be a file: big blobs always, anything in a FileStore directory. */
+  /** Whether `key` may be a file: a big blob, or anything in a FileStore directory. */
   private inFiles(key: string): boolean {
-    return this.legacy || key.startsWith('blobs/');
+    return this.legacy || this.fileKeys.has(key);
   }
 
   async get(key: string): Promise<Buffer | undefined> {
@@ -145,8 +151,11 @@ export class AppendStore implements KvStore {
     const small: [string, Buffer][] = [];
     for (const [k, v] of entries) {
       checkKey(k);
-      if (v.length > SMALL_VALUE_BYTES) await this.files.put(k, v);
-      else small.push([k, v]);
+      if (v.length <= SMALL_VALUE_BYTES) small.push([k, v]);
+      else {
+        await this.files.put(k, v);
+        if (!this.legacy) this.fileKeys.add(k);
+      }
     }
     if (small.length === 0) return;
     const recs = small.map(([k, v], i) => record(k, v, i < small.length - 1));
@@ -166,13 +175,16 @@ export class AppendStore implements KvStore {
       found = true;
     }
     if (this.inFiles(key) && (await this.files.delete(key))) found = true;
+    this.fileKeys.delete(key);
     return found;
   }
 
   async list(prefix: string): Promise<string[]> {
-    const mine = this.index.children(prefix);
-    if (!this.inFiles(prefix ? `${prefix}/x` : 'x')) return mine;
-    return [...new Set([...mine, ...(await this.files.list(prefix))])].sort();
+    const out = new Set(this.index.children(prefix));
+    if (this.legacy) for (const n of await this.files.list(prefix)) out.add(n);
+    const base = prefix ? `${prefix}/` : '';
+    for (const k of this.fileKeys) if (k.startsWith(base)) out.add(k.slice(base.length).split('/')[0] ?? '');
+    return [...out].sort();
   }
 
   close(): void {

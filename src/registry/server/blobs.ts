@@ -11,6 +11,8 @@ const DIGEST = /^sha256:([a-f0-9]{64})$/;
 const MAX_SESSIONS = 1000;
 /** Open upload sessions together may buffer this many maximum-size blobs (memory-exhaustion guard). */
 const BUFFERED_BLOBS = 4;
+/** Without a length node frames an empty answer as chunked (two more lines for both sides to handle). */
+const NO_BODY = { 'content-length': 0 };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function hexOf(digest: string | null): string {
@@ -56,7 +58,7 @@ export class BlobHandlers {
   async delete(repo: string, digest: string, res: ServerResponse): Promise<void> {
     if (!(await this.data.deleteBlob(repo, hexOf(digest))))
       throw new SpecError(404, 'BLOB_UNKNOWN', `blob ${digest} unknown`);
-    res.writeHead(202);
+    res.writeHead(202, NO_BODY);
     res.end();
   }
 
@@ -70,7 +72,11 @@ export class BlobHandlers {
       isValidRepositoryPath(from) &&
       (await this.data.mountBlob(repo, hexOf(mount), from))
     ) {
-      res.writeHead(201, { location: `/v2/${repo}/blobs/${mount}`, 'docker-content-digest': mount });
+      res.writeHead(201, {
+        location: `/v2/${repo}/blobs/${mount}`,
+        'docker-content-digest': mount,
+        'content-length': 0,
+      });
       res.end();
       return;
     }
@@ -170,6 +176,7 @@ export class BlobHandlers {
     res.writeHead(201, {
       location: `/v2/${repo}/blobs/sha256:${hex}`,
       'docker-content-digest': `sha256:${hex}`,
+      'content-length': 0,
     });
     res.end();
   }

@@ -18,12 +18,17 @@ export type SpecErrorCode =
 
 /** Thrown inside handlers; turned into a spec error body by the server. */
 export class SpecError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: SpecErrorCode,
-    message: string,
-  ) {
+  readonly status: number;
+  readonly code: SpecErrorCode;
+
+  constructor(status: number, code: SpecErrorCode, message: string) {
+    // answered to the client, never logged: no stack trace (capturing one was most of a 404's cost)
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
+    this.status = status;
+    this.code = code;
   }
 }
 

@@ -133,6 +133,7 @@ export async function putManifest(
   res.writeHead(201, {
     location: `/v2/${repo}/manifests/sha256:${hex}`,
     'docker-content-digest': `sha256:${hex}`,
+    'content-length': 0, // else node frames the empty answer as chunked
     ...(m.subject ? { 'oci-subject': m.subject.digest } : {}),
   });
   res.end();
@@ -149,7 +150,7 @@ export async function deleteManifest(
     ? await data.deleteManifest(repo, byDigest[1] ?? '')
     : isValidTag(ref) && (await data.deleteTag(repo, ref));
   if (!ok) throw new SpecError(404, 'MANIFEST_UNKNOWN', `manifest ${repo}:${ref} unknown`);
-  res.writeHead(202);
+  res.writeHead(202, { 'content-length': 0 });
   res.end();
 }
 
