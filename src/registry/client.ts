@@ -85,20 +85,11 @@ export class RegistrySession {
     const base = await this.base(repo.registry);
     const key = `${repo.registry}|${this.scopeString(repo, call.scope)}`;
     const url = new URL(call.path.startsWith('http') ? call.path : `${base}${call.path}`);
-    const go = (auth: string | undefined): Promise<HttpResponse> =>
-      this.transport({
-        method: call.method,
-        url,
-        headers: { ...call.headers, ...(auth ? { authorization: auth } : {}) },
-        ...(call.body ? { body: call.body } : {}),
-        maxBytes: call.maxBytes ?? 1 << 20,
-        ...(call.tooLarge ? { tooLarge: call.tooLarge } : {}),
-      });
-    let res = await go(this.authHeaders.get(key));
+    let res = await this.once(call, url, this.authHeaders.get(key));
     if (res.status === 401) {
       const header = await this.answerChallenge(repo, call, res);
       this.authHeaders.set(key, header);
-      res = await go(header);
+      res = await this.once(call, url, header);
       if (res.status === 401) {
         throw new RegistryError(
           'UNAUTHORIZED',
@@ -113,6 +104,19 @@ export class RegistrySession {
       );
     }
     return res;
+  }
+
+  /** One round trip (a method, not a closure per call: tsx's keepNames makes every closure cost a defineProperty). */
+  private once(call: Call, url: URL, auth: string | undefined): Promise<HttpResponse> {
+    const headers = auth ? { ...call.headers, authorization: auth } : (call.headers ?? {});
+    return this.transport({
+      method: call.method,
+      url,
+      headers,
+      ...(call.body ? { body: call.body } : {}),
+      maxBytes: call.maxBytes ?? 1 << 20,
+      ...(call.tooLarge ? { tooLarge: call.tooLarge } : {}),
+    });
   }
 
   private async answerChallenge(repo: Repository, call: Call, res: HttpResponse): Promise<string> {

@@ -2,6 +2,8 @@ type State = 'size' | 'data' | 'crlf' | 'trailer';
 
 const HEX = /^[0-9a-fA-F]{1,12}$/;
 
+const joined = (out: Buffer[]): Buffer => (out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
+
 /** Incremental `Transfer-Encoding: chunked` decoder (RFC 9112 §7.1); extensions and trailers are skipped. */
 export class ChunkDecoder {
   private state: State = 'size';
@@ -13,7 +15,6 @@ export class ChunkDecoder {
     let b = this.pending ? Buffer.concat([this.pending, d]) : d;
     this.pending = undefined;
     const out: Buffer[] = [];
-    const data = (): Buffer => (out.length === 1 ? (out[0] as Buffer) : Buffer.concat(out));
     for (;;) {
       if (this.state === 'data') {
         if (b.length === 0) break;
@@ -34,7 +35,7 @@ export class ChunkDecoder {
         const line = b.toString('latin1', 0, eol);
         b = b.subarray(eol + 2);
         if (this.state === 'trailer') {
-          if (line === '') return { data: data(), done: true, rest: b.length };
+          if (line === '') return { data: joined(out), done: true, rest: b.length };
           continue;
         }
         const size = (line.split(';')[0] ?? '').trim();
@@ -47,6 +48,6 @@ export class ChunkDecoder {
       if (b.length > 8192 && this.state !== 'data') return undefined; // a size or trailer line that never ends
       this.pending = Buffer.from(b);
     }
-    return { data: data(), done: false, rest: 0 };
+    return { data: joined(out), done: false, rest: 0 };
   }
 }
