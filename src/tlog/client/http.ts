@@ -8,8 +8,8 @@ export interface HttpAnswer {
   body: Buffer;
 }
 
-/** One request: method, absolute URL, optional JSON text. Rejects only when the server cannot be reached. */
-export type HttpTransport = (method: string, url: string, json?: string) => Promise<HttpAnswer>;
+/** One request to a fixed base URL: method, path (with query), optional JSON text. Rejects only when unreachable. */
+export type HttpTransport = (method: string, path: string, json?: string) => Promise<HttpAnswer>;
 
 export interface TransportOptions {
   timeoutMs: number;
@@ -23,29 +23,23 @@ export interface TransportOptions {
  * Keep-alive HTTP/1.1 per origin (http1.ts). Global `fetch` (undici: web streams, AbortSignal, header objects per
  * request) cost ~1.8 ms CPU per upload and node:http ~0.4 ms; the minimal client ~0.17 ms (docs/controller.md).
  */
-export function nodeTransport(o: TransportOptions): HttpTransport {
-  const origins = new Map<string, Http1Origin>();
-  return (method, url, json) => {
-    const u = new URL(url);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:')
-      return Promise.reject(new Error(`unsupported URL scheme ${u.protocol}`));
-    let origin = origins.get(u.origin);
-    if (!origin) {
-      origin = new Http1Origin(u, {
-        timeoutMs: o.timeoutMs,
-        maxSockets: o.maxSockets ?? 64,
-        ...(o.ca ? { ca: o.ca } : {}),
-      });
-      origins.set(u.origin, origin);
-    }
-    return origin.request(method, `${u.pathname}${u.search}`, json);
-  };
+export function nodeTransport(baseUrl: string, o: TransportOptions): HttpTransport {
+  const u = new URL(baseUrl);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return () => Promise.reject(new Error(`unsupported URL scheme ${u.protocol}`));
+  const origin = new Http1Origin(u, {
+    timeoutMs: o.timeoutMs,
+    maxSockets: o.maxSockets ?? 64,
+    ...(o.ca ? { ca: o.ca } : {}),
+  });
+  const prefix = u.pathname.replace(/\/+$/, ''); // a log served under a path prefix
+  return (method, path, json) => origin.request(method, `${prefix}${path}`, json);
 }
 
 /** The same contract over an injected `fetch` (tests simulate lying or broken servers with it). */
-export function fetchTransport(f: typeof fetch, timeoutMs: number): HttpTransport {
-  return async (method, url, json) => {
-    const res = await f(url, {
+export function fetchTransport(baseUrl: string, f: typeof fetch, timeoutMs: number): HttpTransport {
+  return async (method, path, json) => {
+    const res = await f(`${baseUrl}${path}`, {
       method,
       headers:
         json === undefined

@@ -45,10 +45,10 @@ afterAll(() => new Promise<void>((ok) => server.close(() => ok())));
 
 describe('keep-alive HTTP/1.1 transport', () => {
   it('sends JSON with its length, reads status, headers and body, and reuses one connection', async () => {
-    const t = nodeTransport({ timeoutMs: 1000 });
+    const t = nodeTransport(base, { timeoutMs: 1000 });
     const before = connections.length;
     for (const word of ['one', 'zwei', 'três']) {
-      const a = await t('POST', `${base}/x?q=1`, JSON.stringify({ word }));
+      const a = await t('POST', '/x?q=1', JSON.stringify({ word }));
       expect(a.status).toBe(201);
       expect(a.header('etag')).toBe('"x"');
       expect(a.header('Location')).toBe('/here');
@@ -62,15 +62,15 @@ describe('keep-alive HTTP/1.1 transport', () => {
   });
 
   it('reads a chunked answer', async () => {
-    const a = await nodeTransport({ timeoutMs: 1000 })('GET', `${base}/chunked`);
+    const a = await nodeTransport(base, { timeoutMs: 1000 })('GET', '/chunked');
     expect(JSON.parse(a.body.toString())).toEqual({ a: [1, 2, 3] });
   });
 
   it('opens a new connection after the server answered Connection: close', async () => {
-    const t = nodeTransport({ timeoutMs: 1000 });
+    const t = nodeTransport(base, { timeoutMs: 1000 });
     const before = connections.length;
-    expect((await t('GET', `${base}/close`)).body.toString()).toBe('bye');
-    expect((await t('GET', `${base}/close`)).body.toString()).toBe('bye');
+    expect((await t('GET', '/close')).body.toString()).toBe('bye');
+    expect((await t('GET', '/close')).body.toString()).toBe('bye');
     expect(connections.length - before).toBe(2);
   });
 
@@ -87,14 +87,15 @@ describe('keep-alive HTTP/1.1 transport', () => {
     });
     await new Promise<void>((ok) => raw.listen(0, '127.0.0.1', ok));
     const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/`;
-    const t = nodeTransport({ timeoutMs: 1000 });
-    expect((await t('GET', url)).body.toString()).toBe('ok');
-    expect((await t('POST', url, '{}')).body.toString()).toBe('ok');
+    const t = nodeTransport(url, { timeoutMs: 1000 });
+    expect((await t('GET', '/')).body.toString()).toBe('ok');
+    expect((await t('POST', '/', '{}')).body.toString()).toBe('ok');
     expect(opened).toBe(2);
     // a fresh socket is not retried: the failure is reported
     const dropAll: Server = createNetServer((sock) => sock.on('data', () => sock.destroy()));
     await new Promise<void>((ok) => dropAll.listen(0, '127.0.0.1', ok));
-    await expect(t('GET', `http://127.0.0.1:${(dropAll.address() as AddressInfo).port}/`)).rejects.toThrow(
+    const port = (dropAll.address() as AddressInfo).port;
+    await expect(nodeTransport(`http://127.0.0.1:${port}`, { timeoutMs: 1000 })('GET', '/')).rejects.toThrow(
       /closed before the answer|ECONNRESET/,
     );
     await new Promise<void>((ok) => raw.close(() => ok()));
@@ -102,11 +103,9 @@ describe('keep-alive HTTP/1.1 transport', () => {
   });
 
   it('runs concurrent requests on several sockets, never more than maxSockets', async () => {
-    const t = nodeTransport({ timeoutMs: 1000, maxSockets: 3 });
+    const t = nodeTransport(base, { timeoutMs: 1000, maxSockets: 3 });
     const before = connections.length;
-    const answers = await Promise.all(
-      Array.from({ length: 12 }, (_, i) => t('POST', `${base}/p`, `{"i":${i}}`)),
-    );
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => t('POST', '/p', `{"i":${i}}`)));
     expect(answers.map((a) => JSON.parse(JSON.parse(a.body.toString()).echo).i)).toEqual([
       ...Array(12).keys(),
     ]);
@@ -135,7 +134,7 @@ describe('keep-alive HTTP/1.1 transport', () => {
     );
     await new Promise<void>((ok) => raw.listen(0, '127.0.0.1', ok));
     const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}/`;
-    const a = await nodeTransport({ timeoutMs: 1000 })('GET', url);
+    const a = await nodeTransport(url, { timeoutMs: 1000 })('GET', '/');
     expect(a.body.toString()).toBe('until close');
     await new Promise<void>((ok) => raw.close(() => ok()));
   });
@@ -143,9 +142,9 @@ describe('keep-alive HTTP/1.1 transport', () => {
   it('speaks TLS with an extra CA (the test registry)', async () => {
     const r = testRegistries();
     const ca = existsSync(r.caCert) ? readFileSync(r.caCert, 'utf8') : r.caCert;
-    const a = await nodeTransport({ timeoutMs: 2000, ca })('GET', `https://${r.tls}/v2/`);
+    const a = await nodeTransport(`https://${r.tls}`, { timeoutMs: 2000, ca })('GET', '/v2/');
     expect(a.status).toBe(401); // htpasswd registry: the TLS handshake and HTTP exchange worked
-    await expect(nodeTransport({ timeoutMs: 2000 })('GET', `https://${r.tls}/v2/`)).rejects.toThrow(
+    await expect(nodeTransport(`https://${r.tls}`, { timeoutMs: 2000 })('GET', '/v2/')).rejects.toThrow(
       /self[- ]signed|unable to verify|certificate/i,
     );
   });

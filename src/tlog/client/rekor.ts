@@ -39,17 +39,13 @@ export class RekorClient {
     this.o = opts;
     const timeoutMs = opts.timeoutMs ?? 30_000;
     this.transport = opts.fetch
-      ? fetchTransport(opts.fetch, timeoutMs)
-      : nodeTransport({ timeoutMs, ...(opts.caCert ? { ca: opts.caCert } : {}) });
+      ? fetchTransport(this.baseUrl, opts.fetch, timeoutMs)
+      : nodeTransport(this.baseUrl, { timeoutMs, ...(opts.caCert ? { ca: opts.caCert } : {}) });
   }
 
   private async call(method: string, path: string, body?: unknown): Promise<HttpAnswer> {
     try {
-      return await this.transport(
-        method,
-        `${this.baseUrl}${path}`,
-        body === undefined ? undefined : JSON.stringify(body),
-      );
+      return await this.transport(method, path, body === undefined ? undefined : JSON.stringify(body));
     } catch (e) {
       throw new TlogError('TLOG_HTTP', `cannot reach ${this.baseUrl}: ${(e as Error).message}`, { cause: e });
     }
