@@ -1,6 +1,6 @@
 import { rootCertificates } from 'node:tls';
 import { RegistryError } from './errors.ts';
-import { Wire } from './wire.ts';
+import { TooLarge, Wire } from './wire.ts';
 import type { HttpHeaders } from './wire-head.ts';
 
 export interface HttpRequest {
@@ -63,10 +63,10 @@ export function nodeTransport(tls: TlsOptions = {}): Transport {
         headers: req.headers ?? {},
         ...(req.body ? { body: req.body } : {}),
         maxBytes: req.maxBytes,
-        tooLarge: (size) => tooLarge(req, size),
       });
       return { status: res.status, headers: res.headers, body: res.body };
     } catch (e) {
+      if (e instanceof TooLarge) throw tooLarge(req, e.size);
       throw e instanceof RegistryError ? e : translateNetworkError(req.url, e);
     }
   };

@@ -13,14 +13,27 @@ export interface Head {
 const STATUS = /^HTTP\/1\.([01]) (\d{3})(?: |$)/;
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
+const DIGITS = /^\d{1,15}$/;
+
+/** Content-Length value; "n, n" from a repeated field only when every copy agrees (RFC 9112 §6.3). */
+function contentLengthOf(v: string): number | undefined | false {
+  if (DIGITS.test(v)) return Number(v);
+  const parts = v.split(',').map((x) => x.trim());
+  const first = parts[0] ?? '';
+  return DIGITS.test(first) && parts.every((p) => p === first) ? Number(first) : false;
+}
+
 /** Parse a response head (status line + header fields, without the final CRLF CRLF); undefined if malformed. */
 export function parseHead(text: string): Head | undefined {
-  const lines = text.split('\r\n');
-  const m = STATUS.exec(lines[0] ?? '');
+  let eol = text.indexOf('\r\n');
+  const m = STATUS.exec(eol < 0 ? text : text.slice(0, eol));
   if (!m) return undefined;
-  const headers: HttpHeaders = {};
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i] as string;
+  // no prototype: a field called __proto__ is just a field
+  const headers: HttpHeaders = Object.create(null) as HttpHeaders;
+  while (eol >= 0) {
+    const from = eol + 2;
+    eol = text.indexOf('\r\n', from);
+    const line = eol < 0 ? text.slice(from) : text.slice(from, eol);
     const colon = line.indexOf(':');
     if (colon <= 0) return undefined;
     const name = line.slice(0, colon).toLowerCase();
@@ -31,16 +44,11 @@ export function parseHead(text: string): Head | undefined {
     else headers[name] = prev === undefined ? value : `${String(prev)}, ${value}`;
   }
   const cl = headers['content-length'];
-  let contentLength: number | undefined;
-  if (typeof cl === 'string') {
-    // "n, n" from a repeated field is allowed only when every copy agrees (RFC 9112 §6.3)
-    const parts = new Set(cl.split(',').map((s) => s.trim()));
-    const only = [...parts][0] ?? '';
-    if (parts.size !== 1 || !/^\d{1,15}$/.test(only)) return undefined;
-    contentLength = Number(only);
-  }
-  const conn = String(headers.connection ?? '').toLowerCase();
-  const close = conn.includes('close') || (m[1] === '0' && !conn.includes('keep-alive'));
+  const contentLength = typeof cl === 'string' ? contentLengthOf(cl) : undefined;
+  if (contentLength === false) return undefined;
+  const conn = headers.connection;
+  const lower = typeof conn === 'string' ? conn.toLowerCase() : '';
+  const close = lower.includes('close') || (m[1] === '0' && !lower.includes('keep-alive'));
   return { status: Number(m[2]), headers, ...(contentLength !== undefined ? { contentLength } : {}), close };
 }
 

@@ -10,12 +10,22 @@ export interface WireRequest {
   body?: Buffer;
   /** largest body accepted: a declared 2xx Content-Length over it fails at once, any body when it gets there */
   maxBytes: number;
-  tooLarge: (size: number) => Error;
 }
 
-export interface WireResponse extends Head {
+/** A response body over the request's maxBytes. */
+export class TooLarge extends Error {
+  constructor(readonly size: number) {
+    super(`response body of ${size} bytes over the limit`);
+  }
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Head['headers'];
   body: Buffer;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 export interface WireOptions {
   tls: { ca?: (string | Buffer)[]; rejectUnauthorized: boolean };
@@ -114,7 +124,7 @@ class Conn {
     const te = head.headers['transfer-encoding'];
     if (typeof te === 'string' && te.toLowerCase().includes('chunked')) this.chunked = new ChunkDecoder();
     else if (head.contentLength !== undefined && head.status < 300 && head.contentLength > req.maxBytes)
-      return this.fail(req.tooLarge(head.contentLength));
+      return this.fail(new TooLarge(head.contentLength));
     else if (head.contentLength === 0) return this.finish(rest.length === 0);
     if (rest.length) this.onBody(rest);
   }
@@ -134,7 +144,7 @@ class Conn {
     }
     this.got += part.length;
     const req = this.req as WireRequest;
-    if (this.got > req.maxBytes) return this.fail(req.tooLarge(this.got));
+    if (this.got > req.maxBytes) return this.fail(new TooLarge(this.got));
     if (part.length) this.chunks.push(part);
     if (done) this.finish(clean);
   }
@@ -143,14 +153,15 @@ class Conn {
   private finish(clean: boolean): void {
     const head = this.head as Head;
     const settle = this.settle;
-    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    const n = this.chunks.length;
+    const body = n === 0 ? EMPTY : n === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
     this.chunks = [];
     this.req = undefined;
     this.settle = undefined;
     const keep = clean && !head.close;
     if (!keep) this.socket.destroy();
     this.done(keep);
-    settle?.(undefined, { ...head, body });
+    settle?.(undefined, { status: head.status, headers: head.headers, body });
   }
 
   private fail(e: Error): void {
@@ -217,7 +228,6 @@ export class Wire {
         throw e;
       }
     }
-    conn.socket.ref();
     const c = conn;
     conn.done = (keep) => this.release(origin, keep ? c : undefined);
     return conn;
@@ -229,7 +239,6 @@ export class Wire {
     if (conn) {
       conn.done = () => {};
       conn.reused = true;
-      conn.socket.unref(); // an idle pooled socket does not keep the process alive
       const pool = this.idle.get(origin);
       if (pool) pool.push(conn);
       else this.idle.set(origin, [conn]);
@@ -266,6 +275,8 @@ export class Wire {
       socket.once(https ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
+        // never keeps the process alive by itself: a request in flight has its (ref'd) timeout timer
+        socket.unref();
         resolve(new Conn(socket, timeoutMs, (c) => this.forget(origin, c)));
       });
     });
