@@ -3,7 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { switchingUploader } from '../src/cli/tlog-wiring.ts';
 import { parseConfig } from '../src/config/index.ts';
+import { ConfigStore } from '../src/config/store.ts';
 import * as A from '../src/controller/annotations.ts';
 import { finishedKanikoTaskRun } from '../src/controller/kaniko-run.ts';
 import { Orchestrator } from '../src/controller/orchestrator.ts';
@@ -288,5 +290,19 @@ describe('retries after a controller restart reuse the logged signatures', () =>
       /^tlog: looking up .* cannot reach/,
     );
     expect(store.stored).toHaveLength(0);
+  });
+});
+
+describe('the controller wiring', () => {
+  it('switchingUploader forwards uploads and payload lookups to the log of the current config', async () => {
+    const config = new ConfigStore(
+      parseConfig({ 'transparency.enabled': 'true', 'transparency.url': log.url }),
+    );
+    const up = switchingUploader(config);
+    expect(up.url).toBe(log.url);
+    const stmt = statement();
+    const entry = await up.upload(await signInToto(signer, stmt));
+    const found = await up.findByPayload?.(sha256Hex(stmt));
+    expect(found?.map((f) => f.entry.uuid)).toEqual([entry.uuid]);
   });
 });
