@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Agent, request } from 'node:http';
@@ -23,16 +23,17 @@ import { signCheckpoint } from '../src/core/checkpoint.ts';
  * time to integrate (POST → 201) p50/p99, and proof + entry fetch latency on a 1 M-entry tree.
  * The append run is repeated with few clients (TLOG_BENCH_FEW_CLIENTS, default 8; TLOG_BENCH_FEW_APPENDS=0
  * skips it), where batches are small and per-batch costs show. TLOG_BENCH_APPENDS / TLOG_BENCH_CLIENTS /
- * TLOG_BENCH_TREE override the sizes (0 skips that part); TLOG_BENCH_IDLE_S the idle measurement (0 skips it).
+ * TLOG_BENCH_TREE override the sizes (0 skips that part); TLOG_BENCH_IDLE_S the idle measurement (0 skips it);
+ * TLOG_BENCH_NODE_FLAGS adds node/V8 flags to the server process.
  */
 const APPENDS = Number(process.env.TLOG_BENCH_APPENDS ?? 20_000);
 const CLIENTS = Number(process.env.TLOG_BENCH_CLIENTS ?? 64);
 /** The low-concurrency run (a controller's few clients, small batches): per-batch fixed costs dominate there. */
 const FEW_CLIENTS = Number(process.env.TLOG_BENCH_FEW_CLIENTS ?? 8);
-const FEW_APPENDS = Number(process.env.TLOG_BENCH_FEW_APPENDS ?? 3_000);
+const FEW_APPENDS = Number(process.env.TLOG_BENCH_FEW_APPENDS ?? 10_000);
 const IDLE_S = Number(process.env.TLOG_BENCH_IDLE_S ?? 10);
-/** Unmeasured appends first, so JIT warm-up and worker start-up do not count. */
-const WARMUP = 500;
+/** Unmeasured appends first, so JIT warm-up (≈ 0.5 s of background TurboFan work) and worker start-up do not count. */
+const WARMUP = 2_000;
 const TREE = Number(process.env.TLOG_BENCH_TREE ?? 1_000_000);
 const ROOT = resolve(import.meta.dirname, '..');
 /** TLOG_BENCH_PROF=<dir>: write a V8 CPU profile of the server process (all threads) there. */
@@ -49,6 +50,7 @@ async function spawnServer(db: string): Promise<{ child: ChildProcess; url: stri
   // the same command line as bin/chains, so node flags (a CPU profile) can be added
   const node = [
     ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
+    ...(process.env.TLOG_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     '--import',
     join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'),
     '--no-warnings=ExperimentalWarning',
@@ -80,6 +82,25 @@ function cpuTimes(pid: number | undefined): [number, number] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return [Number(f[11]) / 100, Number(f[12]) / 100]; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/** CPU seconds of the main (event-loop) thread and of all other threads together. */
+function threadTimes(pid: number | undefined): { main: number; rest: number } {
+  let all = 0;
+  let main = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // the thread exited
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const t = (Number(f[11]) + Number(f[12])) / 100;
+    all += t;
+    if (tid === String(pid)) main = t;
+  }
+  return { main, rest: all - main };
 }
 
 function cpuSeconds(pid: number | undefined): number {
@@ -200,11 +221,13 @@ async function appends(dir: string, clients: number, count: number): Promise<voi
   const conns = await Promise.all(Array.from({ length: clients }, () => RawConnection.open(base)));
   await drive(conns, requests.splice(0, WARMUP)); // JIT and worker start-up are not what is measured
   const server0 = cpuTimes(child.pid);
+  const threads0 = threadTimes(child.pid);
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   const { lat, last } = await drive(conns, requests);
   const secs = (performance.now() - t0) / 1000;
   const server1 = cpuTimes(child.pid);
+  const threads1 = threadTimes(child.pid);
   const [user, sys] = [server1[0] - server0[0], server1[1] - server0[1]];
   const c = process.cpuUsage(client0);
   const clientCpu = (c.user + c.system) / 1e6;
@@ -221,6 +244,10 @@ async function appends(dir: string, clients: number, count: number): Promise<voi
   const us = (cpu: number): string => `${((cpu / count) * 1e6).toFixed(0)} µs`;
   console.log(
     `  CPU per append: server ${us(user + sys)} (all threads; user ${us(user)}, system ${us(sys)}), bench client ${us(clientCpu)}; load average ${loadavg()[0]?.toFixed(1)}`,
+  );
+  // the busier thread bounds appends/s when each thread has a core of its own
+  console.log(
+    `  server CPU per append by thread: event loop ${us(threads1.main - threads0.main)}, other threads ${us(threads1.rest - threads0.rest)}`,
   );
   if (IDLE_S > 0 && clients === CLIENTS) {
     const idle0 = cpuSeconds(child.pid);

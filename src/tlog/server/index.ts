@@ -55,14 +55,19 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
   const { host, port } = splitAddr(o.addr ?? '127.0.0.1:3000');
   const key = loadOrCreateLogKey(o.keyPath ?? `${o.dbPath}.key`);
   const store = o.store ?? new SqliteLogStore(o.dbPath);
+  const pool = new VerifyPool(o.verifyWorkers ?? defaultWorkers());
+  pool.useLogKey(key);
   const log = await TransparencyLog.open({
     store,
     key,
     hostname: o.hostname ?? host,
     clock: o.clock ?? systemClock,
     maxBatch: o.maxBatch,
+    signSets: (items) => pool.signSets(items),
+  }).catch(async (e: unknown) => {
+    await pool.close();
+    throw e;
   });
-  const pool = new VerifyPool(o.verifyWorkers ?? defaultWorkers());
   const server = createLogHttpServer(log, { maxBodyBytes: o.maxBodyBytes, pool });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

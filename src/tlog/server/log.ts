@@ -9,11 +9,13 @@ import {
   rangeNodes,
 } from '../../core/merkle-ranges.ts';
 import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
-import { entryId, setMessage } from '../types/index.ts';
+import { entryId } from '../types/index.ts';
 import type { LogEntry } from '../types/index.ts';
 import type { Prepared } from './kinds/index.ts';
 import type { LogKey } from './logkey.ts';
 import { TreeReader } from './proofs.ts';
+import { signSet } from './sets.ts';
+import type { SetItem } from './sets.ts';
 
 export interface LogOptions {
   store: LogStore;
@@ -22,6 +24,8 @@ export interface LogOptions {
   clock: Clock;
   /** Most entries integrated in one durable transaction. */
   maxBatch?: number;
+  /** Signs a batch's SETs (e.g. in a worker thread); default: in this thread with `key`. */
+  signSets?: (items: SetItem[]) => Promise<Buffer[]>;
 }
 
 interface Pending {
@@ -157,22 +161,24 @@ export class TransparencyLog {
 
   private async commitBatch(batch: Pending[]): Promise<StoredEntry[]> {
     const time = Math.floor(this.o.clock.now().getTime() / 1000);
+    const first = this.head.size;
+    const items = batch.map((p, i) => ({ body: p.body, integratedTime: time, logIndex: first + i }));
+    const { key } = this.o;
+    const sets = this.o.signSets
+      ? await this.o.signSets(items)
+      : items.map((i) => signSet(key.privateKey, key.logId, i));
     const edge = [...this.edge];
     const nodes: StoredNode[] = [];
-    let size = this.head.size;
-    const entries = batch.map((p) => {
+    let size = first;
+    const entries = batch.map((p, i) => {
       const index = size++;
       nodes.push(...appendToFrontier(edge, index, p.uuid));
-      const body = p.body.toString('base64');
-      const set = this.o.key.sign(
-        setMessage({ body, integratedTime: time, logID: this.logId, logIndex: index }),
-      );
       const entry: StoredEntry = {
         index,
         uuid: p.uuid,
         body: p.body,
         integratedTime: time,
-        set,
+        set: sets[i] as Buffer,
         attestation: p.prepared.attestation,
       };
       return { entry, searchKeys: [...new Set(p.prepared.searchKeys.map((k) => k.toLowerCase()))] };

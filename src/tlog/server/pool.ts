@@ -5,16 +5,27 @@ import { Worker } from 'node:worker_threads';
 import { EntryError, HttpError } from './errors.ts';
 import { prepareProposed } from './kinds/index.ts';
 import type { Prepared } from './kinds/index.ts';
+import type { LogKey } from './logkey.ts';
+import { signSet } from './sets.ts';
+import type { SetItem } from './sets.ts';
 
 /** Worker reply: a prepared entry, or the error to answer with. */
 export type WorkerReply =
   | { id: number; ok: true; body: Uint8Array; searchKeys: string[]; attestation: Uint8Array | null }
   | { id: number; ok: false; entry: boolean; status: number; message: string };
 
+/** Messages to a worker: request bodies to prepare, the log key, SETs to sign. */
+export type ToWorker =
+  | { jobs: Job[] }
+  | { key: { privateKey: LogKey['privateKey']; logId: string } }
+  | { sets: { id: number; items: SetItem[] } };
+export type FromWorker = { replies: WorkerReply[] } | { signed: { id: number; sigs: Uint8Array[] } };
+
 interface Waiter {
-  resolve: (p: Prepared) => void;
-  reject: (e: unknown) => void;
-  body: Buffer;
+  /** The worker's answer. */
+  reply: (r: WorkerReply | Uint8Array[]) => void;
+  /** Do the work in this thread instead (the worker died). */
+  here: () => void;
   /** Set when the job is posted. */
   worker?: Worker;
 }
@@ -28,6 +39,16 @@ export function prepareBody(body: Uint8Array): Prepared {
     throw new HttpError(400, `parsing body body from "" failed, because ${(e as Error).message}`);
   }
   return prepareProposed(value);
+}
+
+function settlePrepared(r: WorkerReply, res: (p: Prepared) => void, rej: (e: unknown) => void): void {
+  if (r.ok)
+    res({
+      body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
+      searchKeys: r.searchKeys,
+      attestation: r.attestation ? Buffer.from(r.attestation) : null,
+    });
+  else rej(r.entry ? new EntryError(r.message) : new HttpError(r.status, r.message));
 }
 
 /** Default: one verification worker when there is a second core, so HTTP/integration and ECDSA verify overlap. */
@@ -48,6 +69,8 @@ export interface PoolOptions {
    * has time to spare. Default 16.
    */
   inlineUpTo?: number;
+  /** Batches of at least this many SETs are signed in a worker (when there is one). Default 8. */
+  workerSetsFrom?: number;
 }
 
 /**
@@ -61,9 +84,12 @@ export class VerifyPool {
   private nextId = 1;
   private turn = 0;
   private readonly inlineUpTo: number;
+  private readonly setsFrom: number;
+  private key: LogKey | null = null;
 
   constructor(size: number, o: PoolOptions = {}) {
     this.inlineUpTo = o.inlineUpTo ?? 16;
+    this.setsFrom = o.workerSetsFrom ?? 8;
     const api = pathToFileURL(
       resolve(import.meta.dirname, '../../../node_modules/tsx/dist/esm/api/index.mjs'),
     ).href;
@@ -72,7 +98,10 @@ export class VerifyPool {
     const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
     for (let i = 0; i < size; i++) {
       const w = new Worker(code, { eval: true });
-      w.on('message', (m: { replies: WorkerReply[] }) => m.replies.forEach((r) => this.settle(r)));
+      w.on('message', (m: FromWorker) => {
+        if ('replies' in m) for (const r of m.replies) this.settle(r.id, r);
+        else this.settle(m.signed.id, m.signed.sigs);
+      });
       w.on('error', () => this.drop(w));
       w.on('exit', () => this.drop(w));
       w.unref();
@@ -80,24 +109,22 @@ export class VerifyPool {
     }
   }
 
-  private settle(r: WorkerReply): void {
-    const w = this.waiting.get(r.id);
+  private settle(id: number, r: WorkerReply | Uint8Array[]): void {
+    const w = this.waiting.get(id);
     if (!w) return;
-    this.waiting.delete(r.id);
-    if (r.ok)
-      w.resolve({
-        body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
-        searchKeys: r.searchKeys,
-        attestation: r.attestation ? Buffer.from(r.attestation) : null,
-      });
-    else w.reject(r.entry ? new EntryError(r.message) : new HttpError(r.status, r.message));
+    this.waiting.delete(id);
+    w.reply(r);
   }
 
-  /** A dead worker: stop using it and prepare what it had in flight in this thread instead. */
+  /** A dead worker: stop using it and do what it had in flight in this thread instead. */
   private drop(w: Worker): void {
     const i = this.workers.indexOf(w);
     if (i >= 0) this.workers.splice(i, 1);
-    for (const [id, waiter] of this.waiting) if (waiter.worker === w) this.prepareHere(id);
+    for (const [id, waiter] of this.waiting)
+      if (waiter.worker === w) {
+        this.waiting.delete(id);
+        waiter.here();
+      }
   }
 
   /** Prepare one request body; `load` is the number of entry requests in flight (default: treat as busy). */
@@ -105,7 +132,14 @@ export class VerifyPool {
     if (this.workers.length === 0 || load <= this.inlineUpTo) return prepareBody(body);
     const id = this.nextId++;
     return new Promise<Prepared>((res, rej) => {
-      this.waiting.set(id, { resolve: res, reject: rej, body });
+      const here = (): void => {
+        try {
+          res(prepareBody(body));
+        } catch (e) {
+          rej(e);
+        }
+      };
+      this.waiting.set(id, { reply: (r) => settlePrepared(r as WorkerReply, res, rej), here });
       // an exact-size copy, transferred: a pooled Buffer would clone its whole 8 KiB slab
       if (this.queued.push({ id, body: new Uint8Array(body) }) === 1) setImmediate(() => this.post());
     });
@@ -115,29 +149,55 @@ export class VerifyPool {
   private post(): void {
     const jobs = this.queued;
     this.queued = [];
-    const w = this.workers[this.turn++ % Math.max(1, this.workers.length)];
+    const w = this.nextWorker();
     for (const j of jobs) {
       const waiter = this.waiting.get(j.id);
       if (waiter) waiter.worker = w;
+      if (waiter && !w) {
+        this.waiting.delete(j.id);
+        waiter.here();
+      }
     }
-    if (w)
-      w.postMessage(
-        { jobs },
-        jobs.map((j) => j.body.buffer as ArrayBuffer),
-      );
-    else for (const j of jobs) this.prepareHere(j.id);
+    w?.postMessage(
+      { jobs } satisfies ToWorker,
+      jobs.map((j) => j.body.buffer as ArrayBuffer),
+    );
   }
 
-  /** Prepare a waiting job in this thread (no worker left). */
-  private prepareHere(id: number): void {
-    const waiter = this.waiting.get(id);
-    if (!waiter) return;
-    this.waiting.delete(id);
-    try {
-      waiter.resolve(prepareBody(waiter.body));
-    } catch (e) {
-      waiter.reject(e);
-    }
+  private nextWorker(): Worker | undefined {
+    return this.workers[this.turn++ % Math.max(1, this.workers.length)];
+  }
+
+  /** The log key, for signing SETs in the workers (KeyObjects are cloned into worker threads). */
+  useLogKey(key: LogKey): void {
+    this.key = key;
+    for (const w of this.workers)
+      w.postMessage({ key: { privateKey: key.privateKey, logId: key.logId } } satisfies ToWorker);
+  }
+
+  /** Sign the SETs of a batch: in a worker for big batches (that thread has the spare core), else here. */
+  async signSets(items: SetItem[]): Promise<Buffer[]> {
+    const key = this.key;
+    if (!key) throw new Error('VerifyPool.useLogKey was not called');
+    const here = (): Buffer[] => items.map((i) => signSet(key.privateKey, key.logId, i));
+    const w = items.length >= this.setsFrom ? this.nextWorker() : undefined;
+    if (!w) return here();
+    const id = this.nextId++;
+    return new Promise<Buffer[]>((res, rej) => {
+      const local = (): void => {
+        try {
+          res(here());
+        } catch (e) {
+          rej(e);
+        }
+      };
+      const reply = (r: WorkerReply | Uint8Array[]): void =>
+        res((r as Uint8Array[]).map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength)));
+      this.waiting.set(id, { reply, here: local, worker: w });
+      // exact-size copies: a pooled Buffer would clone its whole slab
+      const copies = items.map((i) => ({ ...i, body: new Uint8Array(i.body) }));
+      w.postMessage({ sets: { id, items: copies } } satisfies ToWorker);
+    });
   }
 
   async close(): Promise<void> {

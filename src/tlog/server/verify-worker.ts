@@ -1,7 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { EntryError, HttpError } from './errors.ts';
+import type { KeyObject } from 'node:crypto';
 import { prepareBody } from './pool.ts';
-import type { Job, WorkerReply } from './pool.ts';
+import type { FromWorker, Job, ToWorker, WorkerReply } from './pool.ts';
+import { signSet } from './sets.ts';
 
 function prepareJob(j: Job): WorkerReply {
   try {
@@ -15,9 +17,23 @@ function prepareJob(j: Job): WorkerReply {
   }
 }
 
-/** Worker thread body for VerifyPool: prepare each posted batch of request bodies, reply in one message. */
-parentPort?.on('message', (m: { jobs: Job[] }) => {
-  const replies = m.jobs.map(prepareJob);
-  const transfer = replies.flatMap((r) => (r.ok ? [r.body.buffer as ArrayBuffer] : []));
-  parentPort?.postMessage({ replies }, transfer);
+let key: { privateKey: KeyObject; logId: string } | null = null;
+
+/** Worker thread body for VerifyPool: prepare each posted batch of request bodies (one reply), sign SETs. */
+parentPort?.on('message', (m: ToWorker) => {
+  if ('key' in m) key = m.key;
+  else if ('sets' in m) {
+    const k = key;
+    if (!k) throw new Error('no log key'); // the pool posts the key first; the pool signs in-thread if we die
+    const sigs = m.sets.items.map((i) => new Uint8Array(signSet(k.privateKey, k.logId, i)));
+    const reply: FromWorker = { signed: { id: m.sets.id, sigs } };
+    parentPort?.postMessage(
+      reply,
+      sigs.map((s) => s.buffer as ArrayBuffer),
+    );
+  } else {
+    const replies = m.jobs.map(prepareJob);
+    const transfer = replies.flatMap((r) => (r.ok ? [r.body.buffer as ArrayBuffer] : []));
+    parentPort?.postMessage({ replies } satisfies FromWorker, transfer);
+  }
 });
