@@ -6,6 +6,8 @@ import type { HttpResponse } from './transport.ts';
 export interface PushBlobOptions {
   /** upload in PATCH chunks of this many bytes (distribution-spec chunked upload); default monolithic */
   chunkSize?: number;
+  /** `sha256:<hex>` of the bytes when the caller has it already (a wrong one is refused by the registry) */
+  digest?: string;
 }
 
 function location(res: HttpResponse, what: string): string {
@@ -110,7 +112,7 @@ export async function pushBlob(
   opts: PushBlobOptions = {},
 ): Promise<string> {
   const s = client.session;
-  const digest = s.digestOf(bytes);
+  const digest = opts.digest ?? s.digestOf(bytes);
   const chunked = opts.chunkSize !== undefined && opts.chunkSize > 0 && opts.chunkSize < bytes.length;
   const small = !chunked && bytes.length <= SMALL_BLOB_BYTES;
   if (!small && (await client.blobExists(repo, digest))) return digest;

@@ -76,11 +76,15 @@ export function cosignConfig(layers: Descriptor[]): Buffer {
 }
 
 /** OCI manifest (ggcr field order: schemaVersion, mediaType, config, layers). */
-export function cosignManifest(config: Buffer, layers: Descriptor[]): Buffer {
+export function cosignManifest(
+  config: Buffer,
+  layers: Descriptor[],
+  configDigest = `sha256:${sha256Hex(config)}`,
+): Buffer {
   const m: ImageManifest = {
     schemaVersion: 2,
     mediaType: MediaType.ociManifest,
-    config: { mediaType: MediaType.ociConfig, size: config.length, digest: `sha256:${sha256Hex(config)}` },
+    config: { mediaType: MediaType.ociConfig, size: config.length, digest: configDigest },
     layers,
   };
   return Buffer.from(goMarshal(m));

@@ -1,4 +1,5 @@
-import { parseImageManifest, type Descriptor } from '../../registry/manifest.ts';
+import { sha256Hex } from '../../core/hash.ts';
+import { MediaType, parseImageManifest, type Descriptor } from '../../registry/manifest.ts';
 import { repositoryName, type Repository } from '../../registry/reference.ts';
 import type { RegistryClient } from '../../registry/registry.ts';
 import { pushBlob } from '../../registry/upload.ts';
@@ -64,7 +65,13 @@ export async function appendLayer(
   const all = [...layers, layer.descriptor];
   const config = cosignConfig(all);
   // both blobs must be in place before the manifest PUT, which is the commit point
-  await Promise.all([pushBlob(client, repo, layer.bytes), pushBlob(client, repo, config)]);
-  const digest = await client.putManifest(repo, tag, cosignManifest(config, all));
+  const configDigest = `sha256:${sha256Hex(config)}`;
+  // each digest is computed once: the layer's is in its descriptor
+  await Promise.all([
+    pushBlob(client, repo, layer.bytes, { digest: layer.descriptor.digest }),
+    pushBlob(client, repo, config, { digest: configDigest }),
+  ]);
+  const manifest = cosignManifest(config, all, configDigest);
+  const digest = await client.putManifest(repo, tag, manifest, MediaType.ociManifest);
   return { location: `${repositoryName(repo)}:${tag}@${digest}`, appended: true };
 }
