@@ -69,7 +69,10 @@ export interface PoolOptions {
    * has time to spare. Default 16.
    */
   inlineUpTo?: number;
-  /** Batches of at least this many SETs are signed in a worker (when there is one). Default 8. */
+  /**
+   * Batches of at least this many SETs are signed in a worker (when there is one). Default 32: above the
+   * in-thread mode's request count, so a few clients (whose batches are small) cause no thread wake-ups.
+   */
   workerSetsFrom?: number;
 }
 
@@ -89,7 +92,7 @@ export class VerifyPool {
 
   constructor(size: number, o: PoolOptions = {}) {
     this.inlineUpTo = o.inlineUpTo ?? 16;
-    this.setsFrom = o.workerSetsFrom ?? 8;
+    this.setsFrom = o.workerSetsFrom ?? 32;
     const api = pathToFileURL(
       resolve(import.meta.dirname, '../../../node_modules/tsx/dist/esm/api/index.mjs'),
     ).href;
