@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,6 +81,19 @@ function cpuMs(pid: number | undefined): number {
   }
 }
 
+/** CPU ms per thread name of a process since it started (V8 compiler and GC helpers run off the main thread). */
+function threadCpu(pid: number | undefined): string {
+  const by = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ms = (Number(f[11]) + Number(f[12])) * 10;
+    if (ms > 0) by.set(`${name}/${tid}`, ms);
+  }
+  return [...by].map(([n, ms]) => `${n} ${ms} ms`).join(', ');
+}
+
 async function freePort(): Promise<number> {
   return new Promise((ok) => {
     const s = createServer().listen(0, '127.0.0.1', () => {
@@ -128,8 +141,9 @@ async function pushCpu(signer: KeySigner, dir: string): Promise<void> {
   const transport: Transport = (req) => (requests++, inner(req));
   const backend = new OciStorageBackend({ client: new RegistryClient({ transport }) });
   const runs = Number(process.env.OCI_BENCH_RUNS ?? 2000);
+  const warm = Number(process.env.OCI_BENCH_WARMUP ?? 200);
   const work: { image: ImageTarget; sig: SignedRecord; att: SignedRecord }[] = [];
-  for (let i = 0; i < runs + 200; i++) {
+  for (let i = 0; i < runs + warm; i++) {
     const digest = `sha256:${createHash('sha256').update(`img ${i} ${process.pid}`).digest('hex')}`;
     const image = { repository: `${reg.host}/bench/cpu`, digest };
     const statement = Buffer.from(
@@ -175,23 +189,25 @@ async function pushCpu(signer: KeySigner, dir: string): Promise<void> {
     };
     await Promise.all(Array.from({ length: workers }, worker));
   };
-  await pushAll(work.slice(0, 200), 8); // warm-up: JIT, connections
+  await pushAll(work.slice(0, warm), 8); // warm-up: JIT, connections
   global.gc?.();
   requests = 0;
   const c0 = { self: process.cpuUsage(), reg: cpuMs(reg.pid) };
   const t0 = performance.now();
   const mono0 = process.hrtime.bigint() / 1000n;
-  await pushAll(work.slice(200), 8);
+  await pushAll(work.slice(warm), 8);
   const secs = (performance.now() - t0) / 1000;
   // CLOCK_MONOTONIC µs, the clock of .cpuprofile timestamps: the measured window in both profiles
   if (process.env.OCI_BENCH_PROF) console.log(`profile window: ${mono0} ${process.hrtime.bigint() / 1000n}`);
   const self = process.cpuUsage(c0.self);
   const regMs = cpuMs(reg.pid) - c0.reg;
+  if (process.env.OCI_BENCH_THREADS) console.log(threadCpu(reg.pid));
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${reg.pid}/status`, 'utf8'))?.[1];
   reg.close();
   console.log(
     `.sig + .att push per run (${runs} runs, 8 workers, registry process with --dir): ${(requests / runs).toFixed(1)} requests, ` +
       `CPU per run: client ${((self.user + self.system) / 1000 / runs).toFixed(2)} ms, registry ${(regMs / runs).toFixed(2)} ms; ` +
-      `${(runs / secs).toFixed(0)} runs/s`,
+      `${(runs / secs).toFixed(0)} runs/s; registry RSS ${Math.round(Number(rss) / 1024)} MiB`,
   );
 }
 
