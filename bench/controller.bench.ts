@@ -172,7 +172,7 @@ export default async function bench(): Promise<void> {
     });
     // runs that complete while this instance runs (steady state) are never looked up in the log; the backlog is a
     // restart: its runs completed earlier, so each payload is first searched for (docs/controller.md, retries)
-    const finishedAt = process.env.CHAINS_BENCH_BACKLOG ? undefined : new Date(Date.now() + 1000);
+    const finishedAt = process.env.CHAINS_BENCH_BACKLOG ? undefined : new Date(Date.now() + 5000);
     for (let i = 0; i < total; i++) {
       const digest = `sha256:${createHash('sha256').update(`run ${i} ${label}`).digest('hex')}`;
       runs.add(

@@ -42,8 +42,9 @@ export interface OrchestratorDeps {
   metrics?: MetricsRecorder;
   log?: Logger;
   /**
-   * Runs that completed before this instant (default: construction) may have been uploaded by an earlier
-   * instance that stopped before marking them: their payloads are looked up in the log before signing.
+   * Runs that completed before this instant may have been uploaded by an earlier instance that stopped before
+   * marking them: their payloads are looked up in the log before signing. Default: the first `signRun`, i.e.
+   * when this replica started working (a standby replica built long before it took the Lease counts from then).
    */
   startedAt?: Date;
 }
@@ -79,16 +80,17 @@ export class Orchestrator {
   private readonly cache = new SignCache();
   private readonly metrics: MetricsRecorder;
   private readonly log: Logger;
-  private readonly startedAt: number;
+  private startedAt: number | undefined;
 
   constructor(private readonly deps: OrchestratorDeps) {
     this.metrics = deps.metrics ?? noMetrics;
     this.log = deps.log ?? silentLogger;
-    this.startedAt = (deps.startedAt ?? new Date()).getTime();
+    this.startedAt = deps.startedAt?.getTime();
   }
 
   /** Sign one done, not yet handled run and write the outcome's annotations. */
   async signRun(doc: RunDoc, children: readonly TaskRun[] = []): Promise<Outcome> {
+    this.startedAt ??= Date.now();
     const ref = runRefOf(doc);
     const opts = this.deps.options();
     let run: RunObject;
@@ -145,7 +147,7 @@ export class Orchestrator {
     const key = `${item.type}|${item.shortKey}|${digest}`;
     const upload = this.shouldUpload(doc, opts);
     let cached = this.cache.get(ref.uid, key);
-    if (!cached && upload && mayBeLogged(doc, this.startedAt)) {
+    if (!cached && upload && mayBeLogged(doc, this.startedAt ?? 0)) {
       const found = await this.findLogged(item, digest, run, pass);
       if (found === null) return;
       cached = found;
