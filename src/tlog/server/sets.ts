@@ -1,6 +1,5 @@
 import { sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { setMessage } from '../types/index.ts';
 
 /** What a signed entry timestamp covers (sigstore.md §4.2), besides the log ID. */
 export interface SetItem {
@@ -9,12 +8,13 @@ export interface SetItem {
   logIndex: number;
 }
 
-/** The SET: ECDSA over the canonical JSON of body (base64), integratedTime, logID, logIndex. */
+/**
+ * The SET: ECDSA over the canonical JSON of body (base64), integratedTime, logID, logIndex (types/wire.ts
+ * setMessage). The keys are written in sorted order and the values are ASCII strings and integers, so plain
+ * JSON.stringify is that canonical form, without a generic canonicaliser per entry.
+ */
 export function signSet(privateKey: KeyObject, logId: string, i: SetItem): Buffer {
   const body = Buffer.from(i.body.buffer, i.body.byteOffset, i.body.byteLength).toString('base64');
-  return sign(
-    'sha256',
-    setMessage({ body, integratedTime: i.integratedTime, logID: logId, logIndex: i.logIndex }),
-    privateKey,
-  );
+  const message = { body, integratedTime: i.integratedTime, logID: logId, logIndex: i.logIndex };
+  return sign('sha256', Buffer.from(JSON.stringify(message), 'utf8'), privateKey);
 }

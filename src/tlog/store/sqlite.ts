@@ -6,6 +6,7 @@ import { TlogError } from '../types/ids.ts';
 import { IndexTail, hasKey, keyHash, packKeys, rowKey } from './index-tail.ts';
 import type { TailEntry } from './index-tail.ts';
 import type { Batch, LogStore, StoreState, StoredEntry, StoredNode } from './store.ts';
+import { UuidFilter } from './uuid-filter.ts';
 
 interface EntryRow {
   idx: number;
@@ -79,6 +80,7 @@ export class SqliteLogStore implements LogStore {
   private readonly path: string;
   private readonly tail = new IndexTail();
   private readonly chunk: number;
+  private filter: UuidFilter;
 
   constructor(path: string, o: SqliteStoreOptions = {}) {
     this.path = path;
@@ -93,6 +95,14 @@ export class SqliteLogStore implements LogStore {
     this.st = this.statements();
     this.st.setMeta.run('schema', SCHEMA_VERSION);
     this.loadTail();
+    this.filter = this.buildFilter();
+  }
+
+  /** Every stored UUID into a new filter (one scan of the entries; ≈ 0.4 s per million). */
+  private buildFilter(): UuidFilter {
+    const f = new UuidFilter(2 * this.entryCount());
+    for (const u of this.st.uuids.iterate()) f.add(u);
+    return f;
   }
 
   private statements() {
@@ -113,6 +123,7 @@ export class SqliteLogStore implements LogStore {
       upAt: p<[number], Buffer | null>('SELECT up FROM entries WHERE idx = ?').pluck(),
       keysAt: p<[number], { uuid: Buffer; keys: Buffer }>('SELECT uuid, keys FROM entries WHERE idx = ?'),
       ix: p<[number], number>('SELECT idx FROM ix WHERE h = ?').pluck(),
+      uuids: p<[], Buffer>('SELECT uuid FROM entries').pluck(),
       tail: p<[number], TailEntry>('SELECT idx, uuid, keys FROM entries WHERE idx >= ? ORDER BY idx'),
     };
   }
@@ -168,6 +179,8 @@ export class SqliteLogStore implements LogStore {
     })();
     if (writeIndex) this.tail.clear();
     else for (const r of rows) this.tail.add(r);
+    for (const r of rows) this.filter.add(r.uuid);
+    if (this.filter.full) this.filter = this.buildFilter();
     this.flush();
   }
 
@@ -188,6 +201,7 @@ export class SqliteLogStore implements LogStore {
   }
 
   async entryByUuid(uuid: Buffer): Promise<StoredEntry | null> {
+    if (!this.filter.mayHave(uuid)) return null;
     const idx = this.tail.uuidIndex(uuid);
     const candidates = idx === undefined ? this.st.ix.all(rowKey(uuid)) : [idx];
     for (const i of candidates) {

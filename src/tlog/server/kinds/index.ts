@@ -36,10 +36,29 @@ export interface Prepared {
   attestation: Buffer | null;
 }
 
+/** Keys in UTF-16 order at every level, finite numbers only: then JSON.stringify is the JCS form. */
+function alreadyCanonical(v: unknown): boolean {
+  if (typeof v === 'number') return Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return v === null || typeof v === 'string' || typeof v === 'boolean';
+  if (Array.isArray(v)) return v.every(alreadyCanonical);
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i] as string;
+    if ((i > 0 && (keys[i - 1] as string) >= k) || !alreadyCanonical((v as Record<string, unknown>)[k]))
+      return false;
+  }
+  return true;
+}
+
+/** RFC 8785 JCS: the kinds build their canonical objects with sorted keys, so this is mostly a stringify. */
+export function canonicalJson(v: unknown): string {
+  return alreadyCanonical(v) ? JSON.stringify(v) : canonicalize(v);
+}
+
 export function prepareProposed(value: unknown): Prepared {
   const a = acceptProposed(value);
   return {
-    body: Buffer.from(canonicalize(a.canonical), 'utf8'),
+    body: Buffer.from(canonicalJson(a.canonical), 'utf8'),
     searchKeys: a.searchKeys,
     attestation: a.attestation,
   };
