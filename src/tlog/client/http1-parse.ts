@@ -23,6 +23,8 @@ export function parseResponse(buf: Buffer, ended: boolean): Parsed | Error | 'in
   const m = /^HTTP\/1\.([01]) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '');
   if (!m) return new Error(`malformed status line: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`);
   const status = Number(m[2]);
+  // an interim answer (103 Early Hints, 100 Continue): the final one follows on the same connection
+  if (status >= 100 && status < 200 && status !== 101) return parseResponse(buf.subarray(headEnd + 4), ended);
   const headers = new Map<string, string>();
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
@@ -39,7 +41,7 @@ export function parseResponse(buf: Buffer, ended: boolean): Parsed | Error | 'in
   let body: Buffer | Error | 'incomplete';
   const te = headers.get('transfer-encoding');
   const cl = headers.get('content-length');
-  if (status === 204 || status === 304 || (status >= 100 && status < 200)) body = Buffer.alloc(0);
+  if (status === 204 || status === 304 || status === 101) body = Buffer.alloc(0);
   else if (te !== undefined) {
     if (te.toLowerCase() !== 'chunked') return new Error(`unsupported transfer-encoding ${te}`);
     body = dechunk(buf, start);

@@ -162,6 +162,12 @@ describe('parseResponse', () => {
     ],
     ['no length, ended', 'HTTP/1.1 200 OK\r\n\r\nrest', true, 'rest'],
     ['204 has no body', 'HTTP/1.1 204 No Content\r\n\r\n', false, ''],
+    [
+      'after 103 Early Hints',
+      'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      false,
+      'ok',
+    ],
   ])('%s', (_n, text, ended, body) => {
     const p = parseResponse(b(text), ended);
     if (p === 'incomplete' || p instanceof Error) throw new Error(String(p));
@@ -169,6 +175,7 @@ describe('parseResponse', () => {
   });
   it.each([
     ['partial head', 'HTTP/1.1 200 OK\r\nContent-Le', false, 'incomplete'],
+    ['only an interim answer so far', 'HTTP/1.1 100 Continue\r\n\r\n', false, 'incomplete'],
     ['partial body', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhi', false, 'incomplete'],
     ['partial chunk', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhi', false, 'incomplete'],
     [
