@@ -1,4 +1,12 @@
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,6 +84,15 @@ describe('AppendStore (the --dir store of the embedded registry)', () => {
     expect(await again.list('blobs/sha256')).toEqual(['aa']);
     expect(await again.delete('blobs/sha256/aa')).toBe(true);
     expect(await again.has('blobs/sha256/aa')).toBe(false);
+  });
+
+  it('serves a blob file put at the blob path over the log copy (the file layout is authoritative)', async () => {
+    const dir = fresh();
+    const s = store(dir);
+    await s.put('blobs/sha256/dd', Buffer.from('from the log'));
+    expect(await text(s, 'blobs/sha256/dd')).toBe('from the log');
+    writeFileSync(join(dir, 'blobs', 'sha256', 'dd'), 'replaced on disk');
+    expect(await text(s, 'blobs/sha256/dd')).toBe('replaced on disk');
   });
 
   it('drops a torn tail on reopen: a half-written batch is all gone, earlier batches stay', async () => {
