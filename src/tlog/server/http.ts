@@ -125,8 +125,30 @@ async function route(
   throw new HttpError(404, `path ${path} was not found`);
 }
 
-/** Entry requests in flight per server: the verify pool prepares in this thread when there are few. */
-const inFlight = new WeakMap<TransparencyLog, number>();
+/**
+ * Entry requests in flight, as the verify pool's load figure: the peak over the last 250–500 ms, since the
+ * count itself drops to a few each time a batch is answered (those would be verified in the event loop).
+ */
+class LoadGauge {
+  private n = 0;
+  private peak = 0;
+  private lastPeak = 0;
+  private since = 0;
+
+  enter(): number {
+    this.n++;
+    const now = performance.now();
+    if (now - this.since > 250) [this.lastPeak, this.peak, this.since] = [this.peak, 0, now];
+    this.peak = Math.max(this.peak, this.n);
+    return Math.max(this.peak, this.lastPeak);
+  }
+
+  leave(): void {
+    this.n--;
+  }
+}
+
+const gauges = new WeakMap<TransparencyLog, LoadGauge>();
 
 async function postEntry(
   log: TransparencyLog,
@@ -135,12 +157,13 @@ async function postEntry(
   res: ServerResponse,
   max: number,
 ): Promise<void> {
-  const n = (inFlight.get(log) ?? 0) + 1;
-  inFlight.set(log, n);
+  let g = gauges.get(log);
+  if (!g) gauges.set(log, (g = new LoadGauge()));
+  const load = g.enter();
   try {
-    await createEntry(log, await pool.prepare(await readBody(req, max), n), res);
+    await createEntry(log, await pool.prepare(await readBody(req, max), load), res);
   } finally {
-    inFlight.set(log, (inFlight.get(log) ?? 1) - 1);
+    g.leave();
   }
 }
 

@@ -56,6 +56,9 @@ export function defaultWorkers(): number {
   return availableParallelism() > 1 ? 1 : 0;
 }
 
+/** Unanswered messages per worker before bodies wait here. */
+const MAX_OUTSTANDING = 2;
+
 /** One request body for a worker; jobs posted in the same event-loop turn travel in one message. */
 export interface Job {
   id: number;
@@ -84,8 +87,9 @@ export class VerifyPool {
   private readonly workers: Worker[] = [];
   private readonly waiting = new Map<number, Waiter>();
   private queued: Job[] = [];
+  /** Messages a worker has not answered yet. */
+  private readonly outstanding = new Map<Worker, number>();
   private nextId = 1;
-  private turn = 0;
   private readonly inlineUpTo: number;
   private readonly setsFrom: number;
   private key: LogKey | null = null;
@@ -102,13 +106,16 @@ export class VerifyPool {
     for (let i = 0; i < size; i++) {
       const w = new Worker(code, { eval: true });
       w.on('message', (m: FromWorker) => {
+        this.outstanding.set(w, (this.outstanding.get(w) ?? 1) - 1);
         if ('replies' in m) for (const r of m.replies) this.settle(r.id, r);
         else this.settle(m.signed.id, m.signed.sigs);
+        if (this.queued.length > 0) this.post();
       });
       w.on('error', () => this.drop(w));
       w.on('exit', () => this.drop(w));
       w.unref();
       this.workers.push(w);
+      this.outstanding.set(w, 0);
     }
   }
 
@@ -123,11 +130,13 @@ export class VerifyPool {
   private drop(w: Worker): void {
     const i = this.workers.indexOf(w);
     if (i >= 0) this.workers.splice(i, 1);
+    this.outstanding.delete(w);
     for (const [id, waiter] of this.waiting)
       if (waiter.worker === w) {
         this.waiting.delete(id);
         waiter.here();
       }
+    if (this.queued.length > 0) this.post();
   }
 
   /** Prepare one request body; `load` is the number of entry requests in flight (default: treat as busy). */
@@ -148,11 +157,16 @@ export class VerifyPool {
     });
   }
 
-  /** Everything queued in this event-loop turn goes to the next worker in one message. */
+  /**
+   * Everything queued goes to the least busy worker in one message. A worker with two unanswered messages
+   * gets nothing more: bodies queue up here meanwhile and travel together when it answers (fewer messages
+   * and thread wake-ups, bigger batches to integrate).
+   */
   private post(): void {
+    const w = this.nextWorker();
+    if (w && (this.outstanding.get(w) ?? 0) >= MAX_OUTSTANDING) return;
     const jobs = this.queued;
     this.queued = [];
-    const w = this.nextWorker();
     for (const j of jobs) {
       const waiter = this.waiting.get(j.id);
       if (waiter) waiter.worker = w;
@@ -161,14 +175,25 @@ export class VerifyPool {
         waiter.here();
       }
     }
-    w?.postMessage(
-      { jobs } satisfies ToWorker,
+    if (!w) return;
+    this.send(
+      w,
+      { jobs },
       jobs.map((j) => j.body.buffer as ArrayBuffer),
     );
   }
 
+  private send(w: Worker, m: ToWorker, transfer: ArrayBuffer[] = []): void {
+    this.outstanding.set(w, (this.outstanding.get(w) ?? 0) + 1);
+    w.postMessage(m, transfer);
+  }
+
+  /** The worker with the fewest unanswered messages. */
   private nextWorker(): Worker | undefined {
-    return this.workers[this.turn++ % Math.max(1, this.workers.length)];
+    let best: Worker | undefined;
+    for (const w of this.workers)
+      if (!best || (this.outstanding.get(w) ?? 0) < (this.outstanding.get(best) ?? 0)) best = w;
+    return best;
   }
 
   /** The log key, for signing SETs in the workers (KeyObjects are cloned into worker threads). */
@@ -199,7 +224,7 @@ export class VerifyPool {
       this.waiting.set(id, { reply, here: local, worker: w });
       // exact-size copies: a pooled Buffer would clone its whole slab
       const copies = items.map((i) => ({ ...i, body: new Uint8Array(i.body) }));
-      w.postMessage({ sets: { id, items: copies } } satisfies ToWorker);
+      this.send(w, { sets: { id, items: copies } });
     });
   }
 
