@@ -1,8 +1,10 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeTransport } from '../../src/registry/transport.ts';
 import { ChunkDecoder } from '../../src/registry/wire-chunked.ts';
+import { Wire } from '../../src/registry/wire.ts';
 import { parseHead } from '../../src/registry/wire-head.ts';
 
 const servers: { close(): void }[] = [];
@@ -162,6 +164,17 @@ describe('registry wire transport', () => {
     expect(conns).toBe(2);
   });
 
+  it('caps connections per origin: requests beyond the cap wait for a free one', async () => {
+    const srv = await scripted(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    const wire = new Wire({ tls: { rejectUnauthorized: true }, maxSockets: 2, timeoutMs: 5000 });
+    const url = new URL(`${srv.url}/v2/`);
+    const all = await Promise.all(
+      Array.from({ length: 9 }, () => wire.request({ method: 'GET', url, headers: {}, maxBytes: 10 })),
+    );
+    expect(all.map((r) => r.body.toString())).toEqual(Array(9).fill('ok'));
+    expect(srv.conns()).toBe(2);
+  });
+
   it('connection refused -> REGISTRY_UNREACHABLE naming the host', async () => {
     const srv = await scripted(() => '');
     servers.splice(0).forEach((s) => s.close());
@@ -215,6 +228,41 @@ describe('wire parsing', () => {
     }
     expect(Buffer.concat(out).toString()).toBe('hello world');
     expect(last!.done).toBe(true);
+  });
+
+  it('decodes any chunking of any body fed in any pieces (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 20 }),
+        (body, chunkSizes, pieceSizes) => {
+          const parts: Buffer[] = [];
+          for (let off = 0, i = 0; off < body.length; i++) {
+            const n = Math.min(chunkSizes[i % chunkSizes.length] ?? 1, body.length - off);
+            parts.push(
+              Buffer.from(`${n.toString(16)}\r\n`),
+              Buffer.from(body.subarray(off, off + n)),
+              Buffer.from('\r\n'),
+            );
+            off += n;
+          }
+          const raw = Buffer.concat([...parts, Buffer.from('0\r\n\r\n')]);
+          const d = new ChunkDecoder();
+          const out: Buffer[] = [];
+          let done = false;
+          for (let off = 0, i = 0; off < raw.length && !done; i++) {
+            const n = pieceSizes[i % pieceSizes.length] ?? 1;
+            const r = d.push(raw.subarray(off, off + n));
+            if (!r) return false;
+            out.push(r.data);
+            done = r.done;
+            off += n;
+          }
+          return done && Buffer.concat(out).equals(Buffer.from(body));
+        },
+      ),
+    );
   });
 
   it.each([
