@@ -39,7 +39,8 @@ export interface Prepared {
 /** Keys in UTF-16 order at every level, finite numbers only: then JSON.stringify is the JCS form. */
 function alreadyCanonical(v: unknown): boolean {
   if (typeof v === 'number') return Number.isFinite(v);
-  if (v === null || typeof v !== 'object') return v === null || typeof v === 'string' || typeof v === 'boolean';
+  if (v === null || typeof v !== 'object')
+    return v === null || typeof v === 'string' || typeof v === 'boolean';
   if (Array.isArray(v)) return v.every(alreadyCanonical);
   const keys = Object.keys(v);
   for (let i = 0; i < keys.length; i++) {
