@@ -46,6 +46,8 @@ export class RegistrySession {
   private readonly keychain: Keychain;
   private readonly schemes = new Map<string, string>();
   private readonly authHeaders = new Map<string, string>();
+  /** Basic credentials a registry accepted: they do not depend on the repository or scope, so sent up front */
+  private readonly basicHeaders = new Map<string, string>();
   /** registries that answered a monolithic POST with 202 (distribution 2.8 ignores `?digest=` there) */
   private readonly noMonolithicPost = new Set<string>();
 
@@ -85,10 +87,11 @@ export class RegistrySession {
     const base = await this.base(repo.registry);
     const key = `${repo.registry}|${this.scopeString(repo, call.scope)}`;
     const url = new URL(call.path.startsWith('http') ? call.path : `${base}${call.path}`);
-    let res = await this.once(call, url, this.authHeaders.get(key));
+    let res = await this.once(call, url, this.cachedAuth(repo, call.scope, key));
     if (res.status === 401) {
       const header = await this.answerChallenge(repo, call, res);
-      this.authHeaders.set(key, header);
+      if (header.startsWith('Basic ')) this.basicHeaders.set(repo.registry, header);
+      else this.authHeaders.set(key, header);
       res = await this.once(call, url, header);
       if (res.status === 401) {
         throw new RegistryError(
@@ -104,6 +107,16 @@ export class RegistrySession {
       );
     }
     return res;
+  }
+
+  /**
+   * The Authorization to send first: this scope's token, else the registry's Basic credentials, else for a pull
+   * the repository's push token (it covers pull: one token for a whole push, as go-containerregistry does).
+   */
+  private cachedAuth(repo: Repository, scope: Call['scope'], key: string): string | undefined {
+    const own = this.authHeaders.get(key) ?? this.basicHeaders.get(repo.registry);
+    if (own !== undefined || scope !== 'pull') return own;
+    return this.authHeaders.get(`${repo.registry}|${this.scopeString(repo, 'pull,push')}`);
   }
 
   /** One round trip (a method, not a closure per call: tsx's keepNames makes every closure cost a defineProperty). */

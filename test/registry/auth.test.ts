@@ -151,8 +151,10 @@ describe('Bearer token flow (token server in front of the embedded registry)', (
     const repo = { registry: host, repository: 'team/app' };
     const d = await pushBlob(c, repo, Buffer.from('bearer blob'));
     expect((await c.getBlob(repo, d)).toString()).toBe('bearer blob');
-    expect(issued).toContain('repository:team/app:pull,push');
-    expect(issued).toContain('repository:team/app:pull');
+    // one token for the push and the read after it: a pull,push token covers pull
+    expect(issued).toEqual(['repository:team/app:pull,push']);
+    await c.listTags({ registry: host, repository: 'team/other' });
+    expect(issued).toEqual(['repository:team/app:pull,push', 'repository:team/other:pull']);
   });
 
   it('exchanges an identitytoken (refresh token grant)', async () => {

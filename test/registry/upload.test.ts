@@ -4,12 +4,14 @@ import { RegistryClient } from '../../src/registry/registry.ts';
 import { nodeTransport, type Transport } from '../../src/registry/transport.ts';
 import { SMALL_BLOB_BYTES, pushBlob } from '../../src/registry/upload.ts';
 import { startRegistryServer, type RunningRegistry } from '../../src/registry/server/server.ts';
+import { staticKeychain, type Keychain } from '../../src/registry/keychain.ts';
+import { testRegistries } from '../setup/env.ts';
 import { hostOf, uniqueRepo } from './helpers.ts';
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
-/** A client whose wire traffic (method + path + status) is recorded, skipping the scheme probe. */
-function recordingClient(): { client: RegistryClient; calls: string[] } {
+/** A client whose wire traffic (method + status) is recorded, skipping the scheme probe. */
+function recordingClient(keychain?: Keychain): { client: RegistryClient; calls: string[] } {
   const calls: string[] = [];
   const inner = nodeTransport();
   const transport: Transport = async (req) => {
@@ -17,7 +19,7 @@ function recordingClient(): { client: RegistryClient; calls: string[] } {
     if (req.url.pathname !== '/v2/') calls.push(`${req.method} ${res.status}`);
     return res;
   };
-  return { client: new RegistryClient({ transport }), calls };
+  return { client: new RegistryClient({ transport, ...(keychain ? { keychain } : {}) }), calls };
 }
 
 let embedded: RunningRegistry;
@@ -57,5 +59,20 @@ describe('blob upload round trips', () => {
     expect((await client.getBlob(repo, sha(a))).equals(a)).toBe(true);
     expect((await client.getBlob(repo, sha(b))).equals(b)).toBe(true);
     expect(client.session.monolithicPost(repo.registry)).toBe(false);
+  });
+
+  it('docker-registry with Basic auth: one 401 for the first repository, credentials sent up front after that', async () => {
+    const r = testRegistries();
+    const { client, calls } = recordingClient(
+      staticKeychain(r.auth, { kind: 'basic', username: r.user, password: r.password }),
+    );
+    const first = { registry: r.auth, repository: uniqueRepo('basic') };
+    const second = { registry: r.auth, repository: uniqueRepo('basic') };
+    await pushBlob(client, first, Buffer.from('one'));
+    expect(calls).toEqual(['POST 401', 'POST 202', 'PUT 201']);
+    calls.length = 0;
+    await pushBlob(client, second, Buffer.from('two'));
+    expect(await client.listTags(second)).toEqual([]);
+    expect(calls).toEqual(['POST 202', 'PUT 201', 'GET 404']);
   });
 });
