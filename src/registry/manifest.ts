@@ -30,6 +30,33 @@ export const descriptorSchema = z.object({
 });
 export type Descriptor = z.infer<typeof descriptorSchema>;
 
+const DESCRIPTOR_DIGEST = /^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const optional = (v: unknown, ok: (x: unknown) => boolean): boolean => v === undefined || ok(v);
+
+/**
+ * The same answer as `descriptorSchema.safeParse(v).success` without zod's parse machinery (the embedded
+ * registry checks every descriptor of every pushed manifest; a property test pins the equivalence).
+ */
+export function isDescriptor(v: unknown): boolean {
+  if (!isPlainObject(v)) return false;
+  const { mediaType, digest, size, annotations, artifactType, platform, urls } = v;
+  return (
+    typeof mediaType === 'string' &&
+    mediaType.length > 0 &&
+    typeof digest === 'string' &&
+    DESCRIPTOR_DIGEST.test(digest) &&
+    typeof size === 'number' &&
+    Number.isSafeInteger(size) &&
+    size >= 0 &&
+    optional(annotations, (a) => isPlainObject(a) && Object.values(a).every((x) => typeof x === 'string')) &&
+    optional(artifactType, (a) => typeof a === 'string') &&
+    optional(platform, isPlainObject) &&
+    optional(urls, (u) => Array.isArray(u) && u.every((x) => typeof x === 'string'))
+  );
+}
+
 export const imageManifestSchema = z
   .object({
     schemaVersion: z.literal(2),

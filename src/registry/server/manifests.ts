@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sha256Hex } from '../../core/hash.ts';
 import { isValidTag } from '../reference.ts';
-import { MediaType, descriptorSchema, type Descriptor } from '../manifest.ts';
+import { MediaType, isDescriptor, type Descriptor } from '../manifest.ts';
 import type { RegistryData } from './data.ts';
 import { SpecError } from './errors.ts';
 import { readBody } from './body.ts';
@@ -80,7 +80,7 @@ function parseManifestBody(body: Buffer): ParsedManifest {
   checkShape(v as Record<string, unknown>);
   const descs = [v.config, ...(v.layers ?? []), ...(v.manifests ?? []), ...(v.subject ? [v.subject] : [])];
   for (const d of descs) {
-    if (d !== undefined && !descriptorSchema.safeParse(d).success) {
+    if (d !== undefined && !isDescriptor(d)) {
       throw new SpecError(400, 'MANIFEST_INVALID', 'manifest has an invalid descriptor');
     }
   }
