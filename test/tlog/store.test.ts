@@ -118,6 +118,24 @@ describe('log over the SQLite store', () => {
     await log.store.close();
   });
 
+  it('writes each entry JSON exactly as JSON.stringify of the rendered entry (with and without attestation)', async () => {
+    const log = await openLog(join(dir, 'json.db'));
+    const props = [
+      prepareProposed(signer.dsse(sha('j1')).proposed),
+      prepareProposed(signer.intoto(sha('j2'), '0.0.1').proposed),
+      prepareProposed(signer.hashedRekord('j3').proposed),
+    ];
+    const added = await Promise.all(props.map((p) => log.add(p)));
+    expect(added[1]!.entry.attestation).not.toBeNull();
+    for (const { entry } of added) {
+      const rendered = await log.render(entry);
+      const { id, json } = await log.renderJson(entry);
+      expect(json).toBe(JSON.stringify(rendered));
+      expect(Object.keys(rendered)).toEqual([id]);
+    }
+    await log.store.close();
+  });
+
   it('serves full and partial level-0 tiles and entry bundles', async () => {
     const srv = await startLogServer({ dbPath: join(tempDir(), 'tiles.db'), addr: '127.0.0.1:0' });
     try {

@@ -169,14 +169,13 @@ async function postEntry(
 
 async function createEntry(log: TransparencyLog, prepared: Prepared, res: ServerResponse): Promise<void> {
   const { entry, created } = await log.add(prepared);
-  const rendered = await log.render(entry);
-  const id = Object.keys(rendered)[0] as string;
+  const { id, json } = await log.renderJson(entry);
   const location = `/api/v1/log/entries/${id}`;
   if (!created)
     throw new HttpError(409, `an equivalent entry already exists in the transparency log with UUID ${id}`, {
       Location: location,
     });
-  send(res, 201, rendered, { ETag: id, Location: location });
+  send(res, 201, json, { ETag: id, Location: location });
 }
 
 async function getByIndex(log: TransparencyLog, url: URL, res: ServerResponse): Promise<void> {
@@ -184,7 +183,7 @@ async function getByIndex(log: TransparencyLog, url: URL, res: ServerResponse): 
   if (index === null) throw new HttpError(400, 'logIndex in query is required');
   const e = index < log.checkpoint.size ? await log.store.entryByIndex(index) : null;
   if (!e) throw new HttpError(404, `no entry found at logIndex ${index}`);
-  send(res, 200, await log.render(e));
+  send(res, 200, (await log.renderJson(e)).json);
 }
 
 async function findByRef(log: TransparencyLog, ref: string): Promise<LogEntry | null> {

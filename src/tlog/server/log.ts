@@ -55,6 +55,7 @@ export class TransparencyLog {
   private inflight = new Map<string, Pending>();
   private running = false;
   private readonly tree: TreeReader;
+  private headJson = { size: -1, note: '', tail: '' };
   private hint: Buffer | null = null;
 
   private constructor(
@@ -234,6 +235,28 @@ export class TransparencyLog {
       },
     };
     return { [entryId(this.treeId, e.uuid.toString('hex'))]: value };
+  }
+
+  /**
+   * The same bytes as JSON.stringify(await render(e)), written directly: the checkpoint and root parts are
+   * encoded once per tree head; base64, hex and integers need no escaping.
+   */
+  async renderJson(e: StoredEntry): Promise<{ id: string; json: string }> {
+    const head = this.head;
+    if (e.index >= head.size) throw new Error(`entry ${e.index} is not yet covered by a checkpoint`);
+    const hashes = await this.inclusionProof(e.index, head.size);
+    if (this.headJson.size !== head.size) {
+      const tail = `,"rootHash":"${head.rootHash.toString('hex')}","treeSize":${head.size}}`;
+      this.headJson = { size: head.size, note: JSON.stringify(head.note), tail };
+    }
+    const id = entryId(this.treeId, e.uuid.toString('hex'));
+    const att = e.attestation ? `"attestation":{"data":"${e.attestation.toString('base64')}"},` : '';
+    const json =
+      `{"${id}":{${att}"body":"${e.body.toString('base64')}","integratedTime":${e.integratedTime},` +
+      `"logID":"${this.logId}","logIndex":${e.index},"verification":{"inclusionProof":{"checkpoint":` +
+      `${this.headJson.note},"hashes":[${hashes.map((h) => `"${h.toString('hex')}"`).join(',')}],` +
+      `"logIndex":${e.index}${this.headJson.tail},"signedEntryTimestamp":"${e.set.toString('base64')}"}}}`;
+    return { id, json };
   }
 
   get key(): LogKey {
