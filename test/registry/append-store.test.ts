@@ -2,6 +2,7 @@ import {
   appendFileSync,
   existsSync,
   mkdtempSync,
+  readFileSync,
   readdirSync,
   statSync,
   truncateSync,
@@ -145,6 +146,26 @@ describe('AppendStore (the --dir store of the embedded registry)', () => {
     expect(() => new AppendStore(dir)).toThrow(/in use by process/);
     s.close();
     store(dir);
+  });
+
+  it.each([
+    ['a process that is gone', '2147483646'],
+    ['this pid, from an earlier incarnation (a restarted container)', String(process.pid)],
+    ['garbage', 'not a pid'],
+  ])('takes over a lock left by %s', async (_, holder) => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'small.log.lock'), holder);
+    const s = store(dir);
+    await s.put('repos/r/_tags/t', Buffer.from('x'));
+    expect(readFileSync(join(dir, 'small.log.lock'), 'utf8')).toBe(String(process.pid));
+    s.close();
+    expect(existsSync(join(dir, 'small.log.lock'))).toBe(false);
+  });
+
+  it('refuses a lock held by another live process', () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'small.log.lock'), String(process.ppid));
+    expect(() => new AppendStore(dir)).toThrow(new RegExp(`in use by process ${process.ppid}`));
   });
 
   it('refuses keys that leave its root', async () => {

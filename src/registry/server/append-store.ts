@@ -62,11 +62,16 @@ export class AppendStore implements KvStore {
     this.lock = new PidLock(join(root, `${LOG}.lock`));
     this.legacy = existsSync(join(root, 'repos'));
     this.files = new FileStore(root);
-    const big = join(root, 'blobs', 'sha256');
-    mkdirSync(big, { recursive: true }); // where blob files go, as in the file layout
-    if (!this.legacy)
-      for (const n of readdirSync(big)) if (!n.includes('.tmp-')) this.fileKeys.add(`blobs/sha256/${n}`);
-    this.fd = openSync(join(root, LOG), 'a+');
+    try {
+      const big = join(root, 'blobs', 'sha256');
+      mkdirSync(big, { recursive: true }); // where blob files go, as in the file layout
+      if (!this.legacy)
+        for (const n of readdirSync(big)) if (!n.includes('.tmp-')) this.fileKeys.add(`blobs/sha256/${n}`);
+      this.fd = openSync(join(root, LOG), 'a+');
+    } catch (e) {
+      this.lock.release();
+      throw e;
+    }
     this.load();
   }
 
