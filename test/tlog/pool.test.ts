@@ -4,6 +4,8 @@ import { EntryError, HttpError } from '../../src/tlog/server/errors.ts';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { VerifyPool, logKeyFrom, prepareProposed } from '../../src/tlog/server/index.ts';
 import { setMessage } from '../../src/tlog/types/index.ts';
+import { packJobs, packReplies, unpackJobs, unpackReplies } from '../../src/tlog/server/packing.ts';
+import type { WorkerReply } from '../../src/tlog/server/pool.ts';
 import { TestSigner, sha } from './helpers.ts';
 
 const signer = new TestSigner();
@@ -33,8 +35,8 @@ describe('VerifyPool (worker threads)', () => {
     const [w] = (pool as unknown as { workers: Worker[] }).workers;
     const posted: number[] = [];
     const post = w!.postMessage.bind(w);
-    w!.postMessage = (m: { jobs: unknown[] }, t?: readonly ArrayBuffer[]) => {
-      posted.push(m.jobs.length);
+    w!.postMessage = (m: { jobs: { ids: number[] } }, t?: readonly ArrayBuffer[]) => {
+      posted.push(m.jobs.ids.length);
       post(m, t as ArrayBuffer[]);
     };
     try {
@@ -111,5 +113,45 @@ describe('VerifyPool (worker threads)', () => {
     expect((await inFlight).body.length).toBeGreaterThan(0);
     expect((await pool.prepare(body)).body.equals((await inFlight).body)).toBe(true);
     await pool.close();
+  });
+});
+
+describe('packed worker messages', () => {
+  it('round-trips bodies, attestations, search keys and errors in order', () => {
+    const jobs = [Buffer.from('{"a":1}'), Buffer.alloc(0), Buffer.from('ü'.repeat(300))].map((body, i) => ({
+      id: 10 + i,
+      body,
+    }));
+    const p = packJobs(jobs);
+    expect(unpackJobs(p).map((j) => [j.id, j.body.toString()])).toEqual(
+      jobs.map((j) => [j.id, j.body.toString()]),
+    );
+    const replies: WorkerReply[] = [
+      {
+        id: 1,
+        ok: true,
+        body: Buffer.from('b1'),
+        searchKeys: ['k\n1', 'k"2'],
+        attestation: Buffer.from('att'),
+      },
+      { id: 2, ok: false, entry: true, status: 400, message: 'bad "sig"\n' },
+      { id: 3, ok: true, body: Buffer.from('b3'), searchKeys: [], attestation: null },
+    ];
+    const back = unpackReplies(packReplies(replies));
+    expect(
+      back.map((r) =>
+        r.ok
+          ? {
+              ...r,
+              body: Buffer.from(r.body).toString(),
+              attestation: r.attestation && Buffer.from(r.attestation).toString(),
+            }
+          : r,
+      ),
+    ).toEqual([
+      { id: 1, ok: true, body: 'b1', searchKeys: ['k\n1', 'k"2'], attestation: 'att' },
+      replies[1],
+      { id: 3, ok: true, body: 'b3', searchKeys: [], attestation: null },
+    ]);
   });
 });

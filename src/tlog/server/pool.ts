@@ -6,6 +6,8 @@ import { EntryError, HttpError } from './errors.ts';
 import { prepareProposed } from './kinds/index.ts';
 import type { Prepared } from './kinds/index.ts';
 import type { LogKey } from './logkey.ts';
+import { packJobs, unpackReplies } from './packing.ts';
+import type { PackedJobs, PackedReplies } from './packing.ts';
 import { signSet } from './sets.ts';
 import type { SetItem } from './sets.ts';
 
@@ -16,10 +18,10 @@ export type WorkerReply =
 
 /** Messages to a worker: request bodies to prepare, the log key, SETs to sign. */
 export type ToWorker =
-  | { jobs: Job[] }
+  | { jobs: PackedJobs }
   | { key: { privateKey: LogKey['privateKey']; logId: string } }
   | { sets: { id: number; items: SetItem[] } };
-export type FromWorker = { replies: WorkerReply[] } | { signed: { id: number; sigs: Uint8Array[] } };
+export type FromWorker = { replies: PackedReplies } | { signed: { id: number; sigs: Uint8Array[] } };
 
 interface Waiter {
   /** The worker's answer. */
@@ -34,7 +36,7 @@ interface Waiter {
 export function prepareBody(body: Uint8Array): Prepared {
   let value: unknown;
   try {
-    value = JSON.parse(Buffer.from(body).toString('utf8'));
+    value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (e) {
     throw new HttpError(400, `parsing body body from "" failed, because ${(e as Error).message}`);
   }
@@ -107,7 +109,7 @@ export class VerifyPool {
       const w = new Worker(code, { eval: true });
       w.on('message', (m: FromWorker) => {
         this.outstanding.set(w, (this.outstanding.get(w) ?? 1) - 1);
-        if ('replies' in m) for (const r of m.replies) this.settle(r.id, r);
+        if ('replies' in m) for (const r of unpackReplies(m.replies)) this.settle(r.id, r);
         else this.settle(m.signed.id, m.signed.sigs);
         if (this.queued.length > 0) this.post();
       });
@@ -152,8 +154,7 @@ export class VerifyPool {
         }
       };
       this.waiting.set(id, { reply: (r) => settlePrepared(r as WorkerReply, res, rej), here });
-      // an exact-size copy, transferred: a pooled Buffer would clone its whole 8 KiB slab
-      if (this.queued.push({ id, body: new Uint8Array(body) }) === 1) setImmediate(() => this.post());
+      if (this.queued.push({ id, body }) === 1) setImmediate(() => this.post());
     });
   }
 
@@ -176,11 +177,8 @@ export class VerifyPool {
       }
     }
     if (!w) return;
-    this.send(
-      w,
-      { jobs },
-      jobs.map((j) => j.body.buffer as ArrayBuffer),
-    );
+    const packed = packJobs(jobs);
+    this.send(w, { jobs: packed }, [packed.data]);
   }
 
   private send(w: Worker, m: ToWorker, transfer: ArrayBuffer[] = []): void {

@@ -3,13 +3,13 @@ import { EntryError, HttpError } from './errors.ts';
 import type { KeyObject } from 'node:crypto';
 import { prepareBody } from './pool.ts';
 import type { FromWorker, Job, ToWorker, WorkerReply } from './pool.ts';
+import { packReplies, unpackJobs } from './packing.ts';
 import { signSet } from './sets.ts';
 
 function prepareJob(j: Job): WorkerReply {
   try {
     const p = prepareBody(j.body);
-    const body = new Uint8Array(p.body); // exact-size copy, transferred (p.body may be a pooled slab view)
-    return { id: j.id, ok: true, body, searchKeys: p.searchKeys, attestation: p.attestation };
+    return { id: j.id, ok: true, body: p.body, searchKeys: p.searchKeys, attestation: p.attestation };
   } catch (e) {
     const status = e instanceof HttpError ? e.status : e instanceof EntryError ? 400 : 500;
     const message = e instanceof Error ? e.message : String(e);
@@ -32,8 +32,7 @@ parentPort?.on('message', (m: ToWorker) => {
       sigs.map((s) => s.buffer as ArrayBuffer),
     );
   } else {
-    const replies = m.jobs.map(prepareJob);
-    const transfer = replies.flatMap((r) => (r.ok ? [r.body.buffer as ArrayBuffer] : []));
-    parentPort?.postMessage({ replies } satisfies FromWorker, transfer);
+    const replies = packReplies(unpackJobs(m.jobs).map(prepareJob));
+    parentPort?.postMessage({ replies } satisfies FromWorker, [replies.data]);
   }
 });
