@@ -114,7 +114,8 @@ async function registryProcess(
   const tsx = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).pathname;
   const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
   const store = process.env.OCI_BENCH_MEMORY ? [] : ['--dir', dir];
-  const args = [...prof, '--import', tsx, main, 'registry', 'serve', ...store, '--addr', host];
+  const flags = process.env.OCI_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const args = [...prof, ...flags, '--import', tsx, main, 'registry', 'serve', ...store, '--addr', host];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     if (

@@ -205,7 +205,8 @@ export class Wire {
       return await conn.exchange(req, head);
     } catch (e) {
       // a kept-alive socket the server closed while it was idle: no answer came, so send it once more
-      if (!conn.reused || conn.received) throw e;
+      const code = (e as NodeJS.ErrnoException).code;
+      if (!conn.reused || conn.received || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw e;
       return (await this.acquire(origin, u, true)).exchange(req, head);
     }
   }

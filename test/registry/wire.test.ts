@@ -164,6 +164,27 @@ describe('registry wire transport', () => {
     expect(conns).toBe(2);
   });
 
+  it('a request that times out on a kept-alive connection is not sent again', async () => {
+    let seen = 0;
+    const server = createServer((s: Socket) => {
+      s.on('data', () => {
+        // the first request is answered, the second never is
+        if (seen++ === 0) s.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    servers.push({ close: () => server.close() });
+    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    const wire = new Wire({ tls: { rejectUnauthorized: true }, maxSockets: 4, timeoutMs: 200 });
+    expect((await wire.request({ method: 'GET', url, headers: {}, maxBytes: 10 })).body.toString()).toBe(
+      'ok',
+    );
+    await expect(wire.request({ method: 'GET', url, headers: {}, maxBytes: 10 })).rejects.toThrow(
+      /timed out/,
+    );
+    expect(seen).toBe(2);
+  });
+
   it('caps connections per origin: requests beyond the cap wait for a free one', async () => {
     const srv = await scripted(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
     const wire = new Wire({ tls: { rejectUnauthorized: true }, maxSockets: 2, timeoutMs: 5000 });
