@@ -1,5 +1,5 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -304,5 +304,28 @@ describe('the controller wiring', () => {
     const entry = await up.upload(await signInToto(signer, stmt));
     const found = await up.findByPayload?.(sha256Hex(stmt));
     expect(found?.map((f) => f.entry.uuid)).toEqual([entry.uuid]);
+  });
+
+  it('SIGSTORE_REKOR_PUBLIC_KEY pins the log key: another key fails the check, a missing file is TLOG_INPUT', async () => {
+    const config = new ConfigStore(
+      parseConfig({ 'transparency.enabled': 'true', 'transparency.url': log.url }),
+    );
+    const wrong = join(work, 'other-log.pub');
+    const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey;
+    writeFileSync(wrong, other.export({ type: 'spki', format: 'pem' }).toString());
+    const saved = process.env.SIGSTORE_REKOR_PUBLIC_KEY;
+    try {
+      process.env.SIGSTORE_REKOR_PUBLIC_KEY = wrong;
+      await expect(switchingUploader(config).upload(await imageSig())).rejects.toMatchObject({
+        code: 'TLOG_VERIFY',
+      });
+      process.env.SIGSTORE_REKOR_PUBLIC_KEY = join(work, 'missing.pub');
+      await expect(switchingUploader(config).upload(await imageSig())).rejects.toMatchObject({
+        code: 'TLOG_INPUT',
+      });
+    } finally {
+      if (saved === undefined) delete process.env.SIGSTORE_REKOR_PUBLIC_KEY;
+      else process.env.SIGSTORE_REKOR_PUBLIC_KEY = saved;
+    }
   });
 });

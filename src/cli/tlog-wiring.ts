@@ -3,7 +3,7 @@ import type { ConfigStore } from '../config/store.ts';
 import type { SignedRecord } from '../core/signed.ts';
 import type { TransparencyUploader } from '../controller/ports.ts';
 import { RekorUploader } from '../controller/tlog-uploader.ts';
-import { RekorClient } from '../tlog/client/index.ts';
+import { RekorClient, TlogError } from '../tlog/client/index.ts';
 import type { CheckBundle } from '../verify/tlog-hook.ts';
 import { tlogCheckBundle } from '../verify/tlog.ts';
 import { TLOG_SKIPPED_NOTICE } from '../verify/oci-output.ts';
@@ -20,7 +20,18 @@ const say = (line: string): void => void process.stderr.write(`${line}\n`);
 /** The log key pinned by cosign's SIGSTORE_REKOR_PUBLIC_KEY (a PEM file), else undefined: trust on first use. */
 function pinnedLogKey(): string | undefined {
   const file = process.env.SIGSTORE_REKOR_PUBLIC_KEY;
-  return file ? readFileSync(file, 'utf8') : undefined;
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TlogError(
+      'TLOG_INPUT',
+      `cannot read SIGSTORE_REKOR_PUBLIC_KEY ${file}: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
 }
 
 function uploaderFor(url: string, timeoutMs?: number): RekorUploader {
@@ -47,8 +58,8 @@ export function switchingUploader(config: ConfigStore): TransparencyUploader {
     get url() {
       return get().url;
     },
-    upload: (r) => get().upload(r),
-    findByPayload: (sha256Hex) => get().findByPayload(sha256Hex),
+    upload: async (r) => get().upload(r),
+    findByPayload: async (sha256Hex) => get().findByPayload(sha256Hex),
   };
 }
 
@@ -74,12 +85,11 @@ export async function logCheck(t: TlogFlags): Promise<CheckBundle | undefined> {
     return undefined;
   }
   const client = new RekorClient(t.rekorUrl);
-  const keyFile = process.env.SIGSTORE_REKOR_PUBLIC_KEY;
   // The log is asked for its key only when a signature needs checking, so registry errors come first.
   let hook: Promise<CheckBundle> | undefined;
   return async (bundle, subject) => {
     hook ??= (async () => {
-      const logPublicKey = keyFile ? readFileSync(keyFile, 'utf8') : await client.publicKey();
+      const logPublicKey = pinnedLogKey() ?? (await client.publicKey());
       return tlogCheckBundle({ logPublicKey, client });
     })();
     await (
