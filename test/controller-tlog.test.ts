@@ -272,6 +272,28 @@ describe('retries after a controller restart reuse the logged signatures', () =>
     );
   });
 
+  it('a log without the search index (501): signed as before', async () => {
+    const runs = new MemoryRuns();
+    const doc = kaniko(runs);
+    const store = new Capture();
+    const noIndex: typeof fetch = async (input, init) =>
+      String(input).endsWith('/api/v1/index/retrieve')
+        ? new Response('{"code":501,"message":"search index is disabled"}', { status: 501 })
+        : fetch(input, init);
+    const orch = new Orchestrator({
+      signer: staticSigner(signer),
+      payloads: new ChainsPayloadBuilder(() => cfg),
+      backends: async () => new Map<string, StorageBackend>([['local', store]]),
+      runs,
+      tlog: new RekorUploader(new RekorClient(log.url, { fetch: noIndex })),
+      options: () => cfg,
+    });
+    const before = await treeSize();
+    expect((await orch.signRun(doc)).status).toBe('signed');
+    expect(await treeSize()).toBe(before + 2);
+    expect(store.stored).toHaveLength(2);
+  });
+
   it('the log unreachable for the lookup: a tlog error, nothing signed or stored, the run retries', async () => {
     const runs = new MemoryRuns();
     const doc = kaniko(runs);

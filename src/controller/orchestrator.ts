@@ -3,7 +3,7 @@ import { describeError } from '../core/errors.ts';
 import type { SignedRecord } from '../core/signed.ts';
 import type { ArtifactsOptions, BuilderOptions, TransparencyOptions } from '../config/types.ts';
 import type { RunObject, TaskRun } from '../model/index.ts';
-import { signInToto, signRaw, type Signer } from '../signing/index.ts';
+import { signInToto, signRaw } from '../signing/index.ts';
 import type { RunRef, StorageBackend } from '../storage/backend.ts';
 import * as A from './annotations.ts';
 import type { Logger } from './log.ts';
@@ -19,7 +19,7 @@ import type {
   UploadedEntry,
 } from './ports.ts';
 import { SignCache } from './sign-cache.ts';
-import { mayBeLogged, reuseLogged } from './tlog-reuse.ts';
+import { lookUpLogged, mayBeLogged } from './tlog-reuse.ts';
 import { kindLabel, runRefOf, storeRequest } from './requests.ts';
 
 export { runRefOf } from './requests.ts';
@@ -166,10 +166,8 @@ export class Orchestrator {
   }
 
   /**
-   * Step 2a (runs an earlier instance may have handled): the log's entry for this payload by this key, rebuilt
-   * as the record to store. undefined: nothing to reuse, sign. null: the log could not be asked and signing now
-   * could duplicate an entry, so this is a `tlog` error and the run retries. A log without the (optional) search
-   * index answers 404/501: sign, as Chains does.
+   * Step 2a (runs an earlier instance may have handled, tlog-reuse.ts): the logged record to reuse, undefined to
+   * sign, or null when the log could not be asked: signing then could duplicate an entry, so a `tlog` error.
    */
   private async findLogged(
     item: SignableItem,
@@ -179,14 +177,8 @@ export class Orchestrator {
   ): Promise<{ record: SignedRecord; entry: UploadedEntry } | undefined | null> {
     const tlog = this.deps.tlog;
     if (!tlog?.findByPayload) return undefined;
-    let signer: Signer;
     try {
-      signer = await this.deps.signer.current();
-    } catch {
-      return undefined; // the signing step reports it
-    }
-    try {
-      const reused = await reuseLogged(await tlog.findByPayload(digest), item, signer);
+      const reused = await lookUpLogged(tlog, this.deps.signer, item, digest);
       if (reused)
         this.log('info', 'reusing the log entry of an earlier attempt', {
           run: `${run.kind}/${run.metadata.namespace ?? ''}/${run.metadata.name}`,
@@ -195,8 +187,6 @@ export class Orchestrator {
         });
       return reused;
     } catch (e) {
-      const status = (e as { status?: unknown }).status;
-      if (status === 404 || status === 501) return undefined;
       this.failure(run, item.type, 'tlog');
       pass.errors.push({
         step: 'tlog',

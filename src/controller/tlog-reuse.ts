@@ -6,7 +6,7 @@ import { verifySignature } from '../keys/index.ts';
 import { signInToto, signRaw, type Signer } from '../signing/index.ts';
 import type { SignableItem } from './payloads.ts';
 import * as A from './annotations.ts';
-import type { LoggedEntry, RunDoc, UploadedEntry } from './ports.ts';
+import type { LoggedEntry, RunDoc, SignerSource, TransparencyUploader, UploadedEntry } from './ports.ts';
 
 /**
  * Can an earlier controller instance have uploaded this run's payloads? Yes when an attempt left its marks
@@ -97,4 +97,29 @@ export async function reuseLogged(
     }
   }
   return undefined;
+}
+
+/**
+ * Ask the log for this item's payload and pick the entry to reuse. A log without the (optional) search index
+ * answers 404/501: nothing to reuse, sign as Chains does. A signer that cannot load: undefined too, the signing
+ * step reports it. Other failures reject (the caller must not sign then).
+ */
+export async function lookUpLogged(
+  tlog: TransparencyUploader,
+  signers: SignerSource,
+  item: SignableItem,
+  payloadSha256: string,
+): Promise<{ record: SignedRecord; entry: UploadedEntry } | undefined> {
+  if (!tlog.findByPayload) return undefined;
+  const signer = await signers.current().catch(() => undefined);
+  if (!signer) return undefined;
+  let found: LoggedEntry[];
+  try {
+    found = await tlog.findByPayload(payloadSha256);
+  } catch (e) {
+    const status = (e as { status?: unknown }).status;
+    if (status === 404 || status === 501) return undefined;
+    throw e;
+  }
+  return reuseLogged(found, item, signer);
 }
