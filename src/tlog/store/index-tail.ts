@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * The lookup index (UUID → entry, search key → entries) is one compact SQLite table of (48-bit hash, entry
@@ -12,7 +12,7 @@ export const KEY_BYTES = 8;
 
 /** A search key's index hash: the first 8 bytes of its SHA-256 (second preimages cost 2^64). */
 export function keyHash(key: string): Buffer {
-  return createHash('sha256').update(key).digest().subarray(0, KEY_BYTES);
+  return (hash('sha256', key, 'buffer') as Buffer).subarray(0, KEY_BYTES); // one-shot: 1.0 vs 1.8 µs
 }
 
 /** The key hashes of one entry, concatenated (stored in the entry row). */
