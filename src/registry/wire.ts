@@ -37,6 +37,9 @@ export interface WireOptions {
 /** Below this size a request body goes out with its head in one write (one syscall, one segment). */
 const INLINE_BODY = 64 * 1024;
 
+/** Failures of a reused connection that mean "closed by the server before it read the request". */
+const RESEND_CODES = new Set(['ECONNRESET', 'EPIPE', 'ERR_STREAM_DESTROYED', 'ERR_STREAM_WRITE_AFTER_END']);
+
 type Settle = (e: Error | undefined, r?: WireResponse) => void;
 
 /** One HTTP/1.1 exchange at a time on a kept-alive socket (no pipelining). */
@@ -68,6 +71,7 @@ class Conn {
 
   exchange(req: WireRequest, head: Buffer): Promise<WireResponse> {
     this.req = req;
+    this.buf = undefined;
     this.head = undefined;
     this.chunked = undefined;
     this.chunks = [];
@@ -205,8 +209,8 @@ export class Wire {
       return await conn.exchange(req, head);
     } catch (e) {
       // a kept-alive socket the server closed while it was idle: no answer came, so send it once more
-      const code = (e as NodeJS.ErrnoException).code;
-      if (!conn.reused || conn.received || (code !== 'ECONNRESET' && code !== 'EPIPE')) throw e;
+      const code = (e as NodeJS.ErrnoException).code ?? '';
+      if (!conn.reused || conn.received || !RESEND_CODES.has(code)) throw e;
       return (await this.acquire(origin, u, true)).exchange(req, head);
     }
   }
@@ -221,6 +225,8 @@ export class Wire {
     }
     this.active.set(origin, (this.active.get(origin) ?? 0) + 1);
     let conn = fresh ? undefined : this.idle.get(origin)?.pop();
+    // the server's FIN may have ended a pooled socket whose 'close' has not been handled yet
+    while (conn && (conn.socket.destroyed || !conn.socket.writable)) conn = this.idle.get(origin)?.pop();
     if (!conn) {
       try {
         conn = await this.connect(origin, u);

@@ -20,7 +20,10 @@ async function scripted(
   const server: Server = createServer((s: Socket) => {
     conns++;
     let buf = Buffer.alloc(0);
+    let ended = false;
     s.on('data', (d: Buffer) => {
+      // a server that has closed its side reads nothing more (as node and Go servers do): reset
+      if (ended) return void s.destroy();
       buf = Buffer.concat([buf, d]);
       for (;;) {
         const end = buf.indexOf('\r\n\r\n');
@@ -31,7 +34,11 @@ async function scripted(
         requests.push(buf.toString('latin1', 0, end + 4 + len));
         buf = buf.subarray(end + 4 + len);
         s.write(answer(requests.length, head));
-        if (closeAfter) s.end();
+        if (closeAfter) {
+          ended = true;
+          s.end();
+          return;
+        }
       }
     });
     s.on('error', () => {});
@@ -162,6 +169,13 @@ describe('registry wire transport', () => {
     expect((await get(t, url)).body.toString()).toBe('ok');
     expect((await get(t, url)).body.toString()).toBe('ok');
     expect(conns).toBe(2);
+  });
+
+  it('a server that closes after every answer without saying so: every request still gets its answer', async () => {
+    const srv = await scripted(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok', true);
+    const t = nodeTransport();
+    for (let i = 0; i < 20; i++) expect((await get(t, `${srv.url}/v2/`)).body.toString()).toBe('ok');
+    expect(srv.requests).toHaveLength(20);
   });
 
   it('a request that times out on a kept-alive connection is not sent again', async () => {
