@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatCheckpoint, keyHint, signCheckpoint } from '../../core/checkpoint.ts';
 import type { Clock } from '../../core/clock.ts';
-import { emptyRoot, hashChildren, hashLeaf } from '../../core/merkle.ts';
+import { emptyRoot, hashLeaf } from '../../core/merkle.ts';
 import {
   appendToFrontier,
   consistencyRanges,
@@ -13,7 +13,7 @@ import { entryId } from '../types/index.ts';
 import type { LogEntry } from '../types/index.ts';
 import type { Prepared } from './kinds/index.ts';
 import type { LogKey } from './logkey.ts';
-import { TreeReader } from './proofs.ts';
+import { TreeReader, nodeHash } from './proofs.ts';
 import { signSet } from './sets.ts';
 import type { SetItem } from './sets.ts';
 
@@ -117,7 +117,7 @@ export class TransparencyLog {
 
   private rootFromEdge(): Buffer {
     let r: Buffer | undefined;
-    for (const h of this.edge) if (h) r = r ? hashChildren(h, r) : h;
+    for (const h of this.edge) if (h) r = r ? nodeHash(h, r) : h;
     return r ?? emptyRoot();
   }
 

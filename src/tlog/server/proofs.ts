@@ -1,5 +1,6 @@
-import { emptyRoot } from '../../core/merkle.ts';
-import { rangeHash, rangeNodes } from '../../core/merkle-ranges.ts';
+import { hash } from 'node:crypto';
+import { emptyRoot, splitPoint } from '../../core/merkle.ts';
+import { rangeNodes } from '../../core/merkle-ranges.ts';
 import type { LeafRange, NodeId } from '../../core/merkle-ranges.ts';
 import type { LogStore, StoredNode } from '../store/store.ts';
 
@@ -14,6 +15,22 @@ function perfectLevel(lo: number, hi: number): number {
 }
 
 const MAX_CACHED = 1_000_000;
+
+const pair = Buffer.alloc(65, 1);
+/** RFC 6962 node hash SHA-256(0x01 ‖ l ‖ r) with a one-shot hash (core's hashChildren makes a Hash object). */
+export function nodeHash(l: Uint8Array, r: Uint8Array): Buffer {
+  pair.set(l, 1);
+  pair.set(r, 33);
+  return hash('sha256', pair, 'buffer') as Buffer;
+}
+
+/** MTH(D[lo:hi]) from stored perfect-subtree hashes (core's rangeHash, with nodeHash). */
+function rangeHash(lo: number, hi: number, get: (id: NodeId) => Buffer): Buffer {
+  const l = perfectLevel(lo, hi);
+  if (l >= 0) return get({ level: l, index: lo / 2 ** l });
+  const k = splitPoint(hi - lo);
+  return nodeHash(rangeHash(lo, lo + k, get), rangeHash(lo + k, hi, get));
+}
 
 /**
  * Proof hashes from stored perfect-subtree nodes (RFC 6962 PATH / SUBPROOF, sigstore.md §5.2–5.3). Nodes written
