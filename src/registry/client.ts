@@ -86,7 +86,10 @@ export class RegistrySession {
   async send(repo: Repository, call: Call): Promise<HttpResponse> {
     const base = await this.base(repo.registry);
     const key = `${repo.registry}|${this.scopeString(repo, call.scope)}`;
-    const url = new URL(call.path.startsWith('http') ? call.path : `${base}${call.path}`);
+    const absolute = call.path.startsWith('http');
+    const url = new URL(absolute ? call.path : `${base}${call.path}`);
+    // credentials go to the registry only, never to a redirect target such as blob storage (ggcr matchesHost)
+    if (absolute && url.host !== new URL(base).host) return this.foreign(repo, call, url);
     let res = await this.once(call, url, this.cachedAuth(repo, call.scope, key));
     if (res.status === 401) {
       const header = await this.answerChallenge(repo, call, res);
@@ -104,6 +107,18 @@ export class RegistrySession {
       throw new RegistryError(
         'DENIED',
         `${repo.registry} denied ${call.method} on ${repo.repository}: ${distributionErrors(res.body)}`,
+      );
+    }
+    return res;
+  }
+
+  /** A request to another host (a blob redirect): no credentials, no challenge answered. */
+  private async foreign(repo: Repository, call: Call, url: URL): Promise<HttpResponse> {
+    const res = await this.once(call, url, undefined);
+    if (res.status === 401 || res.status === 403) {
+      throw new RegistryError(
+        res.status === 401 ? 'UNAUTHORIZED' : 'DENIED',
+        `${url.host} (redirected to from ${repo.registry}) refused ${call.method}: ${distributionErrors(res.body)}`,
       );
     }
     return res;

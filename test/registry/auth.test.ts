@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -107,7 +108,11 @@ describe('WWW-Authenticate parsing', () => {
 
 describe('Bearer token flow (token server in front of the embedded registry)', () => {
   let server: Server;
+  let storage: Server;
   let host = '';
+  let storageHost = '';
+  const storageAuth: string[] = [];
+  const STORED = Buffer.from('blob in storage');
   const issued: string[] = [];
   beforeAll(async () => {
     const handler = registryHandler(new RegistryData(new MemoryStore()), {
@@ -137,12 +142,26 @@ describe('Bearer token flow (token server in front of the embedded registry)', (
         });
         return void res.end('{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}');
       }
+      if (url.pathname.startsWith('/v2/team/redirect/blobs/')) {
+        // blob storage elsewhere, as S3/CDN-backed registries answer blob GETs
+        res.writeHead(307, { location: `http://${storageHost}/blob?x=1` });
+        return void res.end();
+      }
       void handler(req, res);
     });
+    storage = createServer((req, res) => {
+      storageAuth.push(req.headers.authorization ?? '');
+      res.end(STORED);
+    });
+    await new Promise<void>((ok) => storage.listen(0, '127.0.0.1', ok));
+    storageHost = `127.0.0.1:${(storage.address() as AddressInfo).port}`;
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
-  afterAll(() => void server.close());
+  afterAll(() => {
+    server.close();
+    storage.close();
+  });
 
   it('gets a token with Basic credentials, scoped to the repository, and pushes', async () => {
     const c = new RegistryClient({
@@ -155,6 +174,16 @@ describe('Bearer token flow (token server in front of the embedded registry)', (
     expect(issued).toEqual(['repository:team/app:pull,push']);
     await c.listTags({ registry: host, repository: 'team/other' });
     expect(issued).toEqual(['repository:team/app:pull,push', 'repository:team/other:pull']);
+  });
+
+  it('follows a blob redirect to another host without sending it the registry credentials', async () => {
+    const c = new RegistryClient({
+      keychain: staticKeychain(host, { kind: 'basic', username: 'alice', password: 'pw' }),
+    });
+    const digest = `sha256:${createHash('sha256').update(STORED).digest('hex')}`;
+    const got = await c.getBlob({ registry: host, repository: 'team/redirect' }, digest);
+    expect(got.equals(STORED)).toBe(true);
+    expect(storageAuth).toEqual(['']);
   });
 
   it('exchanges an identitytoken (refresh token grant)', async () => {
