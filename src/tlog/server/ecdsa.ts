@@ -1,37 +1,40 @@
+import { createECDH, type ECDH } from 'node:crypto';
+
 /**
- * ECDSA verification over a precomputed digest (Rekor hashedrekord verifies the signature over the
- * artifact *digest*; node:crypto has no prehashed ECDSA verify). Jacobian coordinates, NIST a = −3.
+ * ECDSA verification over a precomputed digest (Rekor hashedrekord verifies the signature over the artifact
+ * *digest*; node:crypto has no prehashed ECDSA verify). u1·G + u2·Q is computed as u2·(k·G + Q) with
+ * k = z/r mod n, so OpenSSL does both scalar multiplications through ECDH (k·G as a derived public key, then
+ * the x coordinate of u2·M as the shared secret) and BigInt does one affine addition: ~0.25 ms instead of
+ * ~2.6 ms for a BigInt double-scalar multiplication (SEC 1 v2 §4.1.4).
  */
 
 interface Curve {
+  /** OpenSSL name, for createECDH */
+  ossl: string;
   p: bigint;
   n: bigint;
-  b: bigint;
-  gx: bigint;
-  gy: bigint;
   bits: number;
+  bytes: number;
 }
 
 const CURVES: Record<string, Curve> = {
   'P-256': {
+    ossl: 'prime256v1',
     p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
     n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
-    b: 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604bn,
-    gx: 0x6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296n,
-    gy: 0x4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5n,
     bits: 256,
+    bytes: 32,
   },
   'P-384': {
+    ossl: 'secp384r1',
     p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
     n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
-    b: 0xb3312fa7e23ee7e4988e056be3f82d19181d9c6efe8141120314088f5013875ac656398d8a2ed19d2a85c8edd3ec2aefn,
-    gx: 0xaa87ca22be8b05378eb1c71ef320ad746e1d3b628ba79b9859f741e082542a385502f25dbf55296c3a545e3872760ab7n,
-    gy: 0x3617de4a96262c6f5d9e98bf9292dc29f8f41dbd289a147ce9da3113b5f0b8c00a60b1ce1d7e819d7a431d7c90ea0e5fn,
     bits: 384,
+    bytes: 48,
   },
 };
 
-type Jac = [bigint, bigint, bigint];
+type Point = [bigint, bigint];
 
 function mod(a: bigint, m: bigint): bigint {
   const r = a % m;
@@ -48,53 +51,42 @@ function inv(a: bigint, m: bigint): bigint {
   return mod(t0, m);
 }
 
-function dbl([x, y, z]: Jac, p: bigint): Jac {
-  if (y === 0n || z === 0n) return [0n, 1n, 0n];
-  const delta = mod(z * z, p);
-  const gamma = mod(y * y, p);
-  const beta = mod(x * gamma, p);
-  const alpha = mod(3n * (x - delta) * (x + delta), p);
-  const x3 = mod(alpha * alpha - 8n * beta, p);
-  const z3 = mod((y + z) * (y + z) - gamma - delta, p);
-  const y3 = mod(alpha * (4n * beta - x3) - 8n * gamma * gamma, p);
-  return [x3, y3, z3];
+/** Affine P + Q on y² = x³ − 3x + b (null = the point at infinity). */
+function addPoints([x1, y1]: Point, [x2, y2]: Point, p: bigint): Point | null {
+  let lambda: bigint;
+  if (x1 === x2) {
+    if (y1 !== y2 || y1 === 0n) return null;
+    lambda = mod(3n * (x1 * x1 - 1n) * inv(2n * y1, p), p);
+  } else lambda = mod((y2 - y1) * inv(x2 - x1, p), p);
+  const x3 = mod(lambda * lambda - x1 - x2, p);
+  return [x3, mod(lambda * (x1 - x3) - y1, p)];
 }
 
-function add(a: Jac, b: Jac, p: bigint): Jac {
-  if (a[2] === 0n) return b;
-  if (b[2] === 0n) return a;
-  const z1z1 = mod(a[2] * a[2], p);
-  const z2z2 = mod(b[2] * b[2], p);
-  const u1 = mod(a[0] * z2z2, p);
-  const u2 = mod(b[0] * z1z1, p);
-  const s1 = mod(a[1] * b[2] * z2z2, p);
-  const s2 = mod(b[1] * a[2] * z1z1, p);
-  if (u1 === u2) return s1 === s2 ? dbl(a, p) : [0n, 1n, 0n];
-  const h = mod(u2 - u1, p);
-  const i = mod(4n * h * h, p);
-  const j = mod(h * i, p);
-  const r = mod(2n * (s2 - s1), p);
-  const v = mod(u1 * i, p);
-  const x3 = mod(r * r - j - 2n * v, p);
-  const y3 = mod(r * (v - x3) - 2n * s1 * j, p);
-  const z3 = mod(((a[2] + b[2]) * (a[2] + b[2]) - z1z1 - z2z2) * h, p);
-  return [x3, y3, z3];
+const toBuf = (v: bigint, bytes: number): Buffer =>
+  Buffer.from(v.toString(16).padStart(bytes * 2, '0'), 'hex');
+const toBig = (b: Uint8Array): bigint => BigInt(`0x${Buffer.from(b).toString('hex') || '0'}`);
+
+/** One ECDH context per curve, reused (its private key is reset for every use; JS is single-threaded). */
+const contexts = new Map<string, ECDH>();
+function ecdh(c: Curve): ECDH {
+  let e = contexts.get(c.ossl);
+  if (!e) contexts.set(c.ossl, (e = createECDH(c.ossl)));
+  return e;
 }
 
-/** u1·G + u2·Q with Shamir's trick. */
-function mulAdd(u1: bigint, g: Jac, u2: bigint, q: Jac, p: bigint): Jac {
-  const gq = add(g, q, p);
-  let r: Jac = [0n, 1n, 0n];
-  const bits = Math.max(u1.toString(2).length, u2.toString(2).length);
-  for (let i = bits - 1; i >= 0; i--) {
-    r = dbl(r, p);
-    const b1 = (u1 >> BigInt(i)) & 1n;
-    const b2 = (u2 >> BigInt(i)) & 1n;
-    if (b1 && b2) r = add(r, gq, p);
-    else if (b1) r = add(r, g, p);
-    else if (b2) r = add(r, q, p);
-  }
-  return r;
+/** k·G for 0 < k < n, through OpenSSL's fixed-base multiplication. */
+function baseMul(c: Curve, k: bigint): Point {
+  const e = ecdh(c);
+  e.setPrivateKey(toBuf(k, c.bytes));
+  const pub = e.getPublicKey();
+  return [toBig(pub.subarray(1, 1 + c.bytes)), toBig(pub.subarray(1 + c.bytes))];
+}
+
+/** x(u·M) for 0 < u < n and a point M on the curve (ECDH shared secret). */
+function xOfMul(c: Curve, u: bigint, [x, y]: Point): bigint {
+  const e = ecdh(c);
+  e.setPrivateKey(toBuf(u, c.bytes));
+  return toBig(e.computeSecret(Buffer.concat([Buffer.of(4), toBuf(x, c.bytes), toBuf(y, c.bytes)])));
 }
 
 /** Parse an ASN.1 DER ECDSA-Sig-Value; null when malformed. */
@@ -127,15 +119,19 @@ export function verifyEcdsaDigest(
   if (!c || !rs) return false;
   const { r, s } = rs;
   if (r <= 0n || r >= c.n || s <= 0n || s >= c.n) return false;
-  let z = BigInt(`0x${Buffer.from(digest).toString('hex') || '0'}`);
+  let z = toBig(digest);
   const excess = digest.length * 8 - c.bits;
   if (excess > 0) z >>= BigInt(excess);
-  const w = inv(s, c.n);
-  const pt = mulAdd(mod(z * w, c.n), [c.gx, c.gy, 1n], mod(r * w, c.n), [x, y, 1n], c.p);
-  if (pt[2] === 0n) return false;
-  const zinv = inv(pt[2], c.p);
-  const ax = mod(pt[0] * zinv * zinv, c.p);
-  return mod(ax, c.n) === r;
+  const k = mod(z * inv(r, c.n), c.n);
+  const u2 = mod(r * inv(s, c.n), c.n);
+  try {
+    // u1·G + u2·Q = u2·(k·G + Q) since u2·k = (r/s)·(z/r) = z/s = u1
+    const m = k === 0n ? ([x, y] as Point) : addPoints(baseMul(c, k), [x, y], c.p);
+    if (!m) return false;
+    return mod(xOfMul(c, u2, m), c.n) === r;
+  } catch {
+    return false; // a point OpenSSL refuses (not on the curve)
+  }
 }
 
 export function isSupportedCurve(name: string): boolean {
