@@ -14,7 +14,9 @@ function perfectLevel(lo: number, hi: number): number {
   return Number.isInteger(l) && lo % w === 0 ? l : -1;
 }
 
-const MAX_CACHED = 1_000_000;
+/** Low nodes (levels < 8) kept per cache generation: proofs for new entries need only the newest ones. */
+const GENERATION = 65_536;
+const UPPER_LEVEL = 8;
 
 const pair = Buffer.alloc(65, 1);
 /** RFC 6962 node hash SHA-256(0x01 ‖ l ‖ r) with a one-shot hash (core's hashChildren makes a Hash object). */
@@ -33,37 +35,53 @@ function rangeHash(lo: number, hi: number, get: (id: NodeId) => Buffer): Buffer 
 }
 
 /**
- * Proof hashes from stored perfect-subtree nodes (RFC 6962 PATH / SUBPROOF, sigstore.md §5.2–5.3). Nodes written
- * by this process and upper nodes read from the store are cached; the hashes of the ranges ending at a tree
- * size (the only ones that are not perfect subtrees) are computed once per size, not once per proof.
+ * Proof hashes from stored perfect-subtree nodes (RFC 6962 PATH / SUBPROOF, sigstore.md §5.2–5.3). Nodes at
+ * level ≥ 8 stay cached; lower ones (written here, or level ≥ 4 read from the store) in two generations of
+ * 64 Ki, enough for every proof of a new entry, so memory does not grow with the log. The hashes of the ranges
+ * ending at a tree size (the only ones that are not perfect subtrees) are computed once per size.
  */
 export class TreeReader {
-  private readonly cache = new Map<number, Buffer>();
+  /** Nodes at level ≥ 8 (one per 256 entries, kept); lower ones in two generations (newest first). */
+  private readonly upper = new Map<number, Buffer>();
+  private low = new Map<number, Buffer>();
+  private older = new Map<number, Buffer>();
   private right = { size: -1, hashes: new Map<number, Buffer>() };
 
-  constructor(private readonly store: LogStore) {}
+  constructor(
+    private readonly store: LogStore,
+    private readonly generation = GENERATION,
+  ) {}
+
+  private cached(level: number, index: number): Buffer | undefined {
+    const k = key(level, index);
+    return level >= UPPER_LEVEL ? this.upper.get(k) : (this.low.get(k) ?? this.older.get(k));
+  }
+
+  private keep(level: number, index: number, h: Buffer): void {
+    if (level >= UPPER_LEVEL) return void this.upper.set(key(level, index), h);
+    if (this.low.size >= this.generation) [this.older, this.low] = [this.low, new Map()];
+    this.low.set(key(level, index), h);
+  }
 
   /** Nodes just committed. */
   remember(nodes: readonly StoredNode[]): void {
-    if (this.cache.size + nodes.length > MAX_CACHED) this.cache.clear();
-    for (const n of nodes) this.cache.set(key(n.level, n.index), n.hash);
+    for (const n of nodes) this.keep(n.level, n.index, n.hash);
   }
 
   private async read(ids: readonly NodeId[]): Promise<Map<number, Buffer>> {
     const out = new Map<number, Buffer>();
     const missing: NodeId[] = [];
     for (const id of ids) {
-      const h = this.cache.get(key(id.level, id.index));
+      const h = this.cached(id.level, id.index);
       if (h) out.set(key(id.level, id.index), h);
       else missing.push(id);
     }
     if (missing.length === 0) return out;
     const hashes = await this.store.nodes(missing);
-    if (this.cache.size + missing.length > MAX_CACHED) this.cache.clear();
     missing.forEach((id, i) => {
       const h = hashes[i] as Buffer;
       out.set(key(id.level, id.index), h);
-      if (id.level >= 4) this.cache.set(key(id.level, id.index), h);
+      if (id.level >= 4) this.keep(id.level, id.index, h);
     });
     return out;
   }
