@@ -206,7 +206,7 @@ async function pushCpu(signer: KeySigner, dir: string): Promise<void> {
   const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${reg.pid}/status`, 'utf8'))?.[1];
   reg.close();
   console.log(
-    `.sig + .att push per run (${runs} runs, 8 workers, registry process with --dir): ${(requests / runs).toFixed(1)} requests, ` +
+    `.sig + .att push per run (${runs} runs, 8 workers, registry process ${process.env.OCI_BENCH_MEMORY ? 'in memory' : 'with --dir'}): ${(requests / runs).toFixed(1)} requests, ` +
       `CPU per run: client ${((self.user + self.system) / 1000 / runs).toFixed(2)} ms, registry ${(regMs / runs).toFixed(2)} ms; ` +
       `${(runs / secs).toFixed(0)} runs/s; registry RSS ${Math.round(Number(rss) / 1024)} MiB`,
   );
