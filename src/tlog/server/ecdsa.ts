@@ -41,12 +41,20 @@ function mod(a: bigint, m: bigint): bigint {
   return r < 0n ? r + m : r;
 }
 
+/** Extended Euclid (plain locals: array destructuring allocated twice per step and doubled the cost). */
 function inv(a: bigint, m: bigint): bigint {
-  let [r0, r1, t0, t1] = [mod(a, m), m, 1n, 0n];
+  let r0 = mod(a, m);
+  let r1 = m;
+  let t0 = 1n;
+  let t1 = 0n;
   while (r1 !== 0n) {
     const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [t0, t1] = [t1, t0 - q * t1];
+    const r2 = r0 - q * r1;
+    r0 = r1;
+    r1 = r2;
+    const t2 = t0 - q * t1;
+    t0 = t1;
+    t1 = t2;
   }
   return mod(t0, m);
 }
@@ -122,8 +130,9 @@ export function verifyEcdsaDigest(
   let z = toBig(digest);
   const excess = digest.length * 8 - c.bits;
   if (excess > 0) z >>= BigInt(excess);
-  const k = mod(z * inv(r, c.n), c.n);
-  const u2 = mod(r * inv(s, c.n), c.n);
+  const rsInv = inv(r * s, c.n); // one inversion for both: 1/r = s/(rs), 1/s = r/(rs)
+  const k = mod(z * s * rsInv, c.n);
+  const u2 = mod(r * r * rsInv, c.n);
   try {
     // u1·G + u2·Q = u2·(k·G + Q) since u2·k = (r/s)·(z/r) = z/s = u1
     const m = k === 0n ? ([x, y] as Point) : addPoints(baseMul(c, k), [x, y], c.p);
