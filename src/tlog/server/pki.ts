@@ -20,6 +20,16 @@ export interface Verifier {
   subjects: string[];
   /** Cached lowercase hex SHA-256 of canonicalPem. */
   hash?: string;
+  /** Cached EC public point (a JWK export per entry cost ~30 µs). */
+  point?: { crv: string; x: bigint; y: bigint } | null;
+}
+
+function ecPoint(v: Verifier): { crv: string; x: bigint; y: bigint } | null {
+  if (v.point !== undefined) return v.point;
+  const jwk = v.key.export({ format: 'jwk' });
+  const big = (b64: string) => BigInt(`0x${Buffer.from(b64, 'base64url').toString('hex')}`);
+  v.point = jwk.x && jwk.y && jwk.crv ? { crv: jwk.crv, x: big(jwk.x), y: big(jwk.y) } : null;
+  return v.point;
 }
 
 const cache = new Map<string, Verifier>();
@@ -99,11 +109,8 @@ const DIGEST_INFO: Record<string, string> = {
 export function verifyDigest(v: Verifier, algorithm: string, digest: Buffer, sig: Buffer): boolean {
   const type = v.key.asymmetricKeyType;
   if (type === 'ec') {
-    const jwk = v.key.export({ format: 'jwk' });
-    if (!jwk.x || !jwk.y || !jwk.crv) return false;
-    const x = BigInt(`0x${Buffer.from(jwk.x, 'base64url').toString('hex')}`);
-    const y = BigInt(`0x${Buffer.from(jwk.y, 'base64url').toString('hex')}`);
-    return verifyEcdsaDigest(jwk.crv, x, y, digest, sig);
+    const p = ecPoint(v);
+    return p ? verifyEcdsaDigest(p.crv, p.x, p.y, digest, sig) : false;
   }
   if (type === 'rsa') {
     try {
