@@ -1,11 +1,12 @@
 import type { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EntryError, HttpError } from '../../src/tlog/server/errors.ts';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { VerifyPool, logKeyFrom, prepareProposed } from '../../src/tlog/server/index.ts';
 import { setMessage } from '../../src/tlog/types/index.ts';
 import { packJobs, packReplies, unpackJobs, unpackReplies } from '../../src/tlog/server/packing.ts';
 import type { WorkerReply } from '../../src/tlog/server/pool.ts';
+import { LoadGauge } from '../../src/tlog/server/load.ts';
 import { TestSigner, sha } from './helpers.ts';
 
 const signer = new TestSigner();
@@ -153,5 +154,26 @@ describe('packed worker messages', () => {
       replies[1],
       { id: 3, ok: true, body: 'b3', searchKeys: [], attestation: null },
     ]);
+  });
+});
+
+describe('LoadGauge', () => {
+  it('reports the peak of in-flight requests over the last 250-500 ms, not the momentary count', () => {
+    let now = 1000;
+    const spy = vi.spyOn(performance, 'now').mockImplementation(() => now);
+    try {
+      const g = new LoadGauge();
+      for (let i = 1; i <= 40; i++) expect(g.enter()).toBe(i);
+      for (let i = 0; i < 38; i++) g.leave();
+      expect(g.enter()).toBe(40); // a batch was answered: 3 in flight, but the load is still high
+      g.leave();
+      now += 300;
+      expect(g.enter()).toBe(40); // previous window's peak
+      now += 300;
+      g.leave();
+      expect(g.enter()).toBe(3); // two quiet windows later
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

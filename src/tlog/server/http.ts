@@ -5,6 +5,7 @@ import type { LogEntry } from '../types/wire.ts';
 import { EntryError, HttpError } from './errors.ts';
 import { prepareProposed } from './kinds/index.ts';
 import type { Prepared } from './kinds/index.ts';
+import { LoadGauge } from './load.ts';
 import { VerifyPool } from './pool.ts';
 import type { TransparencyLog } from './log.ts';
 import { searchIndex } from './search.ts';
@@ -123,29 +124,6 @@ async function route(
   }
   if (m === 'GET' && (await serveTiles(log, path, res))) return;
   throw new HttpError(404, `path ${path} was not found`);
-}
-
-/**
- * Entry requests in flight, as the verify pool's load figure: the peak over the last 250–500 ms, since the
- * count itself drops to a few each time a batch is answered (those would be verified in the event loop).
- */
-class LoadGauge {
-  private n = 0;
-  private peak = 0;
-  private lastPeak = 0;
-  private since = 0;
-
-  enter(): number {
-    this.n++;
-    const now = performance.now();
-    if (now - this.since > 250) [this.lastPeak, this.peak, this.since] = [this.peak, 0, now];
-    this.peak = Math.max(this.peak, this.n);
-    return Math.max(this.peak, this.lastPeak);
-  }
-
-  leave(): void {
-    this.n--;
-  }
 }
 
 const gauges = new WeakMap<TransparencyLog, LoadGauge>();

@@ -1,11 +1,11 @@
 import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { ChainsError } from '../../core/errors.ts';
 import type { NodeId } from '../../core/merkle-ranges.ts';
 import { TlogError } from '../types/ids.ts';
 import { IndexTail, hasKey, keyHash, packKeys, rowKey } from './index-tail.ts';
 import type { TailEntry } from './index-tail.ts';
-import type { Batch, LogStore, StoreState, StoredEntry, StoredNode } from './store.ts';
+import { ENTRY_COLS, SCHEMA, SCHEMA_VERSION, checkSchema, lastLeaf, upperNodes } from './sqlite-schema.ts';
+import type { Batch, LogStore, StoreState, StoredEntry } from './store.ts';
 import { UuidFilter } from './uuid-filter.ts';
 
 interface EntryRow {
@@ -17,57 +17,11 @@ interface EntryRow {
   att: Buffer | null;
 }
 
-const SCHEMA_VERSION = '2';
-/**
- * One row per entry, appended in index order: the leaf hash (= UUID = level-0 node), the hashes of the
- * perfect subtrees this leaf completes (`up`: levels 1..t, 32 bytes each) and its search-key hashes. So a
- * batch writes only the rightmost pages of `entries` plus the meta page; `ix` is written per index chunk.
- */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v BLOB) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS entries (idx INTEGER PRIMARY KEY, uuid BLOB NOT NULL, body BLOB NOT NULL,
-  itime INTEGER NOT NULL, sett BLOB NOT NULL, att BLOB, up BLOB, keys BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS ix (h INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (h, idx)) WITHOUT ROWID;
-`;
-const ENTRY_COLS = 'idx, uuid, body, itime, sett, att';
-
 export interface SqliteStoreOptions {
   /** Entries indexed in memory before their index rows are written in one transaction. */
   indexChunk?: number;
   /** Batches of at least this many entries fdatasync on the libuv pool, smaller ones in this thread (16). */
   poolSyncFrom?: number;
-}
-
-/** The last leaf of perfect subtree (level, index): the append that completed it stores its hash. */
-const lastLeaf = (id: NodeId): number => (id.index + 1) * 2 ** id.level - 1;
-
-/** Upper nodes of a batch grouped by the entry that completed them, as `up` blobs (levels 1..t in order). */
-function upperNodes(nodes: readonly StoredNode[]): Map<number, Buffer> {
-  const parts = new Map<number, Buffer[]>();
-  for (const n of nodes) {
-    if (n.level === 0) continue; // the leaf hash is the entry's uuid
-    const leaf = lastLeaf(n);
-    const list = parts.get(leaf) ?? [];
-    if (list.length !== n.level - 1) throw new Error(`tree node ${n.level}/${n.index} out of order`);
-    list.push(n.hash);
-    parts.set(leaf, list);
-  }
-  return new Map([...parts].map(([leaf, list]) => [leaf, Buffer.concat(list)]));
-}
-
-/** Refuse databases of the first schema (nodes and search tables) instead of misreading them. */
-function checkSchema(db: Database.Database, path: string): void {
-  const tables = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
-  const meta = tables.includes('meta')
-    ? db.prepare<[], Buffer | string>("SELECT v FROM meta WHERE k = 'schema'").pluck().get()
-    : undefined;
-  const version = meta === undefined ? (tables.includes('entries') ? '1' : null) : String(meta);
-  if (version !== null && version !== SCHEMA_VERSION)
-    throw new ChainsError(
-      'TLOG_STORE',
-      `log database ${path} has schema version ${version}; this server needs version ${SCHEMA_VERSION} ` +
-        '(it is not migrated: serve it with the Chains version that wrote it, or start a new --db)',
-    );
 }
 
 /**
@@ -90,7 +44,12 @@ export class SqliteLogStore implements LogStore {
     this.chunk = o.indexChunk ?? 4096;
     this.poolSyncFrom = o.poolSyncFrom ?? 16;
     this.db = new Database(path);
-    checkSchema(this.db, path);
+    try {
+      checkSchema(this.db, path);
+    } catch (e) {
+      this.db.close();
+      throw e;
+    }
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     // a checkpoint (page copy + fsync of the db, on the event loop) every 64 MiB of WAL, not every 4 MiB
