@@ -1,7 +1,5 @@
-import { rootCertificates } from 'node:tls';
+import { Http1Client, Http1Error, TooLarge, type HttpHeaders } from '../core/http1/index.ts';
 import { RegistryError } from './errors.ts';
-import { TooLarge, Wire } from './wire.ts';
-import type { HttpHeaders } from './wire-head.ts';
 
 export interface HttpRequest {
   method: string;
@@ -47,11 +45,12 @@ export function translateNetworkError(url: URL, e: unknown): RegistryError {
   });
 }
 
-/** A Transport over keep-alive net/tls connection pools (see Wire) with bounded response bodies. */
+/** A Transport over the shared keep-alive HTTP/1.1 client (core/http1) with bounded response bodies. */
 export function nodeTransport(tls: TlsOptions = {}): Transport {
-  const wire = new Wire({
+  const wire = new Http1Client({
     // extra CAs are added to, not instead of, the system roots
-    tls: { ...(tls.ca ? { ca: [...rootCertificates, tls.ca] } : {}), rejectUnauthorized: !tls.insecure },
+    ...(tls.ca ? { ca: tls.ca } : {}),
+    insecure: tls.insecure === true,
     maxSockets: 64,
     timeoutMs: 30_000,
   });
@@ -67,6 +66,10 @@ export function nodeTransport(tls: TlsOptions = {}): Transport {
       return { status: res.status, headers: res.headers, body: res.body };
     } catch (e) {
       if (e instanceof TooLarge) throw tooLarge(req, e.size);
+      if (e instanceof Http1Error && e.kind === 'bad-request')
+        throw new RegistryError('REGISTRY_ERROR', `${e.message} in a request to ${req.url.host}`, {
+          cause: e,
+        });
       throw e instanceof RegistryError ? e : translateNetworkError(req.url, e);
     }
   };

@@ -1,11 +1,8 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { nodeTransport } from '../../src/registry/transport.ts';
-import { ChunkDecoder } from '../../src/registry/wire-chunked.ts';
-import { Wire } from '../../src/registry/wire.ts';
-import { parseHead } from '../../src/registry/wire-head.ts';
+import { Http1Client } from '../../src/core/http1/index.ts';
 
 const servers: { close(): void }[] = [];
 afterEach(() => servers.splice(0).forEach((s) => s.close()));
@@ -116,7 +113,10 @@ describe('registry wire transport', () => {
         headers: { authorization: 'Bearer x\r\nX-Injected: 1' },
         maxBytes: 10,
       }),
-    ).rejects.toThrow(/invalid HTTP header/);
+    ).rejects.toMatchObject({
+      code: 'REGISTRY_ERROR',
+      message: expect.stringMatching(/invalid HTTP header/),
+    });
     expect(srv.requests).toEqual([]);
   });
 
@@ -189,7 +189,7 @@ describe('registry wire transport', () => {
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     servers.push({ close: () => server.close() });
     const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
-    const wire = new Wire({ tls: { rejectUnauthorized: true }, maxSockets: 4, timeoutMs: 200 });
+    const wire = new Http1Client({ maxSockets: 4, timeoutMs: 200 });
     expect((await wire.request({ method: 'GET', url, headers: {}, maxBytes: 10 })).body.toString()).toBe(
       'ok',
     );
@@ -201,12 +201,24 @@ describe('registry wire transport', () => {
 
   it('caps connections per origin: requests beyond the cap wait for a free one', async () => {
     const srv = await scripted(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-    const wire = new Wire({ tls: { rejectUnauthorized: true }, maxSockets: 2, timeoutMs: 5000 });
+    const wire = new Http1Client({ maxSockets: 2, timeoutMs: 5000 });
     const url = new URL(`${srv.url}/v2/`);
     const all = await Promise.all(
       Array.from({ length: 9 }, () => wire.request({ method: 'GET', url, headers: {}, maxBytes: 10 })),
     );
     expect(all.map((r) => r.body.toString())).toEqual(Array(9).fill('ok'));
+    expect(srv.conns()).toBe(2);
+  });
+
+  it('closes a pooled connection idle for idleMs; the next request opens a new one', async () => {
+    const srv = await scripted(() => 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+    const wire = new Http1Client({ maxSockets: 2, timeoutMs: 5000, idleMs: 40 });
+    const url = new URL(`${srv.url}/v2/`);
+    await wire.request({ method: 'GET', url, headers: {}, maxBytes: 10 });
+    await wire.request({ method: 'GET', url, headers: {}, maxBytes: 10 });
+    expect(srv.conns()).toBe(1);
+    await new Promise((r) => setTimeout(r, 150));
+    await wire.request({ method: 'GET', url, headers: {}, maxBytes: 10 });
     expect(srv.conns()).toBe(2);
   });
 
@@ -218,92 +230,5 @@ describe('registry wire transport', () => {
       code: 'REGISTRY_UNREACHABLE',
       message: expect.stringContaining(new URL(srv.url).host),
     });
-  });
-});
-
-describe('wire parsing', () => {
-  it('joins repeated fields like node, keeps set-cookie as a list, detects close', () => {
-    const h = parseHead(
-      'HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer realm="a"\r\nwww-authenticate: Basic realm="b"\r\n' +
-        'Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nConnection: close\r\nContent-Length: 3, 3',
-    );
-    expect(h).toEqual({
-      status: 401,
-      headers: {
-        'www-authenticate': 'Bearer realm="a", Basic realm="b"',
-        'set-cookie': ['a=1', 'b=2'],
-        connection: 'close',
-        'content-length': '3, 3',
-      },
-      contentLength: 3,
-      close: true,
-    });
-  });
-
-  it.each([
-    ['not HTTP', 'SSH-2.0-OpenSSH'],
-    ['conflicting lengths', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4'],
-    ['negative length', 'HTTP/1.1 200 OK\r\nContent-Length: -1'],
-    ['bad field name', 'HTTP/1.1 200 OK\r\nBad Name: x'],
-    ['no colon', 'HTTP/1.1 200 OK\r\nnocolon'],
-  ])('refuses a malformed head: %s', (_, text) => {
-    expect(parseHead(text)).toBeUndefined();
-  });
-
-  it('decodes chunked bodies split at every byte', () => {
-    const raw = Buffer.from('5\r\nhello\r\n6;ext\r\n world\r\n0\r\n\r\nEXTRA');
-    const d = new ChunkDecoder();
-    const out: Buffer[] = [];
-    let last: ReturnType<ChunkDecoder['push']>;
-    for (let i = 0; i < raw.length; i++) {
-      last = d.push(raw.subarray(i, i + 1));
-      expect(last).toBeDefined();
-      out.push(last!.data);
-      if (last!.done) break;
-    }
-    expect(Buffer.concat(out).toString()).toBe('hello world');
-    expect(last!.done).toBe(true);
-  });
-
-  it('decodes any chunking of any body fed in any pieces (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.uint8Array({ maxLength: 300 }),
-        fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 20 }),
-        fc.array(fc.integer({ min: 1, max: 30 }), { minLength: 1, maxLength: 20 }),
-        (body, chunkSizes, pieceSizes) => {
-          const parts: Buffer[] = [];
-          for (let off = 0, i = 0; off < body.length; i++) {
-            const n = Math.min(chunkSizes[i % chunkSizes.length] ?? 1, body.length - off);
-            parts.push(
-              Buffer.from(`${n.toString(16)}\r\n`),
-              Buffer.from(body.subarray(off, off + n)),
-              Buffer.from('\r\n'),
-            );
-            off += n;
-          }
-          const raw = Buffer.concat([...parts, Buffer.from('0\r\n\r\n')]);
-          const d = new ChunkDecoder();
-          const out: Buffer[] = [];
-          let done = false;
-          for (let off = 0, i = 0; off < raw.length && !done; i++) {
-            const n = pieceSizes[i % pieceSizes.length] ?? 1;
-            const r = d.push(raw.subarray(off, off + n));
-            if (!r) return false;
-            out.push(r.data);
-            done = r.done;
-            off += n;
-          }
-          return done && Buffer.concat(out).equals(Buffer.from(body));
-        },
-      ),
-    );
-  });
-
-  it.each([
-    ['bad size', 'zz\r\n'],
-    ['missing CRLF after data', '2\r\nabXY'],
-  ])('refuses malformed chunked data: %s', (_, text) => {
-    expect(new ChunkDecoder().push(Buffer.from(text))).toBeUndefined();
   });
 });
