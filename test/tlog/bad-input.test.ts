@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RekorClient } from '../../src/tlog/client/index.ts';
@@ -216,5 +217,29 @@ describe('verifyLogEntry rejects malformed entries with a coded error', () => {
     expect(() => verifyLogEntry(bad as never, srv.publicKeyPem)).toThrow(
       expect.objectContaining({ code: 'TLOG_VERIFY' }),
     );
+  });
+});
+
+describe('a streamed body over the cap', () => {
+  it('gets 413 and the connection is closed without reading the rest', async () => {
+    const u = new URL(srv.url);
+    const sock = connect(Number(u.port), u.hostname);
+    let answer = '';
+    sock.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    sock.on('error', () => undefined); // writes after the close may fail
+    await new Promise<void>((r) => sock.once('connect', () => r()));
+    sock.write('POST /api/v1/log/entries HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+    const chunk = `4000\r\n${'x'.repeat(0x4000)}\r\n`;
+    let sent = 0;
+    while (!sock.destroyed && answer === '' && sent < 4096) {
+      sock.write(chunk); // up to 64 MiB: far more than the cap; the server stops reading at 64 KiB
+      sent++;
+      await new Promise((r) => setImmediate(r));
+    }
+    await closed;
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toMatch(/connection: close/i);
+    expect(sent).toBeLessThan(4096);
   });
 });

@@ -46,8 +46,9 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
     const onData = (c: Buffer): void => {
       n += c.length;
       if (n <= max) return void chunks.push(c);
-      req.off('data', onData).off('end', onEnd).resume();
-      reject(new HttpError(413, `request body too large: exceeds ${max} bytes`));
+      req.off('data', onData).off('end', onEnd).pause();
+      // the rest is never read: the connection closes after the answer
+      reject(new HttpError(413, `request body too large: exceeds ${max} bytes`, { Connection: 'close' }));
     };
     const onEnd = (): void => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     req.on('data', onData).once('end', onEnd).once('error', reject);
