@@ -1,4 +1,4 @@
-import { Http1Origin } from './http1.ts';
+import { Http1Client, type HttpHeaders } from '../../core/http1/index.ts';
 
 /** A whole answer: Rekor v1 bodies are small JSON documents, read completely before they are parsed. */
 export interface HttpAnswer {
@@ -17,23 +17,50 @@ export interface TransportOptions {
   ca?: string;
   /** idle keep-alive sockets and concurrent requests per origin */
   maxSockets?: number;
+  /** largest answer body accepted (default 32 MiB); a bigger one fails the request */
+  maxBytes?: number;
+}
+
+/** Rekor answers are JSON documents of a few KiB; a search or entry batch stays far below this. */
+const MAX_ANSWER = 32 * 1024 * 1024;
+
+const GET_HEADERS = { accept: 'application/json' };
+const JSON_HEADERS = { accept: 'application/json', 'content-type': 'application/json' };
+
+function headerOf(headers: HttpHeaders): (name: string) => string | undefined {
+  return (name) => {
+    const v = headers[name.toLowerCase()];
+    return Array.isArray(v) ? v.join(', ') : v;
+  };
 }
 
 /**
- * Keep-alive HTTP/1.1 per origin (http1.ts). Global `fetch` (undici: web streams, AbortSignal, header objects per
- * request) cost ~1.8 ms CPU per upload and node:http ~0.4 ms; the minimal client ~0.17 ms (docs/controller.md).
+ * Keep-alive HTTP/1.1 over the shared client (core/http1). Global `fetch` (undici: web streams, AbortSignal,
+ * header objects per request) cost ~1.8 ms CPU per upload and node:http ~0.4 ms; the minimal client ~0.17 ms
+ * (docs/controller.md). Its failures (socket, TLS, Http1Error) reject; rekor.ts makes them TLOG_HTTP.
  */
 export function nodeTransport(baseUrl: string, o: TransportOptions): HttpTransport {
   const u = new URL(baseUrl);
   if (u.protocol !== 'http:' && u.protocol !== 'https:')
     return () => Promise.reject(new Error(`unsupported URL scheme ${u.protocol}`));
-  const origin = new Http1Origin(u, {
+  const client = new Http1Client({
     timeoutMs: o.timeoutMs,
     maxSockets: o.maxSockets ?? 64,
     ...(o.ca ? { ca: o.ca } : {}),
   });
-  const prefix = u.pathname.replace(/\/+$/, ''); // a log served under a path prefix
-  return (method, path, json) => origin.request(method, `${prefix}${path}`, json);
+  const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`; // a log served under a path prefix
+  const maxBytes = o.maxBytes ?? MAX_ANSWER;
+  return async (method, path, json) => {
+    const body = json === undefined ? undefined : Buffer.from(json);
+    const r = await client.request({
+      method,
+      url: new URL(`${base}${path}`),
+      headers: body ? JSON_HEADERS : GET_HEADERS,
+      ...(body ? { body } : {}),
+      maxBytes,
+    });
+    return { status: r.status, statusText: r.statusText, header: headerOf(r.headers), body: r.body };
+  };
 }
 
 /** The same contract over an injected `fetch` (tests simulate lying or broken servers with it). */

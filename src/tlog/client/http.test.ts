@@ -6,7 +6,6 @@ import type { AddressInfo, Server, Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testRegistries } from '../../../test/setup/env.ts';
 import { nodeTransport } from './http.ts';
-import { parseResponse } from './http1-parse.ts';
 import { RekorClient } from './rekor.ts';
 
 /** A real node:http server whose answer per path is chosen by the test. */
@@ -139,6 +138,24 @@ describe('keep-alive HTTP/1.1 transport', () => {
     await new Promise<void>((ok) => raw.close(() => ok()));
   });
 
+  it('bounds the answer body (maxBytes) and joins repeated header fields', async () => {
+    const raw: Server = createNetServer((s) =>
+      s.on('data', (d: Buffer) =>
+        s.write(
+          d.includes('/big')
+            ? 'HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n'
+            : 'HTTP/1.1 200 OK\r\nLink: <a>\r\nLink: <b>\r\nContent-Length: 2\r\n\r\n{}',
+        ),
+      ),
+    );
+    await new Promise<void>((ok) => raw.listen(0, '127.0.0.1', ok));
+    const url = `http://127.0.0.1:${(raw.address() as AddressInfo).port}`;
+    const t = nodeTransport(url, { timeoutMs: 1000, maxBytes: 100 });
+    expect((await t('GET', '/small')).header('LINK')).toBe('<a>, <b>');
+    await expect(t('GET', '/big')).rejects.toThrow(/5000 bytes over the limit/);
+    raw.close();
+  });
+
   it('speaks TLS with an extra CA (the test registry)', async () => {
     const r = testRegistries();
     const ca = existsSync(r.caCert) ? readFileSync(r.caCert, 'utf8') : r.caCert;
@@ -147,71 +164,5 @@ describe('keep-alive HTTP/1.1 transport', () => {
     await expect(nodeTransport(`https://${r.tls}`, { timeoutMs: 2000 })('GET', '/v2/')).rejects.toThrow(
       /self[- ]signed|unable to verify|certificate/i,
     );
-  });
-});
-
-describe('parseResponse', () => {
-  const b = (s: string) => Buffer.from(s, 'latin1');
-  it.each([
-    ['content-length', 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi', false, 'hi'],
-    [
-      'chunked with extension and trailer',
-      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2;x=y\r\nhi\r\n1\r\n!\r\n0\r\nT: v\r\n\r\n',
-      false,
-      'hi!',
-    ],
-    ['no length, ended', 'HTTP/1.1 200 OK\r\n\r\nrest', true, 'rest'],
-    ['204 has no body', 'HTTP/1.1 204 No Content\r\n\r\n', false, ''],
-    [
-      'after 103 Early Hints',
-      'HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
-      false,
-      'ok',
-    ],
-  ])('%s', (_n, text, ended, body) => {
-    const p = parseResponse(b(text), ended);
-    if (p === 'incomplete' || p instanceof Error) throw new Error(String(p));
-    expect(p.answer.body.toString()).toBe(body);
-  });
-  it.each([
-    ['partial head', 'HTTP/1.1 200 OK\r\nContent-Le', false, 'incomplete'],
-    ['only an interim answer so far', 'HTTP/1.1 100 Continue\r\n\r\n', false, 'incomplete'],
-    ['partial body', 'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhi', false, 'incomplete'],
-    ['partial chunk', 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhi', false, 'incomplete'],
-    [
-      'closed inside the body',
-      'HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhi',
-      true,
-      /before the whole response body/,
-    ],
-    ['bad status line', 'HTTP/2 200\r\n\r\n', false, /malformed status line/],
-    ['bad header', 'HTTP/1.1 200 OK\r\nnocolon\r\n\r\n', false, /malformed header line/],
-    ['bad length', 'HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n', false, /bad content-length/],
-    [
-      'bad chunk size',
-      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
-      false,
-      /bad chunk size/,
-    ],
-    [
-      'gzip coding',
-      'HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n',
-      false,
-      /unsupported transfer-encoding/,
-    ],
-  ])('%s', (_n, text, ended, want) => {
-    const p = parseResponse(b(text), ended);
-    if (want === 'incomplete') expect(p).toBe('incomplete');
-    else expect(p instanceof Error ? p.message : 'no error').toMatch(want);
-  });
-  it('keep-alive: HTTP/1.1 unless close, HTTP/1.0 only when asked', () => {
-    const ka = (t: string) => {
-      const p = parseResponse(b(t), false);
-      return p !== 'incomplete' && !(p instanceof Error) && p.keepAlive;
-    };
-    expect(ka('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')).toBe(true);
-    expect(ka('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')).toBe(false);
-    expect(ka('HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n')).toBe(false);
-    expect(ka('HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n')).toBe(true);
   });
 });
