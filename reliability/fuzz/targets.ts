@@ -7,6 +7,7 @@ import { buildSeeds } from './seeds.ts';
 import { cryptoTargets } from './targets-crypto.ts';
 import { documentTargets } from './targets-docs.ts';
 import { httpTargets } from './targets-http.ts';
+import { http1Targets } from './targets-http1.ts';
 
 /** One parser that takes outside input, its generator, and how many inputs the full run gives it. */
 export interface Target {
@@ -37,7 +38,12 @@ export async function buildTargets(): Promise<TargetSet> {
   const reg = await startRegistryServer({ addr: '127.0.0.1:0' });
   const seeds = await buildSeeds(log.url, log.publicKeyPem);
   return {
-    targets: [...cryptoTargets(seeds), ...documentTargets(seeds), ...httpTargets(seeds, log.url, reg.url)],
+    targets: [
+      ...cryptoTargets(seeds),
+      ...documentTargets(seeds),
+      ...httpTargets(seeds, log.url, reg.url),
+      ...http1Targets(),
+    ],
     close: async () => (await reg.close(), await log.close()),
   };
 }

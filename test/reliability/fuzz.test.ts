@@ -37,6 +37,7 @@ describe('every parser of outside input survives generated inputs with coded err
       'OCI manifest',
       'config.json',
       'WWW-Authenticate',
+      'HTTP/1.1 response',
     ])
       expect(names).toContain(w);
   });
