@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { Http1Error } from './errors.ts';
+import type { RequestHead } from './head.ts';
 import { ResponseReader, type Http1Response } from './reader.ts';
 
 /** Below this size a request body goes out with its head in one write (one syscall, one segment). */
@@ -13,6 +14,8 @@ export class Conn {
   reused = false;
   /** when it went back to the pool (Date.now()) */
   idleSince = 0;
+  /** when the current exchange times out (Date.now() ms) */
+  deadline = Infinity;
   /** bytes of the current answer arrived */
   received = false;
   /** the pool's hook: hand the connection back (keep) or drop it */
@@ -23,7 +26,8 @@ export class Conn {
   constructor(
     readonly socket: Socket,
     private readonly timeoutMs: number,
-    private readonly onIdleClose: (c: Conn) => void,
+    /** the socket closed (after any answer or failure of its exchange was delivered) */
+    private readonly onGone: (c: Conn) => void,
   ) {
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
@@ -31,30 +35,45 @@ export class Conn {
     socket.on('close', () => this.onClose());
   }
 
-  exchange(method: string, maxBytes: number, head: Buffer, body: Buffer | undefined): Promise<Http1Response> {
+  exchange(
+    method: string,
+    maxBytes: number,
+    head: RequestHead,
+    body: Buffer | string | undefined,
+  ): Promise<Http1Response> {
     this.reader = new ResponseReader(method, maxBytes);
     this.received = false;
+    this.deadline = Date.now() + this.timeoutMs;
     return new Promise<Http1Response>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          this.fail(new Http1Error('timeout', `no answer within ${this.timeoutMs} ms (request timed out)`)),
-        this.timeoutMs,
-      );
       this.settle = (e, r) => {
-        clearTimeout(timer);
         this.settle = undefined;
+        this.deadline = Infinity;
         if (e) reject(e);
         else resolve(r as Http1Response);
       };
-      if (!body?.length) this.socket.write(head);
-      else if (body.length <= INLINE_BODY) this.socket.write(Buffer.concat([head, body]));
-      else {
-        this.socket.cork();
-        this.socket.write(head);
-        this.socket.write(body);
-        this.socket.uncork();
-      }
+      this.send(head, body);
     });
+  }
+
+  /** Fail the exchange once its deadline passed (the client checks all with one timer, not one per request). */
+  expire(now: number): void {
+    if (this.settle && now >= this.deadline)
+      this.fail(new Http1Error('timeout', `no answer within ${this.timeoutMs} ms (request timed out)`));
+  }
+
+  /** Head and body in one write where possible: a string body with an ASCII head as one UTF-8 string. */
+  private send(head: RequestHead, body: Buffer | string | undefined): void {
+    const s = this.socket;
+    if (!body?.length) s.write(head.text, 'latin1');
+    else if (typeof body === 'string' && !head.obsText) s.write(head.text + body);
+    else if (typeof body !== 'string' && body.length <= INLINE_BODY)
+      s.write(Buffer.concat([Buffer.from(head.text, 'latin1'), body]));
+    else {
+      s.cork();
+      s.write(head.text, 'latin1');
+      s.write(body);
+      s.uncork();
+    }
   }
 
   private onData(d: Buffer): void {
@@ -89,7 +108,7 @@ export class Conn {
 
   private onClose(): void {
     const reader = this.reader;
-    if (this.settle && reader) return this.answer(reader.end(), false);
-    this.onIdleClose(this);
+    if (this.settle && reader) this.answer(reader.end(), false);
+    this.onGone(this);
   }
 }

@@ -54,20 +54,47 @@ export function parseHead(text: string): Head | undefined {
   return { status, statusText, headers, ...(contentLength !== undefined ? { contentLength } : {}), close };
 }
 
-/** Request head bytes; refuses field values with control characters (CR/LF would split the request) and non-token names. */
+/** A request-target: no spaces or controls (they would end or split the request line). */
+const TARGET = /^\/[\x21-\x7e]*$/;
+const TARGET_OBS = /^\/[\x21-\x7e\x80-\xff]*$/;
+const VALUE = /^[\t\x20-\x7e]*$/;
+/** obs-text (0x80-0xff) is allowed in values (RFC 9110 §5.5) and then sent as single bytes */
+const VALUE_OBS = /^[\t\x20-\x7e\x80-\xff]*$/;
+const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+export interface RequestHead {
+  text: string;
+  /** holds chars 0x80-0xff: must be written as latin1, not UTF-8 */
+  obsText: boolean;
+}
+
+/**
+ * Request head text (one char per byte) for `target` (default: the URL's path and query); refuses a method that
+ * is not a token, a target with spaces or controls, field values with control characters (CR/LF would split the
+ * request) and names that are not tokens.
+ */
 export function requestHead(
   method: string,
   url: URL,
   headers: Record<string, string>,
   bodyLength: number | undefined,
-): Buffer {
-  if (!TOKEN.test(method)) throw new Error(`invalid HTTP method ${JSON.stringify(method)}`);
-  let text = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
-  for (const [k, v] of Object.entries(headers)) {
-    if (!TOKEN.test(k) || /[^\t\x20-\x7e\x80-\xff]/.test(v))
-      throw new Error(`invalid HTTP header ${JSON.stringify(k)}`);
+  target = `${url.pathname}${url.search}`,
+): RequestHead {
+  if (!METHODS.has(method) && !TOKEN.test(method))
+    throw new Error(`invalid HTTP method ${JSON.stringify(method)}`);
+  let obsText = !TARGET.test(target);
+  if (obsText && !TARGET_OBS.test(target))
+    throw new Error(`invalid request target ${JSON.stringify(target)}`);
+  let text = `${method} ${target} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  for (const k in headers) {
+    const v = headers[k] as string;
+    if (!TOKEN.test(k)) throw new Error(`invalid HTTP header ${JSON.stringify(k)}`);
+    if (!VALUE.test(v)) {
+      if (!VALUE_OBS.test(v)) throw new Error(`invalid HTTP header ${JSON.stringify(k)}`);
+      obsText = true;
+    }
     text += `${k}: ${v}\r\n`;
   }
   if (bodyLength !== undefined) text += `content-length: ${bodyLength}\r\n`;
-  return Buffer.from(`${text}\r\n`, 'latin1');
+  return { text: `${text}\r\n`, obsText };
 }

@@ -62,9 +62,12 @@ describe('response head', () => {
 
   it('request heads refuse CR/LF in values, non-token names and methods', () => {
     const u = new URL('http://h:1/p?q=1');
-    expect(requestHead('PUT', u, { a: 'b' }, 2).toString()).toBe(
-      'PUT /p?q=1 HTTP/1.1\r\nhost: h:1\r\na: b\r\ncontent-length: 2\r\n\r\n',
-    );
+    expect(requestHead('PUT', u, { a: 'b' }, 2)).toEqual({
+      text: 'PUT /p?q=1 HTTP/1.1\r\nhost: h:1\r\na: b\r\ncontent-length: 2\r\n\r\n',
+      obsText: false,
+    });
+    expect(requestHead('GET', u, { a: 'caf\xe9' }, undefined).obsText).toBe(true);
+    expect(() => requestHead('GET', u, {}, undefined, '/a b')).toThrow(/invalid request target/);
     expect(() => requestHead('GET', u, { a: 'x\r\nInjected: 1' }, undefined)).toThrow(/invalid HTTP header/);
     expect(() => requestHead('GET', u, { 'a b': 'x' }, undefined)).toThrow(/invalid HTTP header/);
     expect(() => requestHead('GET /x HTTP/1.1\r\n', u, {}, undefined)).toThrow(/invalid HTTP method/);
@@ -248,5 +251,33 @@ describe('chunked decoder', () => {
     ['endless trailers', `0\r\n${'T: v\r\n'.repeat(12_000)}`],
   ])('refuses malformed chunked data: %s', (_, text) => {
     expect(new ChunkDecoder().push(Buffer.from(text))).toBeUndefined();
+  });
+});
+
+describe('client process lifetime', () => {
+  it('a request in flight keeps the process alive; idle sockets do not', async () => {
+    const { createServer } = await import('node:net');
+    const { spawn } = await import('node:child_process');
+    // answers 300 ms late, then keeps the connection open (idle in the child's pool)
+    const server = createServer((s) =>
+      s.once('data', () =>
+        setTimeout(() => s.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nlate'), 300),
+      ),
+    );
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as { port: number }).port;
+    const client = new URL('./client.ts', import.meta.url).pathname;
+    const code = `import { Http1Client } from ${JSON.stringify(client)};
+      const c = new Http1Client({ maxSockets: 1, timeoutMs: 30000 });
+      c.request({ method: 'GET', url: new URL('http://127.0.0.1:${port}/'), headers: {}, maxBytes: 10 })
+        .then((r) => console.log(r.body.toString()));`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exit = await new Promise<number | null>((ok) => child.on('exit', ok));
+    server.close();
+    expect([exit, out.trim()]).toEqual([0, 'late']);
   });
 });

@@ -48,18 +48,24 @@ export function nodeTransport(baseUrl: string, o: TransportOptions): HttpTranspo
     maxSockets: o.maxSockets ?? 64,
     ...(o.ca ? { ca: o.ca } : {}),
   });
-  const base = `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`; // a log served under a path prefix
+  const prefix = u.pathname.replace(/\/+$/, ''); // a log served under a path prefix
   const maxBytes = o.maxBytes ?? MAX_ANSWER;
-  return async (method, path, json) => {
-    const body = json === undefined ? undefined : Buffer.from(json);
-    const r = await client.request({
+  return (method, path, json) => {
+    const headers = json === undefined ? GET_HEADERS : JSON_HEADERS;
+    const req = {
       method,
-      url: new URL(`${base}${path}`),
-      headers: body ? JSON_HEADERS : GET_HEADERS,
-      ...(body ? { body } : {}),
+      url: u,
+      path: `${prefix}${path}`,
+      headers,
+      ...(json === undefined ? {} : { body: json }),
       maxBytes,
-    });
-    return { status: r.status, statusText: r.statusText, header: headerOf(r.headers), body: r.body };
+    };
+    return client.request(req).then((r) => ({
+      status: r.status,
+      statusText: r.statusText,
+      header: headerOf(r.headers),
+      body: r.body,
+    }));
   };
 }
 
