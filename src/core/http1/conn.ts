@@ -1,4 +1,5 @@
-import type { Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { Http1Error } from './errors.ts';
 import type { RequestHead } from './head.ts';
 import { ResponseReader, type Http1Response } from './reader.ts';
@@ -111,4 +112,45 @@ export class Conn {
     if (this.settle && reader) this.answer(reader.end(), false);
     this.onGone(this);
   }
+}
+
+/** A connected socket to the URL's origin (TLS for https: SNI for names, `ca` when given, http/1.1 by ALPN). */
+export function openSocket(
+  u: URL,
+  ca: (string | Buffer)[] | undefined,
+  insecure: boolean,
+  timeoutMs: number,
+): Promise<Socket> {
+  const https = u.protocol === 'https:';
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  const port = Number(u.port || (https ? 443 : 80));
+  return new Promise<Socket>((resolve, reject) => {
+    const socket = https
+      ? tlsConnect({
+          host,
+          port,
+          // SNI takes names only; the certificate is still checked against the IP (checkServerIdentity)
+          ...(isIP(host) ? {} : { servername: host }),
+          ...(ca ? { ca } : {}),
+          rejectUnauthorized: !insecure,
+          ALPNProtocols: ['http/1.1'],
+        })
+      : netConnect({ host, port });
+    const timer = setTimeout(
+      () => socket.destroy(new Http1Error('timeout', `connect timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onError = (e: Error): void => {
+      clearTimeout(timer);
+      reject(e);
+    };
+    socket.once('error', onError);
+    socket.once(https ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      // never keeps the process alive by itself: the client's ticker is ref'd while a request is in flight
+      socket.unref();
+      resolve(socket);
+    });
+  });
 }
