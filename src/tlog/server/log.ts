@@ -37,6 +37,13 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+interface Staged {
+  batch: Pending[];
+  entries: StoredEntry[];
+  nodes: StoredNode[];
+  checkpoint: StoredCheckpoint;
+}
+
 export interface AddResult {
   entry: StoredEntry;
   created: boolean;
@@ -57,6 +64,10 @@ export class TransparencyLog {
   private readonly tree: TreeReader;
   private headJson = { size: -1, note: '', tail: '' };
   private hint: Buffer | null = null;
+  /** Tree size including written batches that are not yet synced (the head lags until they are). */
+  private written: number;
+  private wake: (() => void) | null = null;
+  private broken: Error | null = null;
 
   private constructor(
     private readonly o: LogOptions,
@@ -66,6 +77,7 @@ export class TransparencyLog {
     this.treeId = treeId;
     this.origin = `${o.hostname} - ${treeId}`;
     this.head = head;
+    this.written = head.size;
     this.tree = new TreeReader(o.store);
   }
 
@@ -84,6 +96,7 @@ export class TransparencyLog {
     if (st.checkpoint && !root.equals(st.checkpoint.rootHash))
       throw new Error(`log store is inconsistent: tree root at size ${st.size} differs from its checkpoint`);
     log.head = { size: st.size, rootHash: root, note: log.signHead(st.size, root) };
+    log.written = st.size;
     return log;
   }
 
@@ -138,6 +151,8 @@ export class TransparencyLog {
     const p: Pending = { uuid, body, prepared, done, resolve, reject };
     this.inflight.set(key, p);
     this.queue.push(p);
+    this.wake?.();
+    this.wake = null;
     if (!this.running) {
       this.running = true;
       setImmediate(() => void this.integrate());
@@ -145,24 +160,73 @@ export class TransparencyLog {
     return { entry: await done, created: true };
   }
 
+  /**
+   * Group commit: a batch is written (visible, not yet durable) while the previous one syncs, so the disk flush
+   * no longer serialises the batches. Answers and the published head follow the syncs in order: a 201 or a
+   * checkpoint only ever covers durable entries. At most two batches are unsynced at a time.
+   */
   private async integrate(): Promise<void> {
+    let published: Promise<void> = Promise.resolve();
+    let unsynced = 0;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.o.maxBatch ?? 2000);
+      let staged: Staged;
       try {
-        const stored = await this.commitBatch(batch);
-        batch.forEach((p, i) => p.resolve(stored[i] as StoredEntry));
+        staged = await this.writeBatch(batch);
       } catch (e) {
-        batch.forEach((p) => p.reject(e));
-      } finally {
-        for (const p of batch) this.inflight.delete(p.uuid.toString('hex'));
+        this.settle(batch, e);
+        continue;
+      }
+      unsynced++;
+      // handled at once (an unhandled rejection would end the process before its turn comes)
+      const synced = this.o.store.sync(batch.length).then(
+        () => null,
+        (e: unknown) => ({ e }),
+      );
+      published = published.then(async () => {
+        const failed = await synced;
+        if (failed) this.fail(staged, failed.e);
+        else this.publish(staged);
+      });
+      void published.then(() => unsynced--);
+      if (this.queue.length === 0 || unsynced >= 2) {
+        await Promise.race([published, this.arrival()]);
+        await new Promise((r) => setImmediate(r)); // let this I/O turn's requests join the next batch
       }
     }
+    await published;
     this.running = false;
   }
 
-  private async commitBatch(batch: Pending[]): Promise<StoredEntry[]> {
+  private arrival(): Promise<void> {
+    return new Promise((r) => (this.wake = r));
+  }
+
+  private publish(staged: Staged): void {
+    if (this.broken) return this.fail(staged, this.broken);
+    this.tree.remember(staged.nodes);
+    this.head = staged.checkpoint;
+    this.settle(staged.batch, null, staged.entries);
+  }
+
+  /** A failed sync leaves written rows of unknown durability behind: the log refuses further writes. */
+  private fail(staged: Staged, e: unknown): void {
+    this.broken ??= new Error(`log store failed to sync; restart the log: ${(e as Error).message}`, {
+      cause: e,
+    });
+    this.settle(staged.batch, e);
+  }
+
+  private settle(batch: Pending[], e: unknown, stored?: StoredEntry[]): void {
+    batch.forEach((p, i) => (stored ? p.resolve(stored[i] as StoredEntry) : p.reject(e)));
+    for (const p of batch) this.inflight.delete(p.uuid.toString('hex'));
+  }
+
+  /** SETs, tree nodes and the signed checkpoint of a batch, written to the store (not yet synced). */
+  private async writeBatch(batch: Pending[]): Promise<Staged> {
+    if (this.broken) throw this.broken;
     const time = Math.floor(this.o.clock.now().getTime() / 1000);
-    const first = this.head.size;
+    const first = this.written;
     const items = batch.map((p, i) => ({ body: p.body, integratedTime: time, logIndex: first + i }));
     const { key } = this.o;
     const sets = this.o.signSets
@@ -189,14 +253,13 @@ export class TransparencyLog {
     const root = this.rootFromEdge();
     const checkpoint = { size, rootHash: root, note: this.signHead(size, root) };
     try {
-      await this.o.store.commit({ entries, nodes, checkpoint });
+      await this.o.store.write({ entries, nodes, checkpoint });
     } catch (e) {
       this.edge = prevEdge;
       throw e;
     }
-    this.tree.remember(nodes);
-    this.head = checkpoint;
-    return entries.map((e) => e.entry);
+    this.written = size;
+    return { batch, entries: entries.map((e) => e.entry), nodes, checkpoint };
   }
 
   async inclusionProof(index: number, size: number): Promise<Buffer[]> {

@@ -116,6 +116,12 @@ export class SqliteLogStore implements LogStore {
 
   /** One transaction per batch: entry rows (with their tree nodes and key hashes) and the signed checkpoint. */
   async commit(batch: Batch): Promise<void> {
+    await this.write(batch);
+    await this.sync(batch.entries.length);
+  }
+
+  /** One transaction: the batch's entry rows (with their upper nodes and key hashes), index chunk, head. */
+  async write(batch: Batch): Promise<void> {
     const up = upperNodes(batch.nodes);
     const keyed = batch.entries.map(({ entry, searchKeys }) => ({ entry, keys: packKeys(searchKeys) }));
     const rows: TailEntry[] = keyed.map(({ entry: e, keys }) => ({ idx: e.index, uuid: e.uuid, keys }));
@@ -144,7 +150,10 @@ export class SqliteLogStore implements LogStore {
     else for (const r of rows) this.tail.add(r);
     for (const r of rows) this.filter.add(r.uuid);
     if (this.filter.full) this.filter = this.buildFilter();
-    await this.flush(batch.entries.length);
+  }
+
+  async sync(entries: number): Promise<void> {
+    await this.flush(entries);
   }
 
   /**

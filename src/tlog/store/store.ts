@@ -42,8 +42,15 @@ export interface StoreState {
 export interface LogStore {
   state(): Promise<StoreState>;
   setTreeId(treeId: string): Promise<void>;
-  /** Atomically persist a batch; resolves only once the batch is durable. */
+  /** Atomically persist a batch; resolves only once the batch is durable (write, then sync). */
   commit(batch: Batch): Promise<void>;
+  /**
+   * Atomically apply a batch, visible to reads but not yet durable; rejects with nothing applied. Lets the log
+   * write the next batch while the previous one syncs (group commit).
+   */
+  write(batch: Batch): Promise<void>;
+  /** Resolves once everything written before the call is durable; `entries` hints the batch size. */
+  sync(entries: number): Promise<void>;
   entryByIndex(index: number): Promise<StoredEntry | null>;
   entryByUuid(uuid: Buffer): Promise<StoredEntry | null>;
   entriesInRange(from: number, to: number): Promise<StoredEntry[]>;
