@@ -62,6 +62,28 @@ describe('VerifyPool (worker threads)', () => {
     }
   });
 
+  it('splits a big turn into messages of 16 bodies, at most 6 unanswered; the rest waits for an answer', async () => {
+    const pool = new VerifyPool(1);
+    const [w] = (pool as unknown as { workers: Worker[] }).workers;
+    const posted: number[] = [];
+    const post = w!.postMessage.bind(w);
+    w!.postMessage = (m: { jobs: { ids: number[] } }, t?: readonly ArrayBuffer[]) => {
+      posted.push(m.jobs.ids.length);
+      post(m, t as ArrayBuffer[]);
+    };
+    try {
+      const proposals = Array.from({ length: 110 }, (_, i) => signer.dsse(sha(`split${i}`)).proposed);
+      const pending = proposals.map((p) => pool.prepare(Buffer.from(JSON.stringify(p))));
+      await new Promise((r) => setImmediate(r));
+      expect(posted).toEqual([16, 16, 16, 16, 16, 16]); // 96 sent, 14 wait for the first answer
+      const got = await Promise.all(pending);
+      expect(posted).toEqual([16, 16, 16, 16, 16, 16, 14]);
+      got.forEach((g, i) => expect(g.body.equals(prepareProposed(proposals[i]).body)).toBe(true));
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('signs SETs of big batches in the worker and small ones here; a dead worker signs nothing wrong', async () => {
     const key = logKeyFrom(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
     const pool = new VerifyPool(1, { workerSetsFrom: 4 });

@@ -58,8 +58,14 @@ export function defaultWorkers(): number {
   return availableParallelism() > 1 ? 1 : 0;
 }
 
-/** Unanswered messages per worker before bodies wait here. */
-const MAX_OUTSTANDING = 2;
+/**
+ * Unanswered messages per worker before bodies wait here, and bodies per message. Small messages keep both
+ * threads busy: the event loop integrates the first verified entries while the worker verifies the next ones
+ * (64 clients, A/B on a quiet machine: one message of everything, at most 2 unanswered: 3,770–3,830/s; 16 per
+ * message, at most 6: 4,770–5,010/s at the same CPU per append).
+ */
+const MAX_OUTSTANDING = 6;
+const PER_MESSAGE = 16;
 
 /** One request body for a worker; jobs posted in the same event-loop turn travel in one message. */
 export interface Job {
@@ -160,15 +166,17 @@ export class VerifyPool {
   }
 
   /**
-   * Everything queued goes to the least busy worker in one message. A worker with two unanswered messages
-   * gets nothing more: bodies queue up here meanwhile and travel together when it answers (fewer messages
-   * and thread wake-ups, bigger batches to integrate).
+   * What is queued goes to the least busy worker, PER_MESSAGE bodies a message. A worker with MAX_OUTSTANDING
+   * unanswered messages gets nothing more: bodies queue up here meanwhile and travel when it answers.
    */
   private post(): void {
+    while (this.queued.length > 0) if (!this.postSome()) return;
+  }
+
+  private postSome(): boolean {
     const w = this.nextWorker();
-    if (w && (this.outstanding.get(w) ?? 0) >= MAX_OUTSTANDING) return;
-    const jobs = this.queued;
-    this.queued = [];
+    if (w && (this.outstanding.get(w) ?? 0) >= MAX_OUTSTANDING) return false;
+    const jobs = this.queued.splice(0, PER_MESSAGE);
     for (const j of jobs) {
       const waiter = this.waiting.get(j.id);
       if (waiter) waiter.worker = w;
@@ -177,9 +185,10 @@ export class VerifyPool {
         waiter.here();
       }
     }
-    if (!w) return;
+    if (!w) return true;
     const packed = packJobs(jobs);
     this.send(w, { jobs: packed }, [packed.data]);
+    return true;
   }
 
   private send(w: Worker, m: ToWorker, transfer: ArrayBuffer[] = []): void {
