@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuMs, freePort } from './proc.ts';
 import { pushDemoImage } from '../src/cli/controller/demo-image.ts';
 import { buildOrchestrator } from '../src/cli/controller/wiring.ts';
 import { ConfigStore } from '../src/config/store.ts';
@@ -44,16 +44,6 @@ class Runs implements RunCache, RunAccess {
   }
 }
 
-/** CPU time (user + system, all threads) a process has used so far, in ms (Linux /proc/<pid>/stat, 10 ms ticks). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
-
 const STEP_RUNS = Number(process.env.STEP_RUNS ?? 500);
 /** CONTROLLER_STEPS='sign + log,end to end': run only the steps whose label contains one of these (profiling) */
 const STEPS = process.env.CONTROLLER_STEPS?.split(',').map((s) => s.trim());
@@ -77,15 +67,6 @@ async function drain(
       if (loop.queue.pendingRetries === 0) break; // nothing left to do: some runs failed
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => ok(port));
-    });
-  });
 }
 
 /** Start `chains <args> --addr 127.0.0.1:<free port>` and wait until `probe` answers. */

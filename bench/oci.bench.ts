@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cpuMs, freePort } from './proc.ts';
 import { privateKeyMaterial } from '../src/keys/index.ts';
 import type { SignedRecord } from '../src/core/signed.ts';
 import { KeySigner, signInToto, signSimpleSigning } from '../src/signing/index.ts';
@@ -72,15 +72,6 @@ async function benchOne(name: string, host: string, signer: KeySigner, n: number
 }
 
 /** CPU time (user + system) of another process so far, in ms (Linux /proc/<pid>/stat, 10 ms ticks). */
-function cpuMs(pid: number | undefined): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(f[11]) + Number(f[12])) * 10;
-  } catch {
-    return NaN;
-  }
-}
-
 /** CPU ms per thread name of a process since it started (V8 compiler and GC helpers run off the main thread). */
 function threadCpu(pid: number | undefined): string {
   const by = new Map<string, number>();
@@ -92,15 +83,6 @@ function threadCpu(pid: number | undefined): string {
     if (ms > 0) by.set(`${name}/${tid}`, ms);
   }
   return [...by].map(([n, ms]) => `${n} ${ms} ms`).join(', ');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as AddressInfo).port;
-      s.close(() => ok(port));
-    });
-  });
 }
 
 /** `chains registry serve --dir` in its own process, as the controller bench and a deployment run it. */
