@@ -168,6 +168,7 @@ export class TransparencyLog {
   private async integrate(): Promise<void> {
     let published: Promise<void> = Promise.resolve();
     let unsynced = 0;
+    let waiting = 0;
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.o.maxBatch ?? 2000);
       let staged: Staged;
@@ -178,8 +179,11 @@ export class TransparencyLog {
         continue;
       }
       unsynced++;
-      // handled at once (an unhandled rejection would end the process before its turn comes)
-      const synced = this.o.store.sync(batch.length).then(
+      waiting += batch.length;
+      // the hint is every entry waiting for durability: while another batch syncs, this sync goes to the pool too
+      // (a blocking sync in this thread would stall the pipeline). Handled at once: an unhandled rejection would
+      // end the process before its turn comes.
+      const synced = this.o.store.sync(waiting).then(
         () => null,
         (e: unknown) => ({ e }),
       );
@@ -188,7 +192,10 @@ export class TransparencyLog {
         if (failed) this.fail(staged, failed.e);
         else this.publish(staged);
       });
-      void published.then(() => unsynced--);
+      void published.then(() => {
+        unsynced--;
+        waiting -= batch.length;
+      });
       if (this.queue.length === 0 || unsynced >= 2) {
         await Promise.race([published, this.arrival()]);
         await new Promise((r) => setImmediate(r)); // let this I/O turn's requests join the next batch
