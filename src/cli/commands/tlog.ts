@@ -205,6 +205,8 @@ export function registerTlogCommands(program: Command): void {
         maxBodyBytes: Number(f.maxBodyBytes),
         verifyWorkers: f.verifyWorkers === undefined ? undefined : Number(f.verifyWorkers),
       });
+      if (s.migrated > 0)
+        process.stderr.write(`migrated ${s.migrated} entries of ${f.db} from schema 1 to schema 2\n`);
       process.stdout.write(
         `tlog listening on ${s.url} (tree ${s.log.treeId}, size ${s.log.checkpoint.size}, logID ${s.log.logId})\n`,
       );

@@ -39,6 +39,8 @@ export interface RunningLogServer {
   url: string;
   log: TransparencyLog;
   publicKeyPem: string;
+  /** Entries copied from a schema-1 database on this start (0: none). */
+  migrated: number;
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
     url: `http://${h}:${a.port}`,
     log,
     publicKeyPem: key.publicKeyPem,
+    migrated: store instanceof SqliteLogStore ? store.migrated : 0,
     close: async () => {
       await new Promise<void>((r) => {
         server.close(() => r());

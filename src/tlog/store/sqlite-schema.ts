@@ -34,17 +34,21 @@ export function upperNodes(nodes: readonly StoredNode[]): Map<number, Buffer> {
   return new Map([...parts].map(([leaf, list]) => [leaf, Buffer.concat(list)]));
 }
 
-/** Refuse databases of the first schema (nodes and search tables) instead of misreading them. */
-export function checkSchema(db: Database.Database, path: string): void {
+/**
+ * The schema version of an existing database: null for a new one, '1' for the first schema (nodes and search
+ * tables, see migrate-v1.ts); any other version than ours is refused instead of misread.
+ */
+export function checkSchema(db: Database.Database, path: string): string | null {
   const tables = db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
   const meta = tables.includes('meta')
     ? db.prepare<[], Buffer | string>("SELECT v FROM meta WHERE k = 'schema'").pluck().get()
     : undefined;
   const version = meta === undefined ? (tables.includes('entries') ? '1' : null) : String(meta);
-  if (version !== null && version !== SCHEMA_VERSION)
+  if (version !== null && version !== '1' && version !== SCHEMA_VERSION)
     throw new ChainsError(
       'TLOG_STORE',
-      `log database ${path} has schema version ${version}; this server needs version ${SCHEMA_VERSION} ` +
-        '(it is not migrated: serve it with the Chains version that wrote it, or start a new --db)',
+      `log database ${path} has schema version ${version}; this server reads versions 1 and ${SCHEMA_VERSION} ` +
+        '(serve it with the Chains version that wrote it, or start a new --db)',
     );
+  return version;
 }

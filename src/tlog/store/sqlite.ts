@@ -7,6 +7,7 @@ import type { TailEntry } from './index-tail.ts';
 import { ENTRY_COLS, SCHEMA, SCHEMA_VERSION, checkSchema, lastLeaf, upperNodes } from './sqlite-schema.ts';
 import type { Batch, LogStore, StoreState, StoredEntry } from './store.ts';
 import { UuidFilter } from './uuid-filter.ts';
+import { migrateV1 } from './migrate-v1.ts';
 
 interface EntryRow {
   idx: number;
@@ -38,6 +39,8 @@ export class SqliteLogStore implements LogStore {
   private readonly chunk: number;
   private filter: UuidFilter;
   private readonly poolSyncFrom: number;
+  /** Entries copied from a schema-1 database when this store opened it (0 otherwise). */
+  readonly migrated: number = 0;
 
   constructor(path: string, o: SqliteStoreOptions = {}) {
     this.path = path;
@@ -45,15 +48,19 @@ export class SqliteLogStore implements LogStore {
     this.poolSyncFrom = o.poolSyncFrom ?? 16;
     this.db = new Database(path);
     try {
-      checkSchema(this.db, path);
+      const version = checkSchema(this.db, path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      // a checkpoint (page copy + fsync of the db, on the event loop) every 64 MiB of WAL, not every 4 MiB
+      this.db.pragma('wal_autocheckpoint = 16384');
+      if (version === '1') {
+        this.migrated = migrateV1(this.db, path);
+        this.db.pragma('wal_checkpoint(TRUNCATE)'); // the migration is on disk before anything else is written
+      }
     } catch (e) {
       this.db.close();
       throw e;
     }
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // a checkpoint (page copy + fsync of the db, on the event loop) every 64 MiB of WAL, not every 4 MiB
-    this.db.pragma('wal_autocheckpoint = 16384');
     this.db.exec(SCHEMA);
     this.st = this.statements();
     this.st.setMeta.run('schema', SCHEMA_VERSION);
