@@ -11,6 +11,18 @@ import { TestSigner, sha } from './helpers.ts';
 
 const signer = new TestSigner();
 
+/** Records how many bodies each message to the pool's (only) worker carries. */
+function jobsPosted(pool: VerifyPool): number[] {
+  const [w] = (pool as unknown as { workers: Worker[] }).workers;
+  const posted: number[] = [];
+  const post = w!.postMessage.bind(w);
+  w!.postMessage = (m: { jobs: { ids: number[] } }, t?: readonly ArrayBuffer[]) => {
+    posted.push(m.jobs.ids.length);
+    post(m, t as ArrayBuffer[]);
+  };
+  return posted;
+}
+
 describe('VerifyPool (worker threads)', () => {
   it('prepares exactly what the event-loop thread would, and maps errors', async () => {
     const pool = new VerifyPool(1);
@@ -33,13 +45,7 @@ describe('VerifyPool (worker threads)', () => {
 
   it('sends the bodies of one event-loop turn in one message and answers each with its own result', async () => {
     const pool = new VerifyPool(1);
-    const [w] = (pool as unknown as { workers: Worker[] }).workers;
-    const posted: number[] = [];
-    const post = w!.postMessage.bind(w);
-    w!.postMessage = (m: { jobs: { ids: number[] } }, t?: readonly ArrayBuffer[]) => {
-      posted.push(m.jobs.ids.length);
-      post(m, t as ArrayBuffer[]);
-    };
+    const posted = jobsPosted(pool);
     try {
       const proposals = Array.from({ length: 5 }, (_, i) => signer.dsse(sha(`batch${i}`)).proposed);
       const bodies = proposals.map((p) => Buffer.from(JSON.stringify(p)));
@@ -64,13 +70,7 @@ describe('VerifyPool (worker threads)', () => {
 
   it('splits a big turn into messages of 16 bodies, at most 6 unanswered; the rest waits for an answer', async () => {
     const pool = new VerifyPool(1);
-    const [w] = (pool as unknown as { workers: Worker[] }).workers;
-    const posted: number[] = [];
-    const post = w!.postMessage.bind(w);
-    w!.postMessage = (m: { jobs: { ids: number[] } }, t?: readonly ArrayBuffer[]) => {
-      posted.push(m.jobs.ids.length);
-      post(m, t as ArrayBuffer[]);
-    };
+    const posted = jobsPosted(pool);
     try {
       const proposals = Array.from({ length: 110 }, (_, i) => signer.dsse(sha(`split${i}`)).proposed);
       const pending = proposals.map((p) => pool.prepare(Buffer.from(JSON.stringify(p))));

@@ -2,16 +2,7 @@ import type Database from 'better-sqlite3';
 import { appendToFrontier } from '../../core/merkle-ranges.ts';
 import { ChainsError } from '../../core/errors.ts';
 import { rowKey, packKeys, KEY_BYTES } from './index-tail.ts';
-import { SCHEMA, SCHEMA_VERSION, upperNodes } from './sqlite-schema.ts';
-
-interface V1Entry {
-  idx: number;
-  uuid: Buffer;
-  body: Buffer;
-  itime: number;
-  sett: Buffer;
-  att: Buffer | null;
-}
+import { ENTRY_COLS, type EntryRow, SCHEMA, SCHEMA_VERSION, upperNodes } from './sqlite-schema.ts';
 
 /**
  * Schema 1 (entries + one row per tree node + one row per search key) to schema 2, in place and in one
@@ -42,8 +33,8 @@ function copyV1(db: Database.Database, path: string): number {
     );
     const insIx = db.prepare('INSERT OR IGNORE INTO ix (h, idx) VALUES (?, ?)');
     const edge: (Buffer | undefined)[] = [];
-    const chunk = db.prepare<[number, number], V1Entry>(
-      'SELECT idx, uuid, body, itime, sett, att FROM entries_v1 WHERE idx >= ? ORDER BY idx LIMIT ?',
+    const chunk = db.prepare<[number, number], EntryRow>(
+      `SELECT ${ENTRY_COLS} FROM entries_v1 WHERE idx >= ? ORDER BY idx LIMIT ?`,
     );
     // in chunks: better-sqlite3 runs no other statement on a connection while one is being iterated
     for (let rows = chunk.all(0, 4096); rows.length > 0; rows = chunk.all(n, 4096))

@@ -17,6 +17,16 @@ CREATE TABLE IF NOT EXISTS ix (h INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY
 `;
 export const ENTRY_COLS = 'idx, uuid, body, itime, sett, att';
 
+/** An entry row as read with ENTRY_COLS (the columns both schemas share). */
+export interface EntryRow {
+  idx: number;
+  uuid: Buffer;
+  body: Buffer;
+  itime: number;
+  sett: Buffer;
+  att: Buffer | null;
+}
+
 /** The last leaf of perfect subtree (level, index): the append that completed it stores its hash. */
 export const lastLeaf = (id: NodeId): number => (id.index + 1) * 2 ** id.level - 1;
 

@@ -4,19 +4,18 @@ import type { NodeId } from '../../core/merkle-ranges.ts';
 import { TlogError } from '../types/ids.ts';
 import { IndexTail, hasKey, keyHash, packKeys, rowKey } from './index-tail.ts';
 import type { TailEntry } from './index-tail.ts';
-import { ENTRY_COLS, SCHEMA, SCHEMA_VERSION, checkSchema, lastLeaf, upperNodes } from './sqlite-schema.ts';
+import {
+  ENTRY_COLS,
+  type EntryRow,
+  SCHEMA,
+  SCHEMA_VERSION,
+  checkSchema,
+  lastLeaf,
+  upperNodes,
+} from './sqlite-schema.ts';
 import type { Batch, LogStore, StoreState, StoredEntry } from './store.ts';
 import { UuidFilter } from './uuid-filter.ts';
 import { migrateV1 } from './migrate-v1.ts';
-
-interface EntryRow {
-  idx: number;
-  uuid: Buffer;
-  body: Buffer;
-  itime: number;
-  sett: Buffer;
-  att: Buffer | null;
-}
 
 export interface SqliteStoreOptions {
   /** Entries indexed in memory before their index rows are written in one transaction. */
