@@ -9,6 +9,7 @@ import {
 import type { KeyObject } from 'node:crypto';
 import { decodePemAll, encodePem } from '../../core/encoding.ts';
 import { verifyEcdsaDigest } from './ecdsa.ts';
+import { verifyEd25519ph } from './ed25519ph.ts';
 import { EntryError } from './errors.ts';
 
 /** A signer's key or certificate as Rekor's x509 PublicKey type sees it (pkg/pki/x509). */
@@ -119,6 +120,13 @@ export function verifyDigest(v: Verifier, algorithm: string, digest: Buffer, sig
     } catch {
       return false;
     }
+  }
+  if (type === 'ed25519') {
+    // Rekor verifies Ed25519 hashedrekord signatures as Ed25519ph, over a SHA-512 digest only
+    if (algorithm !== 'sha512')
+      throw new EntryError(`hashedrekord: Ed25519 keys need a sha512 digest (Ed25519ph), got ${algorithm}`);
+    const raw = v.key.export({ format: 'der', type: 'spki' }).subarray(-32);
+    return verifyEd25519ph(raw, digest, sig);
   }
   throw new EntryError(`hashedrekord: ${type ?? 'unknown'} keys cannot verify a prehashed digest here`);
 }
