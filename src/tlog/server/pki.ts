@@ -23,6 +23,8 @@ export interface Verifier {
   hash?: string;
   /** Cached EC public point (a JWK export per entry cost ~30 µs). */
   point?: { crv: string; x: bigint; y: bigint } | null;
+  /** Cached raw 32-byte Ed25519 public key. */
+  raw?: Buffer;
 }
 
 function ecPoint(v: Verifier): { crv: string; x: bigint; y: bigint } | null {
@@ -125,8 +127,8 @@ export function verifyDigest(v: Verifier, algorithm: string, digest: Buffer, sig
     // Rekor verifies Ed25519 hashedrekord signatures as Ed25519ph, over a SHA-512 digest only
     if (algorithm !== 'sha512')
       throw new EntryError(`hashedrekord: Ed25519 keys need a sha512 digest (Ed25519ph), got ${algorithm}`);
-    const raw = v.key.export({ format: 'der', type: 'spki' }).subarray(-32);
-    return verifyEd25519ph(raw, digest, sig);
+    v.raw ??= v.key.export({ format: 'der', type: 'spki' }).subarray(-32);
+    return verifyEd25519ph(v.raw, digest, sig);
   }
   throw new EntryError(`hashedrekord: ${type ?? 'unknown'} keys cannot verify a prehashed digest here`);
 }
