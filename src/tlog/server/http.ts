@@ -51,7 +51,9 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
       reject(new HttpError(413, `request body too large: exceeds ${max} bytes`, { Connection: 'close' }));
     };
     const onEnd = (): void => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    req.on('data', onData).once('end', onEnd).once('error', reject);
+    // a client that goes away mid-body: settle (no-op after 'end'), so nothing waits forever
+    const onClose = (): void => reject(new HttpError(400, 'request body incomplete: connection closed'));
+    req.on('data', onData).once('end', onEnd).once('error', reject).once('close', onClose);
   });
 }
 
