@@ -36,7 +36,7 @@ function send(
 }
 
 /** The request body (events, not an async iterator: that costs a promise per chunk). */
-function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > max)
     return Promise.reject(new HttpError(413, `request body too large: ${declared} bytes exceeds ${max}`));
@@ -50,10 +50,19 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
       // the rest is never read: the connection closes after the answer
       reject(new HttpError(413, `request body too large: exceeds ${max} bytes`, { Connection: 'close' }));
     };
-    const onEnd = (): void => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    // a client that goes away mid-body: settle (no-op after 'end'), so nothing waits forever
-    const onClose = (): void => reject(new HttpError(400, 'request body incomplete: connection closed'));
-    req.on('data', onData).once('end', onEnd).once('error', reject).once('close', onClose);
+    let ended = false;
+    const onEnd = (): void => {
+      ended = true;
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    // a client that goes away mid-body: settle, so nothing waits forever. 'close' follows every request, so
+    // the error is only built when the body never ended (an Error per request cost ≈ 8 µs of its stack trace)
+    const onClose = (): void => {
+      if (!ended) reject(new HttpError(400, 'request body incomplete: connection closed'));
+    };
+    const onError = (e: Error): void =>
+      reject(new HttpError(400, `request body incomplete: ${e.message}`, { Connection: 'close' }));
+    req.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
   });
 }
 
