@@ -279,7 +279,7 @@ async function buildTree(db: string): Promise<void> {
       nodes.push(...appendToFrontier(edge, index, uuid));
       entries.push({
         entry: { index, uuid, body, integratedTime: 1, set, attestation: null },
-        searchKeys: [],
+        keys: Buffer.alloc(0),
       });
     }
     let root: Buffer | undefined;

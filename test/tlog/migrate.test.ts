@@ -5,7 +5,12 @@ import { systemClock } from '../../src/core/clock.ts';
 import { hashLeaf, rootFromLeafHashes, verifyInclusion } from '../../src/core/merkle.ts';
 import { appendToFrontier } from '../../src/core/merkle-ranges.ts';
 import { SqliteLogStore } from '../../src/tlog/store/sqlite.ts';
-import { TransparencyLog, loadOrCreateLogKey, prepareProposed } from '../../src/tlog/server/index.ts';
+import {
+  TransparencyLog,
+  acceptProposed,
+  loadOrCreateLogKey,
+  prepareProposed,
+} from '../../src/tlog/server/index.ts';
 import { signSet } from '../../src/tlog/server/sets.ts';
 import { TestSigner, sha, tempDir } from './helpers.ts';
 
@@ -27,7 +32,7 @@ function writeV1(path: string, n: number, skip?: number) {
     const tag = sha(`v1-${path}-${i}`);
     const p =
       i % 3 === 0 ? signer.dsse(tag) : i % 3 === 1 ? signer.intoto(tag, '0.0.2') : signer.hashedRekord(tag);
-    return prepareProposed(p.proposed);
+    return { ...prepareProposed(p.proposed), searchKeys: acceptProposed(p.proposed).searchKeys };
   });
   const db = new Database(path);
   db.exec(V1);

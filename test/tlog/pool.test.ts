@@ -31,7 +31,9 @@ describe('VerifyPool (worker threads)', () => {
       const got = await pool.prepare(Buffer.from(JSON.stringify(proposed)));
       const want = prepareProposed(proposed);
       expect(got.body.equals(want.body)).toBe(true);
-      expect(got.searchKeys).toEqual(want.searchKeys);
+      expect(got.uuid).toEqual(want.uuid);
+      expect(got.keys).toEqual(want.keys);
+      expect(got.keys.length).toBeGreaterThan(0);
       await expect(pool.prepare(Buffer.from('{nope'))).rejects.toBeInstanceOf(HttpError);
       const bad = JSON.stringify(proposed).replace(
         /"verifiers":\["[^"]+"\]/,
@@ -154,11 +156,19 @@ describe('packed worker messages', () => {
         id: 1,
         ok: true,
         body: Buffer.from('b1'),
-        searchKeys: ['k\n1', 'k"2'],
+        uuid: Buffer.alloc(32, 7),
+        keys: Buffer.alloc(16, 9),
         attestation: Buffer.from('att'),
       },
       { id: 2, ok: false, entry: true, status: 400, message: 'bad "sig"\n' },
-      { id: 3, ok: true, body: Buffer.from('b3'), searchKeys: [], attestation: null },
+      {
+        id: 3,
+        ok: true,
+        body: Buffer.from('b3'),
+        uuid: Buffer.alloc(32, 3),
+        keys: Buffer.alloc(0),
+        attestation: null,
+      },
     ];
     const back = unpackReplies(packReplies(replies));
     expect(
@@ -167,14 +177,16 @@ describe('packed worker messages', () => {
           ? {
               ...r,
               body: Buffer.from(r.body).toString(),
+              uuid: Buffer.from(r.uuid).toString('hex'),
+              keys: Buffer.from(r.keys).toString('hex'),
               attestation: r.attestation && Buffer.from(r.attestation).toString(),
             }
           : r,
       ),
     ).toEqual([
-      { id: 1, ok: true, body: 'b1', searchKeys: ['k\n1', 'k"2'], attestation: 'att' },
+      { id: 1, ok: true, body: 'b1', uuid: '07'.repeat(32), keys: '09'.repeat(16), attestation: 'att' },
       replies[1],
-      { id: 3, ok: true, body: 'b3', searchKeys: [], attestation: null },
+      { id: 3, ok: true, body: 'b3', uuid: '03'.repeat(32), keys: '', attestation: null },
     ]);
   });
 });

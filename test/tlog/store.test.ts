@@ -133,7 +133,7 @@ describe('log over the SQLite store', () => {
     for (const { entry } of added) {
       const rendered = await log.render(entry);
       const { id, json } = await log.renderJson(entry);
-      expect(json).toBe(JSON.stringify(rendered));
+      expect(json.equals(Buffer.from(JSON.stringify(rendered), 'utf8'))).toBe(true);
       expect(Object.keys(rendered)).toEqual([id]);
     }
     await log.store.close();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { formatCheckpoint, keyHint, signCheckpoint } from '../../core/checkpoint.ts';
 import type { Clock } from '../../core/clock.ts';
-import { emptyRoot, hashLeaf } from '../../core/merkle.ts';
+import { emptyRoot } from '../../core/merkle.ts';
 import {
   appendToFrontier,
   consistencyRanges,
@@ -62,7 +62,7 @@ export class TransparencyLog {
   private inflight = new Map<string, Pending>();
   private running = false;
   private readonly tree: TreeReader;
-  private headJson = { size: -1, note: '', tail: '' };
+  private headJson = { size: -1, note: Buffer.alloc(0), tail: '' };
   private hint: Buffer | null = null;
   /** Tree size including written batches that are not yet synced (the head lags until they are). */
   private written: number;
@@ -136,8 +136,7 @@ export class TransparencyLog {
 
   /** Queue an accepted entry; resolves once it is durably integrated (or with the existing entry). */
   async add(prepared: Prepared): Promise<AddResult> {
-    const body = prepared.body;
-    const uuid = hashLeaf(body);
+    const { body, uuid } = prepared;
     const key = uuid.toString('hex');
     const pending = this.inflight.get(key);
     if (pending) return { entry: await pending.done, created: false };
@@ -253,7 +252,7 @@ export class TransparencyLog {
         set: sets[i] as Buffer,
         attestation: p.prepared.attestation,
       };
-      return { entry, searchKeys: [...new Set(p.prepared.searchKeys.map((k) => k.toLowerCase()))] };
+      return { entry, keys: p.prepared.keys };
     });
     const prevEdge = this.edge;
     this.edge = edge;
@@ -308,24 +307,31 @@ export class TransparencyLog {
   }
 
   /**
-   * The same bytes as JSON.stringify(await render(e)), written directly: the checkpoint and root parts are
-   * encoded once per tree head; base64, hex and integers need no escaping.
+   * The bytes of JSON.stringify(await render(e)) in UTF-8, written straight into one Buffer: the checkpoint
+   * part is encoded once per tree head (its em dash would otherwise make every answer a two-byte string to
+   * flatten and re-encode); base64, hex and integers are ASCII and need no escaping.
    */
-  async renderJson(e: StoredEntry): Promise<{ id: string; json: string }> {
+  async renderJson(e: StoredEntry): Promise<{ id: string; json: Buffer }> {
     const head = this.head;
     if (e.index >= head.size) throw new Error(`entry ${e.index} is not yet covered by a checkpoint`);
     const hashes = await this.inclusionProof(e.index, head.size);
     if (this.headJson.size !== head.size) {
       const tail = `,"rootHash":"${head.rootHash.toString('hex')}","treeSize":${head.size}}`;
-      this.headJson = { size: head.size, note: JSON.stringify(head.note), tail };
+      this.headJson = { size: head.size, note: Buffer.from(JSON.stringify(head.note), 'utf8'), tail };
     }
     const id = entryId(this.treeId, e.uuid.toString('hex'));
     const att = e.attestation ? `"attestation":{"data":"${e.attestation.toString('base64')}"},` : '';
-    const json =
+    const before =
       `{"${id}":{${att}"body":"${e.body.toString('base64')}","integratedTime":${e.integratedTime},` +
-      `"logID":"${this.logId}","logIndex":${e.index},"verification":{"inclusionProof":{"checkpoint":` +
-      `${this.headJson.note},"hashes":[${hashes.map((h) => `"${h.toString('hex')}"`).join(',')}],` +
+      `"logID":"${this.logId}","logIndex":${e.index},"verification":{"inclusionProof":{"checkpoint":`;
+    const after =
+      `,"hashes":[${hashes.map((h) => `"${h.toString('hex')}"`).join(',')}],` +
       `"logIndex":${e.index}${this.headJson.tail},"signedEntryTimestamp":"${e.set.toString('base64')}"}}}`;
+    const note = this.headJson.note;
+    const json = Buffer.allocUnsafe(before.length + note.length + after.length);
+    const n = json.write(before, 0, 'latin1');
+    note.copy(json, n);
+    json.write(after, n + note.length, 'latin1');
     return { id, json };
   }
 
@@ -335,8 +341,7 @@ export class TransparencyLog {
 
   /** The stored entry equal to an accepted proposal, if integrated. */
   async find(prepared: Prepared): Promise<StoredEntry | null> {
-    const uuid = hashLeaf(prepared.body);
-    const e = await this.o.store.entryByUuid(uuid);
+    const e = await this.o.store.entryByUuid(prepared.uuid);
     return e && e.index < this.head.size ? e : null;
   }
 

@@ -14,11 +14,14 @@ export interface PackedJobs {
 
 export interface PackedReplies {
   data: ArrayBuffer;
-  /** Per job: [id, bodyLength, attestationLength or -1, searchKeys] or [id, isEntryError, status, message]. */
+  /**
+   * Per job: [id, bodyLength, attestationLength or -1, keysLength] (data: body, attestation, 32-byte UUID,
+   * packed index keys) or [id, isEntryError, status, message].
+   */
   meta: string;
 }
 
-type Meta = [number, number, number, string[]] | [number, boolean, number, string];
+type Meta = [number, number, number, number] | [number, boolean, number, string];
 
 export function packJobs(jobs: readonly { id: number; body: Uint8Array }[]): PackedJobs {
   const total = jobs.reduce((n, j) => n + j.body.length, 0);
@@ -45,7 +48,8 @@ export function packReplies(replies: readonly WorkerReply[]): PackedReplies {
     if (!r.ok) return [r.id, r.entry, r.status, r.message];
     parts.push(r.body);
     if (r.attestation) parts.push(r.attestation);
-    return [r.id, r.body.length, r.attestation ? r.attestation.length : -1, r.searchKeys];
+    parts.push(r.uuid, r.keys);
+    return [r.id, r.body.length, r.attestation ? r.attestation.length : -1, r.keys.length];
   });
   const data = Buffer.concat(parts);
   // an exact-size copy when concat returned a view of a shared pool slab
@@ -62,6 +66,7 @@ export function unpackReplies(p: PackedReplies): WorkerReply[] {
       return { id: m[0], ok: false, entry: m[1], status: m[2], message: m[3] as string };
     const body = take(m[1]);
     const attestation = m[2] >= 0 ? take(m[2]) : null;
-    return { id: m[0], ok: true, body, searchKeys: m[3] as string[], attestation };
+    const uuid = take(32);
+    return { id: m[0], ok: true, body, uuid, keys: take(m[3] as number), attestation };
   });
 }

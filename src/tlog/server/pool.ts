@@ -13,7 +13,14 @@ import type { SetItem } from './sets.ts';
 
 /** Worker reply: a prepared entry, or the error to answer with. */
 export type WorkerReply =
-  | { id: number; ok: true; body: Uint8Array; searchKeys: string[]; attestation: Uint8Array | null }
+  | {
+      id: number;
+      ok: true;
+      body: Uint8Array;
+      uuid: Uint8Array;
+      keys: Uint8Array;
+      attestation: Uint8Array | null;
+    }
   | { id: number; ok: false; entry: boolean; status: number; message: string };
 
 /** Messages to a worker: request bodies to prepare, the log key, SETs to sign. */
@@ -44,10 +51,12 @@ export function prepareBody(body: Uint8Array): Prepared {
 }
 
 function settlePrepared(r: WorkerReply, res: (p: Prepared) => void, rej: (e: unknown) => void): void {
+  const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
   if (r.ok)
     res({
-      body: Buffer.from(r.body.buffer, r.body.byteOffset, r.body.byteLength),
-      searchKeys: r.searchKeys,
+      body: buf(r.body),
+      uuid: buf(r.uuid),
+      keys: buf(r.keys),
       attestation: r.attestation ? Buffer.from(r.attestation) : null,
     });
   else rej(r.entry ? new EntryError(r.message) : new HttpError(r.status, r.message));

@@ -9,7 +9,7 @@ import { signSet } from './sets.ts';
 function prepareJob(j: Job): WorkerReply {
   try {
     const p = prepareBody(j.body);
-    return { id: j.id, ok: true, body: p.body, searchKeys: p.searchKeys, attestation: p.attestation };
+    return { id: j.id, ok: true, body: p.body, uuid: p.uuid, keys: p.keys, attestation: p.attestation };
   } catch (e) {
     const status = e instanceof HttpError ? e.status : e instanceof EntryError ? 400 : 500;
     const message = e instanceof Error ? e.message : String(e);

@@ -2,7 +2,7 @@ import { closeSync, fdatasync, fdatasyncSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { NodeId } from '../../core/merkle-ranges.ts';
 import { TlogError } from '../types/ids.ts';
-import { IndexTail, hasKey, keyHash, packKeys, rowKey } from './index-tail.ts';
+import { IndexTail, hasKey, keyHash, rowKey } from './index-tail.ts';
 import type { TailEntry } from './index-tail.ts';
 import {
   ENTRY_COLS,
@@ -129,7 +129,7 @@ export class SqliteLogStore implements LogStore {
   /** One transaction: the batch's entry rows (with their upper nodes and key hashes), index chunk, head. */
   async write(batch: Batch): Promise<void> {
     const up = upperNodes(batch.nodes);
-    const keyed = batch.entries.map(({ entry, searchKeys }) => ({ entry, keys: packKeys(searchKeys) }));
+    const keyed = batch.entries;
     const rows: TailEntry[] = keyed.map(({ entry: e, keys }) => ({ idx: e.index, uuid: e.uuid, keys }));
     const writeIndex = this.tail.size + rows.length >= this.chunk;
     this.db.transaction(() => {

@@ -24,7 +24,8 @@ export interface StoredCheckpoint {
 
 /** Everything one integration batch writes; a store must apply it atomically and durably. */
 export interface Batch {
-  entries: { entry: StoredEntry; searchKeys: string[] }[];
+  /** `keys`: the entry's index keys, packed (8-byte SHA-256 prefixes of its lowercased search keys). */
+  entries: { entry: StoredEntry; keys: Buffer }[];
   nodes: StoredNode[];
   checkpoint: StoredCheckpoint;
 }

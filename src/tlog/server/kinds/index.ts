@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { canonicalize } from '../../../core/json.ts';
+import { hashLeaf } from '../../../core/merkle.ts';
+import { packKeys } from '../../store/index-tail.ts';
 import { EntryError } from '../errors.ts';
 import { parse } from './common.ts';
 import type { Accepted } from './common.ts';
@@ -29,10 +31,16 @@ export function acceptProposed(value: unknown): Accepted {
   }
 }
 
-/** A verified entry reduced to what the log stores: canonical leaf bytes (JCS), search keys, attestation. */
+/**
+ * A verified entry reduced to what the log stores: canonical leaf bytes (JCS), its leaf hash (the UUID), its
+ * search keys as index keys, attestation. Hashes are computed here, in the verify worker under load, so the
+ * event loop (the busier thread) does not.
+ */
 export interface Prepared {
   body: Buffer;
-  searchKeys: string[];
+  uuid: Buffer;
+  /** Packed index keys of the lowercased, de-duplicated search keys (store/index-tail.ts packKeys). */
+  keys: Buffer;
   attestation: Buffer | null;
 }
 
@@ -58,9 +66,7 @@ export function canonicalJson(v: unknown): string {
 
 export function prepareProposed(value: unknown): Prepared {
   const a = acceptProposed(value);
-  return {
-    body: Buffer.from(canonicalJson(a.canonical), 'utf8'),
-    searchKeys: a.searchKeys,
-    attestation: a.attestation,
-  };
+  const body = Buffer.from(canonicalJson(a.canonical), 'utf8');
+  const keys = packKeys([...new Set(a.searchKeys.map((k) => k.toLowerCase()))]);
+  return { body, uuid: hashLeaf(body), keys, attestation: a.attestation };
 }
