@@ -1,4 +1,5 @@
-# Chains controller image: Node 20, production dependencies only, runs TypeScript through tsx (no build step).
+# Chains controller image: Node 20, production dependencies only, runs the TypeScript sources through
+# bin/ts-loader.mjs (esbuild, no build step).
 # docker build -t chains-ts . && docker run --rm chains-ts demo
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app

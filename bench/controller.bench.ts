@@ -96,10 +96,10 @@ async function serve(
 
 /** The backlog in a fresh process with the heap cap of the Deployment/Dockerfile (NODE_OPTIONS). */
 async function backlogInChild(): Promise<void> {
-  const tsx = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).pathname;
+  const loader = new URL('../bin/ts-loader.mjs', import.meta.url).pathname;
   const child = spawn(
     process.execPath,
-    ['--max-old-space-size=192', '--import', tsx, new URL(import.meta.url).pathname],
+    ['--max-old-space-size=192', '--import', loader, new URL(import.meta.url).pathname],
     {
       stdio: 'inherit',
       env: { ...process.env, CHAINS_BENCH_BACKLOG: '1' },

@@ -93,11 +93,11 @@ async function registryProcess(
   const prof = process.env.OCI_BENCH_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.OCI_BENCH_PROF}`]
     : [];
-  const tsx = new URL('../node_modules/tsx/dist/esm/index.mjs', import.meta.url).pathname;
+  const loader = new URL('../bin/ts-loader.mjs', import.meta.url).pathname;
   const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
   const store = process.env.OCI_BENCH_MEMORY ? [] : ['--dir', dir];
   const flags = process.env.OCI_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const args = [...prof, ...flags, '--import', tsx, main, 'registry', 'serve', ...store, '--addr', host];
+  const args = [...prof, ...flags, '--import', loader, main, 'registry', 'serve', ...store, '--addr', host];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     if (

@@ -52,8 +52,7 @@ async function spawnServer(db: string): Promise<{ child: ChildProcess; url: stri
     ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
     ...(process.env.TLOG_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     '--import',
-    join(ROOT, 'node_modules/tsx/dist/esm/index.mjs'),
-    '--no-warnings=ExperimentalWarning',
+    join(ROOT, 'bin/ts-loader.mjs'),
     join(ROOT, 'src/cli/main.ts'),
   ];
   const args = [...node, 'tlog', 'serve', '--addr', '127.0.0.1:0', '--db', db, ...workers];

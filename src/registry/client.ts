@@ -134,7 +134,7 @@ export class RegistrySession {
     return this.authHeaders.get(`${repo.registry}|${this.scopeString(repo, 'pull,push')}`);
   }
 
-  /** One round trip (a method, not a closure per call: tsx's keepNames makes every closure cost a defineProperty). */
+  /** One round trip (a method, not a closure per call). */
   private once(call: Call, url: URL, auth: string | undefined): Promise<HttpResponse> {
     const headers = auth ? { ...call.headers, authorization: auth } : (call.headers ?? {});
     return this.transport({

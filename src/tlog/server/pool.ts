@@ -115,12 +115,11 @@ export class VerifyPool {
   constructor(size: number, o: PoolOptions = {}) {
     this.inlineUpTo = o.inlineUpTo ?? 16;
     this.setsFrom = o.workerSetsFrom ?? Infinity;
-    const api = pathToFileURL(
-      resolve(import.meta.dirname, '../../../node_modules/tsx/dist/esm/api/index.mjs'),
-    ).href;
+    const loader = pathToFileURL(resolve(import.meta.dirname, '../../../bin/ts-loader.mjs')).href;
     const target = new URL('./verify-worker.ts', import.meta.url).href;
-    // .ts workers need tsx registered inside the worker thread (execArgv loaders are not inherited on Node 20)
-    const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); });`;
+    // .ts workers need the TypeScript hooks registered inside the worker thread (execArgv loaders are not
+    // inherited on Node 20)
+    const code = `import(${JSON.stringify(loader)}).then(() => import(${JSON.stringify(target)}));`;
     for (let i = 0; i < size; i++) {
       const w = new Worker(code, { eval: true });
       w.on('message', (m: FromWorker) => {

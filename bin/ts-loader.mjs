@@ -1,0 +1,5 @@
+// `node --import ./bin/ts-loader.mjs file.ts`: registers bin/ts-hooks.mjs (TypeScript through esbuild).
+import { register } from 'node:module';
+
+process.setSourceMapsEnabled(true);
+register('./ts-hooks.mjs', import.meta.url);
