@@ -6,7 +6,8 @@ import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import process from 'node:process';
+import { URL, fileURLToPath } from 'node:url';
 import { transform, version } from 'esbuild';
 
 const options = { loader: 'ts', format: 'esm', target: 'node20', sourcemap: 'inline' };
