@@ -28,7 +28,10 @@ function cacheDir() {
 const cache = cacheDir();
 
 async function compile(path, source) {
-  const key = createHash('sha256').update(`${version}\0${path}\0`).update(source).digest('hex');
+  const key = createHash('sha256')
+    .update(`${version}\0${JSON.stringify([options, tsconfigRaw])}\0${path}\0`)
+    .update(source)
+    .digest('hex');
   const file = cache && join(cache, `${key}.mjs`);
   if (file) {
     try {
