@@ -116,10 +116,12 @@ export function spawnChains(args: string[], ready: RegExp, env: NodeJS.ProcessEn
 export async function startLogChild(
   db: string,
   extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ChainsChild & { url: string }> {
   const c = spawnChains(
     ['tlog', 'serve', '--addr', '127.0.0.1:0', '--db', db, ...extra],
     /listening on (\S+)/,
+    env,
   );
   return { ...c, url: await c.ready };
 }
@@ -128,9 +130,10 @@ export async function startLogChild(
 export async function startRegistryChild(
   dir: string | undefined,
   extra: string[] = [],
+  env: NodeJS.ProcessEnv = {},
 ): Promise<ChainsChild & { host: string }> {
   const args = ['registry', 'serve', '--addr', '127.0.0.1:0', ...(dir ? ['--dir', dir] : []), ...extra];
-  const c = spawnChains(args, /(127\.0\.0\.1:\d+)/);
+  const c = spawnChains(args, /(127\.0\.0\.1:\d+)/, env);
   return { ...c, host: await c.ready };
 }
 
@@ -175,4 +178,10 @@ export class EntryFactory {
   next(): ProposedEntry {
     return this.n % 3 === 0 ? this.dsse() : this.hashedRekord();
   }
+}
+
+/** NODE_OPTIONS of the deployed image (the Dockerfile's ENV line), so servers under test run as deployed. */
+export function deployedNodeOptions(): NodeJS.ProcessEnv {
+  const m = /^ENV NODE_OPTIONS=(.+)$/m.exec(readFileSync(join(ROOT, 'Dockerfile'), 'utf8'));
+  return m?.[1] ? { NODE_OPTIONS: m[1].trim() } : {};
 }
