@@ -27,11 +27,11 @@ function send(
   headers: Record<string, string> = {},
 ): void {
   const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  res.writeHead(status, {
-    'Content-Type': 'application/json',
-    ...headers,
-    'Content-Length': Buffer.byteLength(text),
-  });
+  // the flat [name, value, …] form: no header object to build and walk per answer
+  const list = ['Content-Type', 'application/json'];
+  for (const k in headers) list.push(k, headers[k] as string);
+  list.push('Content-Length', String(Buffer.byteLength(text)));
+  res.writeHead(status, list);
   res.end(text);
 }
 

@@ -137,7 +137,7 @@ export class TransparencyLog {
   /** Queue an accepted entry; resolves once it is durably integrated (or with the existing entry). */
   async add(prepared: Prepared): Promise<AddResult> {
     const { body, uuid } = prepared;
-    const key = uuid.toString('hex');
+    const key = uuid.toString('latin1');
     const pending = this.inflight.get(key);
     if (pending) return { entry: await pending.done, created: false };
     const existing = await this.o.store.entryByUuid(uuid);
@@ -225,7 +225,7 @@ export class TransparencyLog {
 
   private settle(batch: Pending[], e: unknown, stored?: StoredEntry[]): void {
     batch.forEach((p, i) => (stored ? p.resolve(stored[i] as StoredEntry) : p.reject(e)));
-    for (const p of batch) this.inflight.delete(p.uuid.toString('hex'));
+    for (const p of batch) this.inflight.delete(p.uuid.toString('latin1'));
   }
 
   /** SETs, tree nodes and the signed checkpoint of a batch, written to the store (not yet synced). */
@@ -233,7 +233,12 @@ export class TransparencyLog {
     if (this.broken) throw this.broken;
     const time = Math.floor(this.o.clock.now().getTime() / 1000);
     const first = this.written;
-    const items = batch.map((p, i) => ({ body: p.body, integratedTime: time, logIndex: first + i }));
+    const items = batch.map((p, i) => ({
+      body: p.body,
+      bodyBase64: p.body.toString('base64'),
+      integratedTime: time,
+      logIndex: first + i,
+    }));
     const { key } = this.o;
     const sets = this.o.signSets
       ? await this.o.signSets(items)
@@ -251,6 +256,7 @@ export class TransparencyLog {
         integratedTime: time,
         set: sets[i] as Buffer,
         attestation: p.prepared.attestation,
+        bodyBase64: items[i]?.bodyBase64,
       };
       return { entry, keys: p.prepared.keys };
     });
@@ -322,7 +328,7 @@ export class TransparencyLog {
     const id = entryId(this.treeId, e.uuid.toString('hex'));
     const att = e.attestation ? `"attestation":{"data":"${e.attestation.toString('base64')}"},` : '';
     const before =
-      `{"${id}":{${att}"body":"${e.body.toString('base64')}","integratedTime":${e.integratedTime},` +
+      `{"${id}":{${att}"body":"${e.bodyBase64 ?? e.body.toString('base64')}","integratedTime":${e.integratedTime},` +
       `"logID":"${this.logId}","logIndex":${e.index},"verification":{"inclusionProof":{"checkpoint":`;
     const after =
       `,"hashes":[${hashes.map((h) => `"${h.toString('hex')}"`).join(',')}],` +

@@ -4,6 +4,8 @@ import type { KeyObject } from 'node:crypto';
 /** What a signed entry timestamp covers (sigstore.md §4.2), besides the log ID. */
 export interface SetItem {
   body: Uint8Array;
+  /** `body` in base64, when the caller has it already. */
+  bodyBase64?: string;
   integratedTime: number;
   logIndex: number;
 }
@@ -14,7 +16,9 @@ export interface SetItem {
  * JSON.stringify is that canonical form, without a generic canonicaliser per entry.
  */
 export function signSet(privateKey: KeyObject, logId: string, i: SetItem): Buffer {
-  const body = Buffer.from(i.body.buffer, i.body.byteOffset, i.body.byteLength).toString('base64');
-  const message = { body, integratedTime: i.integratedTime, logID: logId, logIndex: i.logIndex };
-  return sign('sha256', Buffer.from(JSON.stringify(message), 'utf8'), privateKey);
+  const body =
+    i.bodyBase64 ?? Buffer.from(i.body.buffer, i.body.byteOffset, i.body.byteLength).toString('base64');
+  // JSON.stringify({ body, integratedTime, logID, logIndex }) for these ASCII strings and integers
+  const message = `{"body":"${body}","integratedTime":${i.integratedTime},"logID":"${logId}","logIndex":${i.logIndex}}`;
+  return sign('sha256', Buffer.from(message, 'latin1'), privateKey);
 }

@@ -39,10 +39,13 @@ export interface TailEntry {
   keys: Buffer;
 }
 
-/** The entries not yet in the index table, indexed in memory. */
+/** The entries not yet in the index table, indexed in memory by row key (numbers: no string per key). */
 export class IndexTail {
-  private readonly byUuid = new Map<string, number>();
-  private readonly byKey = new Map<string, number[]>();
+  /** row key of a UUID -> entry index; UUIDs sharing a row key (48 bits) go to `more` */
+  private readonly byUuid = new Map<number, number>();
+  private readonly more = new Map<number, number[]>();
+  /** row key of a key hash -> entry indexes (candidates: readers compare the full 8 bytes) */
+  private readonly byKey = new Map<number, number[]>();
   private entries: TailEntry[] = [];
 
   get size(): number {
@@ -51,21 +54,26 @@ export class IndexTail {
 
   add(e: TailEntry): void {
     this.entries.push(e);
-    this.byUuid.set(e.uuid.toString('latin1'), e.idx);
+    const u = rowKey(e.uuid);
+    if (!this.byUuid.has(u)) this.byUuid.set(u, e.idx);
+    else this.more.set(u, [...(this.more.get(u) ?? []), e.idx]);
     for (let o = 0; o + KEY_BYTES <= e.keys.length; o += KEY_BYTES) {
-      const k = e.keys.toString('latin1', o, o + KEY_BYTES);
+      const k = e.keys.readIntBE(o, 6);
       const list = this.byKey.get(k);
       if (list) list.push(e.idx);
       else this.byKey.set(k, [e.idx]);
     }
   }
 
-  uuidIndex(uuid: Buffer): number | undefined {
-    return this.byUuid.get(uuid.toString('latin1'));
+  /** Indexes of tail entries whose UUID may be `uuid` (same row key); the caller compares the UUIDs. */
+  uuidCandidates(uuid: Buffer): number[] {
+    const u = rowKey(uuid);
+    const first = this.byUuid.get(u);
+    return first === undefined ? [] : [first, ...(this.more.get(u) ?? [])];
   }
 
   search(h: Buffer): readonly number[] {
-    return this.byKey.get(h.toString('latin1')) ?? [];
+    return this.byKey.get(h.readIntBE(0, 6)) ?? [];
   }
 
   /** Index rows of the tail plus `more`, sorted by key, so one pass down the B-tree writes them. */
@@ -82,6 +90,7 @@ export class IndexTail {
   clear(): void {
     this.entries = [];
     this.byUuid.clear();
+    this.more.clear();
     this.byKey.clear();
   }
 }

@@ -181,12 +181,11 @@ export class SqliteLogStore implements LogStore {
 
   async entryByUuid(uuid: Buffer): Promise<StoredEntry | null> {
     if (!this.filter.mayHave(uuid)) return null;
-    const idx = this.tail.uuidIndex(uuid);
-    const candidates = idx === undefined ? this.st.ix.all(rowKey(uuid)) : [idx];
-    for (const i of candidates) {
-      const r = this.st.byIndex.get(i);
-      if (r?.uuid.equals(uuid)) return toEntry(r);
-    }
+    for (const candidates of [this.tail.uuidCandidates(uuid), null])
+      for (const i of candidates ?? this.st.ix.all(rowKey(uuid))) {
+        const r = this.st.byIndex.get(i);
+        if (r?.uuid.equals(uuid)) return toEntry(r);
+      }
     return null;
   }
 

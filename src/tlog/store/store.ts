@@ -10,6 +10,8 @@ export interface StoredEntry {
   set: Buffer;
   /** Stored in-toto statement for intoto entries (Rekor attestation storage). */
   attestation: Buffer | null;
+  /** `body` in base64 when already computed (an entry just integrated); never persisted. */
+  bodyBase64?: string;
 }
 
 export interface StoredNode extends NodeId {
