@@ -4,7 +4,7 @@ import { parseEntryRef, treeIdToHex } from '../types/ids.ts';
 import type { LogEntry } from '../types/wire.ts';
 import { EntryError, HttpError } from './errors.ts';
 import { prepareProposed } from './kinds/index.ts';
-import type { Prepared } from './kinds/index.ts';
+import type { FastAnswer } from './fast-post.ts';
 import { LoadGauge } from './load.ts';
 import { VerifyPool } from './pool.ts';
 import type { TransparencyLog } from './log.ts';
@@ -114,9 +114,10 @@ async function route(
   res: ServerResponse,
   max: number,
 ): Promise<void> {
+  const m = req.method ?? 'GET';
+  if (m === 'POST' && req.url === '/api/v1/log/entries') return postEntry(log, pool, req, res, max); // no URL parse
   const url = requestUrl(req.url ?? '/');
   const path = url.pathname.replace(/\/+$/, '') || '/';
-  const m = req.method ?? 'GET';
   if (m === 'POST' && path === '/api/v1/log/entries') return postEntry(log, pool, req, res, max);
   if (m === 'GET' && path === '/api/v1/log/entries') return getByIndex(log, url, res);
   if (m === 'POST' && path === '/api/v1/log/entries/retrieve')
@@ -140,6 +141,46 @@ async function route(
 
 const gauges = new WeakMap<TransparencyLog, LoadGauge>();
 
+/** A Rekor-style error answer: `{"code","message"}`. */
+function errorAnswer(e: unknown): FastAnswer {
+  if (e instanceof HttpError)
+    return {
+      status: e.status,
+      headers: Object.entries(e.headers).flat(),
+      body: JSON.stringify({ code: e.status, message: e.message }),
+    };
+  if (e instanceof EntryError)
+    return {
+      status: 400,
+      headers: [],
+      body: JSON.stringify({ code: 400, message: `error processing entry: ${e.message}` }),
+    };
+  return { status: 500, headers: [], body: JSON.stringify({ code: 500, message: 'internal error' }) };
+}
+
+/** The answer to a proposed entry (201, 409 or an error), for node:http and the fast path alike. */
+export async function appendAnswer(
+  log: TransparencyLog,
+  pool: VerifyPool,
+  body: Buffer,
+): Promise<FastAnswer> {
+  let g = gauges.get(log);
+  if (!g) gauges.set(log, (g = new LoadGauge()));
+  const load = g.enter();
+  try {
+    const { entry, created } = await log.add(await pool.prepare(body, load));
+    const { id, json } = await log.renderJson(entry);
+    const location = `/api/v1/log/entries/${id}`;
+    if (created) return { status: 201, headers: ['ETag', id, 'Location', location], body: json };
+    const message = `an equivalent entry already exists in the transparency log with UUID ${id}`;
+    return errorAnswer(new HttpError(409, message, { Location: location }));
+  } catch (e) {
+    return errorAnswer(e);
+  } finally {
+    g.leave();
+  }
+}
+
 async function postEntry(
   log: TransparencyLog,
   pool: VerifyPool,
@@ -147,25 +188,15 @@ async function postEntry(
   res: ServerResponse,
   max: number,
 ): Promise<void> {
-  let g = gauges.get(log);
-  if (!g) gauges.set(log, (g = new LoadGauge()));
-  const load = g.enter();
-  try {
-    await createEntry(log, await pool.prepare(await readBody(req, max), load), res);
-  } finally {
-    g.leave();
-  }
-}
-
-async function createEntry(log: TransparencyLog, prepared: Prepared, res: ServerResponse): Promise<void> {
-  const { entry, created } = await log.add(prepared);
-  const { id, json } = await log.renderJson(entry);
-  const location = `/api/v1/log/entries/${id}`;
-  if (!created)
-    throw new HttpError(409, `an equivalent entry already exists in the transparency log with UUID ${id}`, {
-      Location: location,
-    });
-  send(res, 201, json, { ETag: id, Location: location });
+  const a = await appendAnswer(log, pool, await readBody(req, max));
+  res.writeHead(a.status, [
+    'Content-Type',
+    'application/json',
+    ...a.headers,
+    'Content-Length',
+    String(Buffer.byteLength(a.body)),
+  ]);
+  res.end(a.body);
 }
 
 async function getByIndex(log: TransparencyLog, url: URL, res: ServerResponse): Promise<void> {

@@ -3,7 +3,8 @@ import { systemClock } from '../../core/clock.ts';
 import type { Clock } from '../../core/clock.ts';
 import { SqliteLogStore } from '../store/sqlite.ts';
 import type { LogStore } from '../store/store.ts';
-import { createLogHttpServer } from './http.ts';
+import { appendAnswer, createLogHttpServer } from './http.ts';
+import { withFastPost } from './fast-post.ts';
 import { TransparencyLog } from './log.ts';
 import { VerifyPool, defaultWorkers } from './pool.ts';
 import { loadOrCreateLogKey } from './logkey.ts';
@@ -70,7 +71,9 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
     await pool.close();
     throw e;
   });
-  const server = createLogHttpServer(log, { maxBodyBytes: o.maxBodyBytes, pool });
+  const http = createLogHttpServer(log, { maxBodyBytes: o.maxBodyBytes, pool });
+  const max = o.maxBodyBytes ?? 4 * 1024 * 1024;
+  const server = withFastPost(http, (body) => appendAnswer(log, pool, body), max);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -83,10 +86,7 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
     publicKeyPem: key.publicKeyPem,
     migrated: store instanceof SqliteLogStore ? store.migrated : 0,
     close: async () => {
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
+      await server.closeFast();
       await log.drain();
       await pool.close();
       await store.close();

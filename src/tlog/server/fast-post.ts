@@ -1,0 +1,154 @@
+import { STATUS_CODES } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import type { Server as NetServer, Socket } from 'node:net';
+
+/** What the fast path answers with. `headers` is a flat [name, value, …] list. */
+export interface FastAnswer {
+  status: number;
+  headers: string[];
+  body: Buffer | string;
+}
+
+export type FastHandler = (body: Buffer) => Promise<FastAnswer>;
+
+const LINE = 'POST /api/v1/log/entries HTTP/1.1\r\n';
+const MAX_HEAD = 16 * 1024;
+/** Time for a request body to arrive in full once its head has (node:http's headersTimeout is 60 s). */
+const BODY_MS = 60_000;
+const INTERNAL: FastAnswer = { status: 500, headers: [], body: '{"code":500,"message":"internal error"}' };
+
+let dateSecond = 0;
+let dateText = '';
+/** The Date header, formatted once per second (as Node's http does). */
+function httpDate(): string {
+  const now = Date.now();
+  if (now - dateSecond >= 1000) {
+    dateSecond = now - (now % 1000);
+    dateText = new Date(dateSecond).toUTCString();
+  }
+  return dateText;
+}
+
+/** Content-Length of a head that only the fast path may serve, else -1 (leave it to node:http). */
+function plainLength(head: string): number {
+  let length = -1;
+  for (const line of head.slice(LINE.length).split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon <= 0 || line[0] === ' ' || line[0] === '\t') return -1; // obs-fold or malformed
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'content-length') {
+      if (length >= 0 || !/^[0-9]{1,9}$/.test(value)) return -1;
+      length = Number(value);
+    } else if (name === 'transfer-encoding' || name === 'expect' || name === 'upgrade') return -1;
+    else if (name === 'connection' && value.toLowerCase() !== 'keep-alive') return -1;
+  }
+  return length;
+}
+
+/**
+ * One connection: plain `POST /api/v1/log/entries` requests (HTTP/1.1, one Content-Length, keep-alive) are
+ * answered here, one at a time in order; the first request that is anything else (another route, chunked,
+ * Expect, too big, malformed, Connection: close, HTTP/1.0) and everything after it go to node:http, which
+ * gets the socket and the unread bytes. node:http's request/response objects cost ≈ 11 µs of the event loop
+ * per request (loopback, keep-alive); this path writes the answer in one write.
+ */
+class FastConnection {
+  private buf: Buffer | null = null;
+  private busy = false;
+  private gone = false;
+  private deadline: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly http: HttpServer,
+    private readonly handle: FastHandler,
+    private readonly maxBody: number,
+    keepAliveMs: number,
+  ) {
+    socket.setNoDelay(true);
+    socket.setTimeout(keepAliveMs, () => !this.busy && socket.destroy());
+    socket.on('data', this.onData);
+    socket.on('error', () => socket.destroy());
+    socket.once('close', () => clearTimeout(this.deadline));
+  }
+
+  private readonly onData = (d: Buffer): void => {
+    this.buf = this.buf ? Buffer.concat([this.buf, d]) : d;
+    if (!this.busy) this.pump();
+  };
+
+  private pump(): void {
+    while (this.buf && !this.busy && !this.gone) {
+      const buf = this.buf;
+      const end = buf.indexOf('\r\n\r\n');
+      // a head that has not fully arrived goes to node:http, with its header timeouts (no slow heads here)
+      if (end < 0 || end > MAX_HEAD) return this.handOff();
+      const head = buf.toString('latin1', 0, end); // through the last header line, without its CRLF
+      const length = head.startsWith(LINE) ? plainLength(head) : -1;
+      if (length < 0 || length > this.maxBody) return this.handOff();
+      if (buf.length < end + 4 + length) {
+        this.deadline ??= setTimeout(() => this.socket.destroy(), BODY_MS); // a body trickling in
+        return;
+      }
+      clearTimeout(this.deadline);
+      this.deadline = undefined;
+      const body = buf.subarray(end + 4, end + 4 + length);
+      this.buf = buf.length > end + 4 + length ? buf.subarray(end + 4 + length) : null;
+      this.busy = true;
+      this.handle(body).then(this.answer, () => this.answer(INTERNAL));
+    }
+  }
+
+  private readonly answer = (a: FastAnswer): void => {
+    this.busy = false;
+    if (this.socket.destroyed) return;
+    let head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? 'Unknown'}\r\nContent-Type: application/json\r\n`;
+    for (let i = 0; i + 1 < a.headers.length; i += 2) head += `${a.headers[i]}: ${a.headers[i + 1]}\r\n`;
+    const n = typeof a.body === 'string' ? Buffer.byteLength(a.body) : a.body.length;
+    head += `Date: ${httpDate()}\r\nConnection: keep-alive\r\nContent-Length: ${n}\r\n\r\n`;
+    this.socket.cork();
+    this.socket.write(head, 'latin1');
+    this.socket.write(a.body);
+    this.socket.uncork();
+    if (this.buf) this.pump();
+  };
+
+  /** node:http takes the connection from here on, starting with the bytes not yet consumed. */
+  private handOff(): void {
+    this.gone = true;
+    clearTimeout(this.deadline);
+    const rest = this.buf;
+    this.buf = null;
+    this.socket.off('data', this.onData);
+    this.socket.setTimeout(0);
+    this.http.emit('connection', this.socket);
+    if (rest) this.socket.emit('data', rest);
+  }
+}
+
+/**
+ * A TCP server in front of a node:http server: the append route's plain requests are served directly, every
+ * other connection state goes to `http` (see FastConnection). Close it with closeFast().
+ */
+export function withFastPost(
+  http: HttpServer,
+  handle: FastHandler,
+  maxBody: number,
+): NetServer & { closeFast(): Promise<void> } {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    new FastConnection(socket, http, handle, maxBody, http.keepAliveTimeout || 30_000);
+  });
+  return Object.assign(server, {
+    closeFast: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const s of sockets) s.destroy();
+        http.closeAllConnections();
+      }),
+  });
+}
