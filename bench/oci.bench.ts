@@ -3,7 +3,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMs, freePort } from './proc.ts';
+import { CHAINS_NODE_FLAGS, cpuMs, freePort } from './proc.ts';
 import { privateKeyMaterial } from '../src/keys/index.ts';
 import type { SignedRecord } from '../src/core/signed.ts';
 import { KeySigner, signInToto, signSimpleSigning } from '../src/signing/index.ts';
@@ -97,7 +97,19 @@ async function registryProcess(
   const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
   const store = process.env.OCI_BENCH_MEMORY ? [] : ['--dir', dir];
   const flags = process.env.OCI_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const args = [...prof, ...flags, '--import', loader, main, 'registry', 'serve', ...store, '--addr', host];
+  const args = [
+    ...CHAINS_NODE_FLAGS,
+    ...prof,
+    ...flags,
+    '--import',
+    loader,
+    main,
+    'registry',
+    'serve',
+    ...store,
+    '--addr',
+    host,
+  ];
   const child = spawn(process.execPath, args, { stdio: 'ignore' });
   for (let i = 0; i < 200; i++) {
     if (

@@ -1,5 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
+
+/** The node flags bin/chains adds (single-threaded GC on ≤ 2 cores), for servers spawned without it. */
+export const CHAINS_NODE_FLAGS = availableParallelism() <= 2 ? ['--single-threaded-gc'] : [];
 
 /** CPU time (user + system, all threads) a process has used so far, in ms (Linux /proc/<pid>/stat, 10 ms ticks). */
 export function cpuMs(pid: number | undefined): number {

@@ -17,6 +17,7 @@ import { SqliteLogStore } from '../src/tlog/store/sqlite.ts';
 import type { StoredNode } from '../src/tlog/store/store.ts';
 import { TransparencyLog, loadOrCreateLogKey } from '../src/tlog/server/index.ts';
 import { signCheckpoint } from '../src/core/checkpoint.ts';
+import { CHAINS_NODE_FLAGS } from './proc.ts';
 
 /**
  * Transparency log figures: durable appends/s over HTTP (server in its own process, signatures verified),
@@ -49,6 +50,7 @@ async function spawnServer(db: string): Promise<{ child: ChildProcess; url: stri
   const workers = process.env.TLOG_BENCH_WORKERS ? ['--verify-workers', process.env.TLOG_BENCH_WORKERS] : [];
   // the same command line as bin/chains, so node flags (a CPU profile) can be added
   const node = [
+    ...CHAINS_NODE_FLAGS,
     ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
     ...(process.env.TLOG_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
     '--import',
