@@ -15,9 +15,9 @@ import { TestSigner, sha, tempDir } from './helpers.ts';
 const signer = new TestSigner();
 const accepted = Array.from({ length: 300 }, (_, i) => prepareProposed(signer.dsse(sha(`s${i}`)).proposed));
 
-async function openLog(db: string, indexChunk?: number): Promise<TransparencyLog> {
+async function openLog(db: string, indexChunk?: number, indexSlice?: number): Promise<TransparencyLog> {
   return TransparencyLog.open({
-    store: new SqliteLogStore(db, { indexChunk }),
+    store: new SqliteLogStore(db, { indexChunk, indexSlice }),
     key: loadOrCreateLogKey(`${db}.key`),
     hostname: 'test',
     clock: systemClock,
@@ -118,6 +118,40 @@ describe('log over the SQLite store', () => {
     expect(materials).toHaveLength(props.length);
     expect(await log.store.entryByUuid(Buffer.alloc(32, 7))).toBeNull();
     expect(await log.store.search('sha256:never')).toEqual([]);
+    await log.store.close();
+  });
+
+  it('writes the index rows of a chunk a slice per batch, and finds everything before, during and after (with reopens)', async () => {
+    const path = join(dir, 'slices.db');
+    const subjects = Array.from({ length: 60 }, (_, i) => sha(`slice${i}`));
+    const props = subjects.map((s) => prepareProposed(signer.dsse(s).proposed));
+    // 16-entry chunks of ≈ 100 index rows, 7 rows per batch: a chunk takes ≈ 15 single-entry batches
+    let log = await openLog(path, 16, 7);
+    const added: { entry: { uuid: Buffer } }[] = [];
+    const check = async (upTo: number): Promise<void> => {
+      for (let j = 0; j < upTo; j++) {
+        const uuid = added[j]!.entry.uuid;
+        expect((await log.store.entryByUuid(uuid))?.index).toBe(j);
+        expect(await log.store.search(`sha256:${subjects[j]}`)).toEqual([uuid]);
+      }
+    };
+    for (let i = 0; i < props.length; i++) {
+      added.push(await log.add(props[i]!));
+      if (i % 9 === 0) await check(i + 1);
+      if (i === 22) {
+        await log.store.close(); // mid-slice: the chunk goes back to the memory tail and is written again
+        log = await openLog(path, 16, 7);
+        await check(i + 1);
+      }
+    }
+    await check(props.length);
+    const db = new Database(path, { readonly: true });
+    const indexed = Number(db.prepare("SELECT v FROM meta WHERE k = 'indexed'").pluck().get());
+    const ixRows = db.prepare('SELECT COUNT(*) FROM ix').pluck().get() as number;
+    db.close();
+    expect(indexed).toBeGreaterThanOrEqual(16); // a chunk was completed after the reopen
+    expect(ixRows).toBeGreaterThanOrEqual(indexed * 5); // uuid, key, payload, envelope, subject, material each
+    expect(await log.store.search(`sha1:${'a'.repeat(40)}`)).toHaveLength(props.length);
     await log.store.close();
   });
 
