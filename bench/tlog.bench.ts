@@ -23,7 +23,8 @@ import { CHAINS_NODE_FLAGS } from './proc.ts';
  * Transparency log figures: durable appends/s over HTTP (server in its own process, signatures verified),
  * time to integrate (POST → 201) p50/p99, and proof + entry fetch latency on a 1 M-entry tree.
  * The append run is repeated with few clients (TLOG_BENCH_FEW_CLIENTS, default 8; TLOG_BENCH_FEW_APPENDS=0
- * skips it), where batches are small and per-batch costs show. TLOG_BENCH_APPENDS / TLOG_BENCH_CLIENTS /
+ * skips it), where batches are small and per-batch costs show, and with many (TLOG_BENCH_MANY_CLIENTS, default
+ * 128; 0 skips it), the server's capacity. TLOG_BENCH_APPENDS / TLOG_BENCH_CLIENTS /
  * TLOG_BENCH_TREE override the sizes (0 skips that part); TLOG_BENCH_IDLE_S the idle measurement (0 skips it);
  * TLOG_BENCH_NODE_FLAGS adds node/V8 flags to the server process.
  */
@@ -32,6 +33,8 @@ const CLIENTS = Number(process.env.TLOG_BENCH_CLIENTS ?? 64);
 /** The low-concurrency run (a controller's few clients, small batches): per-batch fixed costs dominate there. */
 const FEW_CLIENTS = Number(process.env.TLOG_BENCH_FEW_CLIENTS ?? 8);
 const FEW_APPENDS = Number(process.env.TLOG_BENCH_FEW_APPENDS ?? 10_000);
+/** The capacity run: enough clients that the pipeline between event loop and worker never runs dry (0 skips). */
+const MANY_CLIENTS = Number(process.env.TLOG_BENCH_MANY_CLIENTS ?? 128);
 const IDLE_S = Number(process.env.TLOG_BENCH_IDLE_S ?? 10);
 /** Unmeasured appends first, so JIT warm-up (≈ 0.5 s of background TurboFan work) and worker start-up do not count. */
 const WARMUP = 2_000;
@@ -350,6 +353,7 @@ export default async function bench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tlog-bench-'));
   try {
     if (APPENDS > 0) await appends(dir, CLIENTS, APPENDS);
+    if (APPENDS > 0 && MANY_CLIENTS > 0) await appends(dir, MANY_CLIENTS, APPENDS);
     if (FEW_APPENDS > 0) await appends(dir, FEW_CLIENTS, FEW_APPENDS);
     if (TREE > 0) await reads(dir);
   } finally {
