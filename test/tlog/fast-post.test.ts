@@ -144,6 +144,9 @@ describe('tlog append fast path', () => {
     ['HTTP/1.0', [post(proposal()).replace('HTTP/1.1', 'HTTP/1.0')], [201]],
     ['over the body cap', [post('x'.repeat(70 * 1024))], [413]],
     ['two Content-Length headers', [post('{}', 'Content-Length: 2\r\n')], [400]],
+    ['a space before a colon', [post('{}').replace('Content-Length:', 'Content-Length :')], [400]],
+    ['a bare LF inside the head', [post('{}', 'X-A: 1\nX-B: 2\r\n')], [400]],
+    ['a control byte in a value', [post(proposal(), 'X-A: a\u0001b\r\n')], [400]],
   ])('hands %s to node:http', async (name, parts, statuses) => {
     if (name === 'chunked body') {
       const body = proposal();
@@ -153,6 +156,17 @@ describe('tlog append fast path', () => {
     expect(got.map((a) => a.status)).toEqual(statuses);
     // node:http marks its answers with Keep-Alive or Connection: close; the fast path sends neither
     expect(got.some((a) => !fast(a) || a.headers.connection === 'close')).toBe(true);
+  });
+
+  it('answers 60 pipelined appends sent in one write (more than it buffers before pausing), in order', async () => {
+    const bodies = Array.from({ length: 60 }, () => proposal());
+    const { got } = await exchange([bodies.map((b) => post(b)).join('')], 60);
+    expect(got).toHaveLength(60);
+    expect(got.every((a) => a.status === 201 && fast(a))).toBe(true);
+    const indexes = got.map(
+      (a) => (Object.values(JSON.parse(a.body) as object)[0] as { logIndex: number }).logIndex,
+    );
+    expect(indexes).toEqual([...indexes].sort((x, y) => x - y));
   });
 
   it('waits for a body split across packets, and a client leaving mid-body breaks nothing', async () => {

@@ -30,19 +30,38 @@ function httpDate(): string {
   return dateText;
 }
 
-/** Content-Length of a head that only the fast path may serve, else -1 (leave it to node:http). */
+/** A field name (RFC 9110 token: no spaces, no colon); a value without control characters but HTAB. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// eslint-disable-next-line no-control-regex -- control bytes are what it looks for
+const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/**
+ * Content-Length of a head that only the fast path may serve, else -1 (leave it to node:http). Strict: any
+ * line node:http might read differently (bare CR or LF, obs-fold, space before the colon, control bytes) is
+ * left to node:http, which answers it as it would without the fast path.
+ */
 function plainLength(head: string): number {
   let length = -1;
   for (const line of head.slice(LINE.length).split('\r\n')) {
     const colon = line.indexOf(':');
-    if (colon <= 0 || line[0] === ' ' || line[0] === '\t') return -1; // obs-fold or malformed
-    const name = line.slice(0, colon).trim().toLowerCase();
+    if (colon <= 0 || CONTROL.test(line)) return -1;
+    const name = line.slice(0, colon);
+    if (!TOKEN.test(name)) return -1;
     const value = line.slice(colon + 1).trim();
-    if (name === 'content-length') {
-      if (length >= 0 || !/^[0-9]{1,9}$/.test(value)) return -1;
-      length = Number(value);
-    } else if (name === 'transfer-encoding' || name === 'expect' || name === 'upgrade') return -1;
-    else if (name === 'connection' && value.toLowerCase() !== 'keep-alive') return -1;
+    switch (name.toLowerCase()) {
+      case 'content-length':
+        if (length >= 0 || !/^[0-9]{1,9}$/.test(value)) return -1;
+        length = Number(value);
+        break;
+      case 'transfer-encoding':
+      case 'expect':
+      case 'upgrade':
+        return -1;
+      case 'connection':
+        if (value.toLowerCase() !== 'keep-alive') return -1;
+        break;
+      default:
+    }
   }
   return length;
 }
@@ -77,6 +96,8 @@ class FastConnection {
   private readonly onData = (d: Buffer): void => {
     this.buf = this.buf ? Buffer.concat([this.buf, d]) : d;
     if (!this.busy) this.pump();
+    // a client that keeps sending while its request is answered: stop reading until the answer is out
+    else if (this.buf.length > this.maxBody + MAX_HEAD) this.socket.pause();
   };
 
   private pump(): void {
@@ -102,16 +123,23 @@ class FastConnection {
   }
 
   private readonly answer = (a: FastAnswer): void => {
-    this.busy = false;
-    if (this.socket.destroyed) return;
+    if (this.socket.destroyed) return void (this.busy = false);
     let head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? 'Unknown'}\r\nContent-Type: application/json\r\n`;
     for (let i = 0; i + 1 < a.headers.length; i += 2) head += `${a.headers[i]}: ${a.headers[i + 1]}\r\n`;
     const n = typeof a.body === 'string' ? Buffer.byteLength(a.body) : a.body.length;
     head += `Date: ${httpDate()}\r\nConnection: keep-alive\r\nContent-Length: ${n}\r\n\r\n`;
     this.socket.cork();
     this.socket.write(head, 'latin1');
-    this.socket.write(a.body);
+    const more = this.socket.write(a.body);
     this.socket.uncork();
+    // a client that does not read its answers: the next request waits until they are drained
+    if (more) this.next();
+    else this.socket.once('drain', this.next);
+  };
+
+  private readonly next = (): void => {
+    this.busy = false;
+    if (this.socket.isPaused()) this.socket.resume();
     if (this.buf) this.pump();
   };
 
@@ -125,6 +153,7 @@ class FastConnection {
     this.socket.setTimeout(0);
     this.http.emit('connection', this.socket);
     if (rest) this.socket.emit('data', rest);
+    if (this.socket.isPaused()) this.socket.resume();
   }
 }
 
