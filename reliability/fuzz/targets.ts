@@ -6,6 +6,7 @@ import { tempDir } from '../lib/common.ts';
 import { buildSeeds } from './seeds.ts';
 import { cryptoTargets } from './targets-crypto.ts';
 import { documentTargets } from './targets-docs.ts';
+import { fastPostTargets } from './targets-fast-post.ts';
 import { httpTargets } from './targets-http.ts';
 import { http1Targets } from './targets-http1.ts';
 
@@ -42,6 +43,7 @@ export async function buildTargets(): Promise<TargetSet> {
       ...cryptoTargets(seeds),
       ...documentTargets(seeds),
       ...httpTargets(seeds, log.url, reg.url),
+      ...fastPostTargets(seeds, log.url),
       ...http1Targets(),
     ],
     close: async () => (await reg.close(), await log.close()),
