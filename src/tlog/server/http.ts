@@ -20,19 +20,16 @@ export interface HttpOptions {
 
 const MAX_RETRIEVE = 10;
 
-function send(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
+/** Write an answer (JSON); headers in the flat [name, value, …] form: no header object to build and walk. */
+function sendAnswer(res: ServerResponse, a: FastAnswer): void {
+  const n = String(Buffer.byteLength(a.body));
+  res.writeHead(a.status, ['Content-Type', 'application/json', ...a.headers, 'Content-Length', n]);
+  res.end(a.body);
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
   const text = typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
-  // the flat [name, value, …] form: no header object to build and walk per answer
-  const list = ['Content-Type', 'application/json'];
-  for (const k in headers) list.push(k, headers[k] as string);
-  list.push('Content-Length', String(Buffer.byteLength(text)));
-  res.writeHead(status, list);
-  res.end(text);
+  sendAnswer(res, { status, headers: [], body: text });
 }
 
 /** The request body (events, not an async iterator: that costs a promise per chunk). */
@@ -96,10 +93,7 @@ export function createLogHttpServer(log: TransparencyLog, opts: HttpOptions = {}
   const pool = opts.pool ?? new VerifyPool(0);
   const server = createServer((req, res) => {
     route(log, pool, req, res, max).catch((e: unknown) => {
-      if (e instanceof HttpError) send(res, e.status, { code: e.status, message: e.message }, e.headers);
-      else if (e instanceof EntryError)
-        send(res, 400, { code: 400, message: `error processing entry: ${e.message}` });
-      else send(res, 500, { code: 500, message: 'internal error' });
+      if (!res.headersSent) sendAnswer(res, errorAnswer(e));
       if (!res.writableEnded) res.end();
     });
   });
@@ -188,15 +182,7 @@ async function postEntry(
   res: ServerResponse,
   max: number,
 ): Promise<void> {
-  const a = await appendAnswer(log, pool, await readBody(req, max));
-  res.writeHead(a.status, [
-    'Content-Type',
-    'application/json',
-    ...a.headers,
-    'Content-Length',
-    String(Buffer.byteLength(a.body)),
-  ]);
-  res.end(a.body);
+  sendAnswer(res, await appendAnswer(log, pool, await readBody(req, max)));
 }
 
 async function getByIndex(log: TransparencyLog, url: URL, res: ServerResponse): Promise<void> {
