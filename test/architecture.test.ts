@@ -18,6 +18,8 @@ const ALLOWED: Record<string, string[]> = {
   'tlog/store': ['core', 'tlog/types'],
   'tlog/server': ['core', 'tlog/types', 'tlog/store', 'keys'],
   'tlog/client': ['core', 'tlog/types'],
+  'ctlog/sct': ['core'],
+  'ctlog/server': ['core', 'ctlog/sct'],
   verify: ['core', 'keys', 'tlog/types', 'tlog/client', 'registry', 'storage'],
   config: ['core', 'model', 'provenance', 'storage', 'tlog/types', 'registry'],
   controller: [
@@ -37,7 +39,7 @@ const ALLOWED: Record<string, string[]> = {
 
 function moduleOf(file: string, root = SRC): string {
   const rel = relative(root, file).split('/');
-  if (rel[0] === 'tlog') return `tlog/${rel[1] ?? ''}`;
+  if (rel[0] === 'tlog' || rel[0] === 'ctlog') return `${rel[0]}/${rel[1] ?? ''}`;
   return rel[0] ?? '';
 }
 
