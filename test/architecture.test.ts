@@ -21,6 +21,7 @@ const ALLOWED: Record<string, string[]> = {
   'ctlog/sct': ['core'],
   'ctlog/server': ['core', 'ctlog/sct'],
   verify: ['core', 'keys', 'tlog/types', 'tlog/client', 'registry', 'storage'],
+  oidc: ['core'],
   config: ['core', 'model', 'provenance', 'storage', 'tlog/types', 'registry'],
   controller: [
     'core',

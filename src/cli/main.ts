@@ -6,6 +6,7 @@ import { registerProvenanceCommands } from './commands/provenance.ts';
 import { registerOciCommands } from './commands/oci.ts';
 import { registerTlogCommands } from './commands/tlog.ts';
 import { registerControllerCommands } from './commands/controller.ts';
+import { registerOidcCommands } from './commands/oidc.ts';
 
 /** Composition root: the only module that reads argv/env and builds concrete backends. */
 export function buildProgram(): Command {
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerOciCommands(program);
   registerTlogCommands(program);
   registerControllerCommands(program);
+  registerOidcCommands(program);
   return program;
 }
 

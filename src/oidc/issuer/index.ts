@@ -1,0 +1,3 @@
+export * from './store.ts';
+export * from './token.ts';
+export * from './server.ts';
