@@ -15,7 +15,7 @@ import {
 } from '../../src/tlog/client/index.ts';
 import { EntryFactory, sha256Hex } from '../lib/common.ts';
 
-const VECTORS = join(import.meta.dirname, '../../../shared/vectors');
+const VECTORS = join(import.meta.dirname, '../../test/vectors');
 
 function vectorFiles(dir: string, ext: RegExp): string[] {
   const d = join(VECTORS, dir);

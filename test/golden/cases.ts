@@ -5,7 +5,7 @@ import type { RunObject, TaskRun } from '../../src/model/index.ts';
 import { FORMAT_IDS, SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE } from '../../src/provenance/index.ts';
 import type { BuildType, FormatId } from '../../src/provenance/index.ts';
 
-/** Every input run in shared/vectors/chains and the formats/options each goes through. */
+/** Every input run in test/vectors/chains and the formats/options each goes through. */
 
 export const CHAINS = `${VECTORS}chains/`;
 export const TESTDATA = 'pkg/chains/formats/slsa/testdata';

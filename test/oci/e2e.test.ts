@@ -20,7 +20,7 @@ let dir = '';
 let log: RunningLogServer;
 const TLOG_COMMANDS = new Set(['sign', 'attest', 'verify', 'verify-attestation']);
 const BUNDLE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-// Chains' own e2e key pair (shared/vectors/chains/test/testdata, password "p"), read in place
+// Chains' own e2e key pair (test/vectors/chains/test/testdata, password "p"), read in place
 const PASSWORD = readFileSync(`${VECTORS}chains/test/testdata/cosign.password`, 'utf8');
 const KEY = `${VECTORS}chains/test/testdata/cosign.key`;
 const PUB = `${VECTORS}chains/test/testdata/cosign.pub`;

@@ -7,6 +7,5 @@ export function testRegistries(): TestRegistries {
   return JSON.parse(raw) as TestRegistries;
 }
 
-/** Path of the shared interop data (../shared from the checkout). */
-export const SHARED = new URL('../../../shared/', import.meta.url).pathname;
-export const VECTORS = `${SHARED}vectors/`;
+/** Interop vectors copied from upstream projects (test/vectors/SOURCES.md names each set's origin). */
+export const VECTORS = new URL('../vectors/', import.meta.url).pathname;
