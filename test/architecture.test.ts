@@ -35,6 +35,17 @@ const ALLOWED: Record<string, string[]> = {
     'keys',
     'config',
   ],
+  console: [
+    'core',
+    'model',
+    'provenance',
+    'registry',
+    'storage',
+    'keys',
+    'tlog/types',
+    'tlog/client',
+    'verify',
+  ],
   cli: ['*'],
 };
 

@@ -7,6 +7,7 @@ import { registerOciCommands } from './commands/oci.ts';
 import { registerTlogCommands } from './commands/tlog.ts';
 import { registerControllerCommands } from './commands/controller.ts';
 import { registerOidcCommands } from './commands/oidc.ts';
+import { registerConsoleCommand } from './commands/console.ts';
 
 /** Composition root: the only module that reads argv/env and builds concrete backends. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerTlogCommands(program);
   registerControllerCommands(program);
   registerOidcCommands(program);
+  registerConsoleCommand(program);
   return program;
 }
 

@@ -38,6 +38,7 @@ export function registerControllerCommands(program: Command): void {
       'tekton-chains',
     )
     .option('--once', 'local mode: exit when every run is handled')
+    .option('--console <host:port>', 'local mode: also serve the web console over these runs and the log')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
     .action(async (f: ControllerFlags) => {
       if (f.local) return (await actions()).runLocal({ ...f, local: f.local });

@@ -5,6 +5,7 @@ import { RunDirectory } from '../../controller/local/run-directory.ts';
 import { jsonLogger } from '../../controller/log.ts';
 import { Reconciler, docKey } from '../../controller/reconciler.ts';
 import * as A from '../../controller/annotations.ts';
+import { consoleFromFlags } from '../console-wiring.ts';
 import { loadLocalConfig, startLocalController } from './local-mode.ts';
 import { keyFileSigner } from './signer.ts';
 import { buildOrchestrator } from './wiring.ts';
@@ -25,33 +26,47 @@ export interface ControllerFlags {
   metricsAddr: string;
   systemNamespace: string;
   once?: boolean;
+  /** host:port of the web console over this controller's runs and log (`--console`) */
+  console?: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
 export async function runLocal(f: ControllerFlags & { local: string }): Promise<void> {
   const log = jsonLogger((l) => void process.stderr.write(l), f.logLevel);
   const dir = resolve(f.local);
+  const config = loadLocalConfig(f.config, log);
+  const signer = await keyFileSigner(f.key, false);
   const ctl = await startLocalController({
     dir,
-    config: loadLocalConfig(f.config, log),
-    signer: await keyFileSigner(f.key, false),
+    config,
+    signer,
     storeDir: f.store ?? join(dir, '.chains-store'),
     threads: f.threads,
     log,
   });
   log('info', 'watching run files', { dir, threads: f.threads });
+  const con = f.console
+    ? await consoleFromFlags(
+        { addr: f.console, rekorUrl: config.current.transparency.url, runs: dir },
+        undefined,
+        (await signer.current()).publicKey,
+      )
+    : undefined;
+  if (con) say(`console listening on ${con.url}`);
   if (f.once) {
     await ctl.loop.queue.idle();
     while (ctl.loop.queue.pendingRetries > 0) {
       await new Promise((r) => setTimeout(r, 100));
       await ctl.loop.queue.idle();
     }
+    await con?.close();
     return ctl.stop();
   }
   await new Promise<void>((r) => {
     process.once('SIGINT', r);
     process.once('SIGTERM', r);
   });
+  await con?.close();
   await ctl.stop();
 }
 

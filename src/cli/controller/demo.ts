@@ -10,6 +10,8 @@ import { generateKeyPair } from '../../keys/index.ts';
 import { RegistryClient } from '../../registry/registry.ts';
 import { startRegistryServer, type RunningRegistry } from '../../registry/server/index.ts';
 import { startLogServer, type RunningLogServer } from '../../tlog/server/index.ts';
+import type { RunningConsole } from '../../console/index.ts';
+import { consoleFromFlags } from '../console-wiring.ts';
 import { runChainsCli, type CliResult } from './cli-capture.ts';
 import { pushDemoImage } from './demo-image.ts';
 import { loadLocalConfig, startLocalController, type LocalController } from './local-mode.ts';
@@ -47,6 +49,19 @@ interface Servers {
   registry: RunningRegistry;
   log: RunningLogServer;
   controller?: LocalController;
+  console?: RunningConsole;
+}
+
+/** `demo --keep`: the web console over the demo's log (its key pinned), runs and image (cosign.pub). */
+async function startDemoConsole(work: string, log: RunningLogServer): Promise<RunningConsole> {
+  writeFileSync(join(work, 'rekor.pub'), log.publicKeyPem);
+  return consoleFromFlags({
+    addr: process.env.CHAINS_DEMO_CONSOLE_ADDR ?? '127.0.0.1:0',
+    rekorUrl: log.url,
+    rekorPublicKey: join(work, 'rekor.pub'),
+    runs: join(work, 'runs'),
+    key: join(work, 'cosign.pub'),
+  });
 }
 
 async function waitForSigned(
@@ -99,11 +114,16 @@ export async function runDemo(o: { keep?: boolean; dir?: string }): Promise<void
     );
     out(`  log       ${servers.log.url}   e.g. ./bin/chains tlog loginfo --rekor-server ${servers.log.url}`);
     out(`  runs      ${join(work, 'runs')} (drop more TaskRun files here; the controller keeps watching)`);
+    servers.console = await startDemoConsole(work, servers.log);
+    out(
+      `  console   ${servers.console.url}   the same as ./bin/chains console --rekor-url ${servers.log.url} --rekor-public-key ${join(work, 'rekor.pub')} --runs ${join(work, 'runs')} --key ${join(work, 'cosign.pub')}`,
+    );
     await new Promise<void>((r) => {
       process.once('SIGINT', r);
       process.once('SIGTERM', r);
     });
   }
+  await servers.console?.close();
   await servers.controller?.stop();
   await servers.log?.close();
   await servers.registry?.close();

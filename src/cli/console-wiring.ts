@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { RunDirectory } from '../controller/local/run-directory.ts';
+import type { Logger } from '../controller/log.ts';
+import { silentLogger } from '../controller/log.ts';
+import { imageVerifier, pinnedTrust, startConsole, trustPem } from '../console/index.ts';
+import type { ImageVerifier, LogTrust, RunSource, RunningConsole } from '../console/index.ts';
+import { loadPublicKey } from '../keys/index.ts';
+import type { PublicKeyMaterial } from '../keys/index.ts';
+import { RegistryClient } from '../registry/registry.ts';
+import { RekorClient } from '../tlog/client/index.ts';
+import { tlogCheckBundle } from '../verify/tlog.ts';
+
+/**
+ * A run directory as the console's run source: its own read-only RunDirectory (scan and watch, never writes),
+ * so the console can watch the same files a local controller is signing.
+ */
+export function localRunSource(
+  dir: string,
+  log: Logger = silentLogger,
+  intervalMs = 300,
+): RunSource & { close(): void } {
+  const runs = new RunDirectory(resolve(dir), log);
+  const subscribers = new Set<(doc: Parameters<Parameters<RunSource['subscribe']>[0]>[0]) => void>();
+  void runs.watch((doc) => subscribers.forEach((s) => s(doc)), intervalMs);
+  return {
+    description: `run directory ${resolve(dir)}`,
+    list: () => runs.all(),
+    subscribe: (on) => {
+      subscribers.add(on);
+      return () => void subscribers.delete(on);
+    },
+    close: () => runs.close(),
+  };
+}
+
+export interface ConsoleFlags {
+  addr: string;
+  rekorUrl: string;
+  registry?: string;
+  runs?: string;
+  kubeconfig?: string;
+  namespace?: string;
+  trustedRoot?: string;
+  rekorPublicKey?: string;
+  key?: string;
+}
+
+/**
+ * The image page's verifier: cosign's checks against `--key`, with the log check against the pinned log key
+ * (or, unpinned, the key the log serves). Without `--key` the page lists what is stored, marked not checked.
+ */
+export function imagesFromFlags(
+  f: ConsoleFlags,
+  trust: LogTrust | undefined,
+  signerKey?: PublicKeyMaterial,
+): ImageVerifier {
+  const rekor = new RekorClient(f.rekorUrl);
+  const publicKey = signerKey ?? (f.key ? loadPublicKey(readFileSync(f.key)) : undefined);
+  const logKey = async (): Promise<string> => (trust && trustPem(trust)) ?? (await rekor.publicKey());
+  return imageVerifier({
+    client: new RegistryClient(),
+    ...(publicKey ? { publicKey } : {}),
+    checkBundle: async () => tlogCheckBundle({ logPublicKey: await logKey(), client: rekor }),
+    ...(f.registry ? { registry: f.registry } : {}),
+    description: signerKey
+      ? `the controller's signing key and the log at ${f.rekorUrl}`
+      : f.key
+        ? `the key ${resolve(f.key)} and the log at ${f.rekorUrl} (${trust ? `pinned by --${trust.source}` : 'its key taken on first use'})`
+        : 'nothing: no --key was given',
+  });
+}
+
+/** Build the console from CLI flags; returns it with a stop function that also ends the run watcher. */
+export async function consoleFromFlags(
+  f: ConsoleFlags,
+  images?: ImageVerifier,
+  signerKey?: PublicKeyMaterial,
+): Promise<RunningConsole> {
+  const trust = pinnedTrust({ trustedRoot: f.trustedRoot, rekorPublicKey: f.rekorPublicKey });
+  const runs = f.runs ? localRunSource(f.runs) : undefined;
+  images ??= imagesFromFlags(f, trust, signerKey);
+  const c = await startConsole({
+    addr: f.addr,
+    rekorUrl: f.rekorUrl,
+    ...(trust ? { trust } : {}),
+    ...(runs ? { runs } : {}),
+    ...(images ? { images } : {}),
+  });
+  return {
+    url: c.url,
+    close: async () => {
+      runs?.close();
+      await c.close();
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { useEffect } from 'preact/hooks';
+import { useApi } from '../api.ts';
+import type { EntrySummary } from '../api.ts';
+import { Link, entryPath } from '../router.tsx';
+import { Hash, Load, time } from './common.tsx';
+
+interface LogInfo {
+  treeSize: number;
+  rootHash: string;
+  signedTreeHead: string;
+  treeID: string;
+}
+
+interface EntryPage {
+  treeSize: number;
+  end: number;
+  entries: EntrySummary[];
+}
+
+export function EntryTable(p: { entries: EntrySummary[]; caption: string }) {
+  return (
+    <table class="entries">
+      <caption>{p.caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">Index</th>
+          <th scope="col">Kind</th>
+          <th scope="col">Integrated</th>
+          <th scope="col">UUID</th>
+        </tr>
+      </thead>
+      <tbody>
+        {p.entries.map((e) => (
+          <tr key={e.uuid}>
+            <td>{e.logIndex}</td>
+            <td>
+              {e.kind} {e.apiVersion}
+            </td>
+            <td>{time(e.integratedTime)}</td>
+            <td>
+              <Link to={entryPath(e.uuid)}>
+                <Hash value={e.uuid} />
+              </Link>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+const PAGE = 20;
+
+export function LogPage(p: { end: string | null }) {
+  const info = useApi<LogInfo>('/api/log');
+  const end = p.end && /^[0-9]+$/.test(p.end) ? p.end : '';
+  const page = useApi<EntryPage>(`/api/log/entries?limit=${PAGE}${end ? `&end=${end}` : ''}`);
+  return (
+    <>
+      <h1>Transparency log</h1>
+      <Load v={info} what="the log">
+        {(i) => (
+          <dl class="facts">
+            <dt>Tree size</dt>
+            <dd data-tree-size={i.treeSize}>{i.treeSize.toLocaleString('en')}</dd>
+            <dt>Root hash</dt>
+            <dd>
+              <Hash value={i.rootHash} />
+            </dd>
+            <dt>Tree ID</dt>
+            <dd>{i.treeID}</dd>
+            <dt>Latest checkpoint</dt>
+            <dd>
+              <pre class="note">{i.signedTreeHead}</pre>
+            </dd>
+          </dl>
+        )}
+      </Load>
+      <Load v={page} what="recent entries">
+        {(pg) => (
+          <>
+            <EntryTable
+              entries={pg.entries}
+              caption={`Entries ${Math.max(0, pg.end - PAGE)}–${pg.end - 1}, newest first`}
+            />
+            <nav class="pager" aria-label="Pages">
+              {pg.end < pg.treeSize && (
+                <Link to={pg.end + PAGE >= pg.treeSize ? '/log' : `/log?end=${pg.end + PAGE}`}>← Newer</Link>
+              )}
+              {pg.end - PAGE > 0 && <Link to={`/log?end=${pg.end - PAGE}`}>Older →</Link>}
+            </nav>
+          </>
+        )}
+      </Load>
+    </>
+  );
+}
+
+interface SearchAnswer {
+  type: string;
+  total: number;
+  results: EntrySummary[];
+}
+
+const TYPES: Record<string, string> = {
+  index: 'log index',
+  uuid: 'entry UUID',
+  hash: 'digest',
+  email: 'email',
+  publicKey: 'public key',
+};
+
+export function SearchPage(p: { q: string }) {
+  const v = useApi<SearchAnswer>(p.q ? `/api/search?q=${encodeURIComponent(p.q)}` : null);
+  useEffect(() => {
+    if (v.state !== 'loading') performance.mark('search-answered');
+  }, [v.state]);
+  if (!p.q) return <p>Type a digest, UUID, log index, email or public key into the search box.</p>;
+  return (
+    <>
+      <h1>Search</h1>
+      <Load v={v} what="search results">
+        {(a) => (
+          <section data-search-type={a.type} data-search-total={a.total}>
+            <p>
+              {a.total === 0
+                ? `No entries for this ${TYPES[a.type] ?? a.type}.`
+                : `${a.total} entr${a.total === 1 ? 'y' : 'ies'} for this ${TYPES[a.type] ?? a.type}${a.total > a.results.length ? `, first ${a.results.length} shown` : ''}.`}
+            </p>
+            {a.results.length > 0 && <EntryTable entries={a.results} caption="Matching entries" />}
+          </section>
+        )}
+      </Load>
+    </>
+  );
+}

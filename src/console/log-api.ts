@@ -1,0 +1,125 @@
+import type { RekorClient, TlogEntry } from '../tlog/client/index.ts';
+import { ConsoleError } from './errors.ts';
+
+/** One row of the log page and of search answers. Strings come from the log: the page shows them as text. */
+export interface EntrySummary {
+  uuid: string;
+  logIndex: number;
+  integratedTime: number;
+  kind: string;
+  apiVersion: string;
+}
+
+export function summarize(e: TlogEntry): EntrySummary {
+  let kind = '?';
+  let apiVersion = '?';
+  try {
+    const b = JSON.parse(Buffer.from(e.body, 'base64').toString('utf8')) as Record<string, unknown>;
+    if (typeof b.kind === 'string') kind = b.kind.slice(0, 64);
+    if (typeof b.apiVersion === 'string') apiVersion = b.apiVersion.slice(0, 32);
+  } catch {
+    /* an unreadable body is shown as kind "?" */
+  }
+  return { uuid: e.uuid, logIndex: e.logIndex, integratedTime: e.integratedTime, kind, apiVersion };
+}
+
+/** Rekor's retrieve takes ≤ 10 items per request (sigstore.md §4.1): ask in parallel slices of 10. */
+async function retrieveAll(
+  client: RekorClient,
+  q: { logIndexes?: number[]; entryUUIDs?: string[] },
+): Promise<TlogEntry[]> {
+  const items = q.logIndexes ?? q.entryUUIDs ?? [];
+  const slices: Promise<TlogEntry[]>[] = [];
+  for (let i = 0; i < items.length; i += 10) {
+    const part = items.slice(i, i + 10);
+    slices.push(
+      client.retrieve(q.logIndexes ? { logIndexes: part as number[] } : { entryUUIDs: part as string[] }),
+    );
+  }
+  return (await Promise.all(slices)).flat();
+}
+
+export interface EntryPage {
+  treeSize: number;
+  /** the newest index on the page + 1 */
+  end: number;
+  entries: EntrySummary[];
+}
+
+/** Entries [end - limit, end), newest first: fetched by index, so the cost does not grow with the log. */
+export async function entryPage(
+  client: RekorClient,
+  end: number | undefined,
+  limit: number,
+): Promise<EntryPage> {
+  const info = await client.logInfo();
+  const top = Math.min(end ?? info.treeSize, info.treeSize);
+  const indexes: number[] = [];
+  for (let i = top - 1; i >= Math.max(0, top - limit); i--) indexes.push(i);
+  const entries = (await retrieveAll(client, { logIndexes: indexes })).map(summarize);
+  entries.sort((a, b) => b.logIndex - a.logIndex);
+  return { treeSize: info.treeSize, end: top, entries };
+}
+
+export type QueryType = 'index' | 'uuid' | 'hash' | 'email' | 'publicKey';
+
+export interface SearchAnswer {
+  type: QueryType;
+  total: number;
+  results: EntrySummary[];
+}
+
+const MAX_RESULTS = 50;
+
+/** What `q` is, as `tlog search`/`tlog get` take it: a log index, UUID, digest, email or PEM public key. */
+export function classify(q: string): { type: QueryType; value: string } {
+  const t = q.trim();
+  if (/^[0-9]{1,15}$/.test(t)) return { type: 'index', value: t };
+  if (/^[0-9a-f]{80}$/i.test(t)) return { type: 'uuid', value: t.toLowerCase() };
+  if (/^(sha256:)?[0-9a-f]{64}$/i.test(t))
+    return { type: 'hash', value: `sha256:${t.slice(-64).toLowerCase()}` };
+  if (/^(sha1:[0-9a-f]{40}|sha512:[0-9a-f]{128})$/i.test(t)) return { type: 'hash', value: t.toLowerCase() };
+  if (t.includes('-----BEGIN')) return { type: 'publicKey', value: t };
+  if (/^[^\s@]+@[^\s@]+$/.test(t)) return { type: 'email', value: t };
+  throw new ConsoleError(
+    'CONSOLE_INPUT',
+    'search for a sha256 digest, an entry UUID, a log index, an email address or a PEM public key',
+  );
+}
+
+async function ids(client: RekorClient, type: QueryType, value: string): Promise<string[]> {
+  switch (type) {
+    case 'index':
+      return [(await client.getEntryByIndex(Number(value))).uuid];
+    case 'uuid':
+      return [value];
+    case 'hash': {
+      // a bare 64-hex value may be an entry UUID as well as a digest: answer both
+      const [byHash, byUuid] = await Promise.all([
+        client.search({ hash: value }),
+        client.getEntry(value.slice(7)).then(
+          (e) => [e.uuid],
+          () => [],
+        ),
+      ]);
+      return [...new Set([...byUuid, ...byHash])];
+    }
+    case 'email':
+      return client.search({ email: value });
+    case 'publicKey':
+      return client.search({ publicKey: { format: 'x509', content: Buffer.from(value).toString('base64') } });
+  }
+}
+
+export async function search(client: RekorClient, q: string): Promise<SearchAnswer> {
+  const { type, value } = classify(q);
+  let found: string[];
+  try {
+    found = await ids(client, type, value);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'TLOG_NOT_FOUND') found = [];
+    else throw e;
+  }
+  const entries = await retrieveAll(client, { entryUUIDs: found.slice(0, MAX_RESULTS) });
+  return { type, total: found.length, results: entries.map(summarize) };
+}

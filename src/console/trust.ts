@@ -1,0 +1,96 @@
+import { createPublicKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import type { RekorClient } from '../tlog/client/index.ts';
+import { ConsoleError } from './errors.ts';
+
+/** Where the log key the browser verifies against comes from. */
+export type TrustSource = 'trusted-root' | 'rekor-public-key' | 'first-use';
+
+export interface LogTrust {
+  source: TrustSource;
+  /** SPKI DER of every acceptable log key, base64 */
+  keys: string[];
+}
+
+// sigstore protobuf-specs TrustedRoot (sigstore.md §7): only the transparency logs' keys matter here
+const trustedRootSchema = z.object({
+  tlogs: z
+    .array(z.object({ baseUrl: z.string().optional(), publicKey: z.object({ rawBytes: z.string() }) }))
+    .min(1),
+});
+
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConsoleError('CONSOLE_TRUST', `cannot read ${what} ${path}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+function spkiOf(pem: string, what: string): string {
+  try {
+    return createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('base64');
+  } catch (e) {
+    throw new ConsoleError('CONSOLE_TRUST', `${what} is not a public key: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}
+
+/** `--rekor-public-key F` (PEM) or `--trusted-root F` (JSON): the pinned log keys. */
+export function pinnedTrust(o: { trustedRoot?: string; rekorPublicKey?: string }): LogTrust | undefined {
+  if (o.rekorPublicKey)
+    return {
+      source: 'rekor-public-key',
+      keys: [spkiOf(readText(o.rekorPublicKey, 'log key'), o.rekorPublicKey)],
+    };
+  if (!o.trustedRoot) return undefined;
+  let parsed: z.infer<typeof trustedRootSchema>;
+  try {
+    parsed = trustedRootSchema.parse(JSON.parse(readText(o.trustedRoot, 'trusted root')));
+  } catch (e) {
+    if (e instanceof ConsoleError) throw e;
+    throw new ConsoleError('CONSOLE_TRUST', `${o.trustedRoot} is not a trusted root with tlogs`, {
+      cause: e,
+    });
+  }
+  const keys = parsed.tlogs.map((t, i) => {
+    const der = Buffer.from(t.publicKey.rawBytes, 'base64');
+    return spkiOf(
+      createPublicKey({ key: der, format: 'der', type: 'spki' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString(),
+      `tlogs[${i}]`,
+    );
+  });
+  return { source: 'trusted-root', keys };
+}
+
+/** The pinned trust, or the key the log serves now (trust on first use: the page says so). */
+export function logTrust(pinned: LogTrust | undefined, client: RekorClient): () => Promise<LogTrust> {
+  let tofu: Promise<LogTrust> | undefined;
+  return () => {
+    if (pinned) return Promise.resolve(pinned);
+    tofu ??= client.publicKey().then(
+      (pem) => ({ source: 'first-use' as const, keys: [spkiOf(pem, 'the log key')] }),
+      (e: unknown) => {
+        tofu = undefined;
+        throw e;
+      },
+    );
+    return tofu;
+  };
+}
+
+/** PEM text of the first pinned key, for the server-side verify library (image page). */
+export function trustPem(t: LogTrust): string | undefined {
+  const k = t.keys[0];
+  return k
+    ? createPublicKey({ key: Buffer.from(k, 'base64'), format: 'der', type: 'spki' })
+        .export({ type: 'spki', format: 'pem' })
+        .toString()
+    : undefined;
+}
