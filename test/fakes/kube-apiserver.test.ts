@@ -190,6 +190,46 @@ describe('fake kube-apiserver', () => {
     expect(watches[0]?.query.resourceVersion).toMatch(/^\d+$/);
   });
 
+  it('honours finalizers: DELETE sets deletionTimestamp, the update removing the last one deletes (MODIFIED, DELETED)', async () => {
+    const created = kube.store.create('taskruns', 'default', {
+      ...taskRun('fin'),
+      metadata: { name: 'fin', namespace: 'default', finalizers: ['chains.tekton.dev/taskrun', 'other/x'] },
+    });
+    const rv = (created.metadata as { resourceVersion: string }).resourceVersion;
+    const url = `${kube.url}/apis/tekton.dev/v1/namespaces/default/taskruns/fin`;
+    const headers = { authorization: 'Bearer test-token', 'content-type': 'application/merge-patch+json' };
+    const del = await fetch(url, { method: 'DELETE', headers });
+    expect(del.status).toBe(200);
+    const pending = (await del.json()) as { metadata: Record<string, unknown> };
+    expect(pending.metadata.deletionTimestamp).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(pending.metadata.deletionGracePeriodSeconds).toBe(0);
+    // still readable; a second DELETE changes nothing
+    expect((await fetch(url, { headers })).status).toBe(200);
+    expect((await fetch(url, { method: 'DELETE', headers })).status).toBe(200);
+    const patch = (body: unknown) => fetch(url, { method: 'PATCH', headers, body: JSON.stringify(body) });
+    // no new finalizer on an object being deleted; deletionTimestamp cannot be cleared by a patch
+    const added = await patch({
+      metadata: { finalizers: ['chains.tekton.dev/taskrun', 'other/x', 'new/y'] },
+    });
+    expect(added.status).toBe(422);
+    expect(((await added.json()) as { message: string }).message).toMatch(/no new finalizers can be added/);
+    await patch({ metadata: { deletionTimestamp: null, finalizers: ['other/x'] } });
+    expect(kube.store.get('taskruns', 'default', 'fin')?.metadata).toMatchObject({
+      finalizers: ['other/x'],
+      deletionTimestamp: pending.metadata.deletionTimestamp,
+    });
+    await patch({ metadata: { finalizers: null } });
+    expect(kube.store.get('taskruns', 'default', 'fin')).toBeUndefined();
+    expect((await fetch(url, { headers })).status).toBe(404);
+    const evs = await watchLines(`resourceVersion=${rv}`, 4);
+    expect(evs.map((e) => e.type)).toEqual(['MODIFIED', 'MODIFIED', 'MODIFIED', 'DELETED']);
+    expect((evs[3]?.object.metadata as { finalizers?: string[] }).finalizers).toBeUndefined();
+    // without finalizers a DELETE removes at once
+    kube.store.create('taskruns', 'default', taskRun('plain'));
+    expect(kube.store.delete('taskruns', 'default', 'plain').pending).toBe(false);
+    expect(kube.store.get('taskruns', 'default', 'plain')).toBeUndefined();
+  });
+
   it('injects faults, requires the bearer token, and serves Leases and ServiceAccounts', async () => {
     kube.inject({ method: 'GET', path: '/secrets', status: 500, times: 1 });
     const core = kubeConfigFor(kube).makeApiClient(CoreV1Api);

@@ -6,8 +6,10 @@
  * `metadata.resourceVersion`, watches (`?watch=true&resourceVersion=N&allowWatchBookmarks=true`) streaming
  * ADDED/MODIFIED/DELETED/BOOKMARK JSON lines, an ERROR Status event with code 410 for a compacted resourceVersion,
  * merge-patch / json-patch / strategic-merge-patch (treated as merge) with optimistic-lock 409 Conflicts when
- * `metadata.resourceVersion` is stale, label/field selectors, and fault hooks: `inject`, `setDelay`,
- * `dropWatches`, `bookmarkNow`, `store.compact()`.
+ * `metadata.resourceVersion` is stale, label/field selectors, finalizers (DELETE sets `deletionTimestamp`; the
+ * update removing the last finalizer deletes: MODIFIED then DELETED; no new finalizer while deleting), legacy
+ * discovery (`/api`, `/apis`, resource lists) and `as=Table` answers for kubectl, and fault hooks: `inject`,
+ * `setDelay`, `dropWatches`, `bookmarkNow`, `store.compact()`.
  *
  *   const kube = await startFakeKubeApiServer();
  *   kube.store.create('taskruns', 'default', taskRun);

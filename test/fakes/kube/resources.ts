@@ -6,16 +6,49 @@ export interface ResourceType {
   plural: string;
   kind: string;
   namespaced: boolean;
+  /** for discovery (`kubectl get tr`) */
+  shortNames?: string[];
+  categories?: string[];
 }
 
 export const RESOURCES: ResourceType[] = [
   { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true },
-  { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true },
-  { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true },
+  { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'serviceaccounts',
+    kind: 'ServiceAccount',
+    namespaced: true,
+    shortNames: ['sa'],
+  },
   { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
-  { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false },
-  { group: 'tekton.dev', version: 'v1', plural: 'taskruns', kind: 'TaskRun', namespaced: true },
-  { group: 'tekton.dev', version: 'v1', plural: 'pipelineruns', kind: 'PipelineRun', namespaced: true },
+  {
+    group: '',
+    version: 'v1',
+    plural: 'namespaces',
+    kind: 'Namespace',
+    namespaced: false,
+    shortNames: ['ns'],
+  },
+  {
+    group: 'tekton.dev',
+    version: 'v1',
+    plural: 'taskruns',
+    kind: 'TaskRun',
+    namespaced: true,
+    shortNames: ['tr', 'trs'],
+    categories: ['tekton', 'tekton-pipelines'],
+  },
+  {
+    group: 'tekton.dev',
+    version: 'v1',
+    plural: 'pipelineruns',
+    kind: 'PipelineRun',
+    namespaced: true,
+    shortNames: ['pr', 'prs'],
+    categories: ['tekton', 'tekton-pipelines'],
+  },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
 ];
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { jsonPatch, mergePatch, PatchError, type Obj } from './patch.ts';
+import { discovery, table, wantsTable } from './discovery.ts';
 import { apiVersionOf, parsePath, type ParsedPath } from './resources.ts';
 import { ApiError, metaOf, ObjectStore, type StoredEvent } from './store.ts';
 import { matchesSelectors, type Selectors } from './selectors.ts';
@@ -148,6 +149,8 @@ export class FakeKubeApiServer {
         status(fault.status, fault.reason ?? 'InternalError', fault.message ?? 'injected fault'),
       );
     if (u.pathname === '/healthz' || u.pathname === '/readyz') return void res.end('ok');
+    const doc = method === 'GET' ? discovery(u.pathname, this.url.replace(/^https?:\/\//, '')) : undefined;
+    if (doc) return this.send(res, 200, doc);
     const p = parsePath(u.pathname);
     if (!p)
       return this.send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource'));
@@ -175,15 +178,26 @@ export class FakeKubeApiServer {
     if (!p.name) {
       if (method === 'GET' && (query.watch === 'true' || query.watch === '1'))
         return this.watch(p, query, req, res);
+      if (method === 'GET' && wantsTable(req.headers.accept)) {
+        const list = this.listBody(p, query);
+        const rv = String(this.store.resourceVersion);
+        return this.send(res, 200, table(p.resource, list.items as Obj[], rv));
+      }
       if (method === 'GET') return this.send(res, 200, this.listBody(p, query));
       if (method === 'POST') return this.send(res, 201, this.store.create(plural, ns, body as Obj));
     } else {
-      if (method === 'GET') return this.send(res, 200, this.store.mustGet(plural, ns, p.name));
+      if (method === 'GET') {
+        const o = this.store.mustGet(plural, ns, p.name);
+        if (!wantsTable(req.headers.accept)) return this.send(res, 200, o);
+        return this.send(res, 200, table(p.resource, [o], String(metaOf(o).resourceVersion)));
+      }
       if (method === 'PUT') return this.send(res, 200, this.store.update(plural, ns, p.name, body as Obj));
       if (method === 'PATCH') return this.send(res, 200, this.patch(p, body, contentType));
       if (method === 'DELETE') {
         const gone = this.store.delete(plural, ns, p.name);
-        const meta = metaOf(gone);
+        // finalizers pending: the object, now with deletionTimestamp, is the answer (as the API server does)
+        if (gone.pending) return this.send(res, 200, gone.object);
+        const meta = metaOf(gone.object);
         return this.send(res, 200, {
           kind: 'Status',
           apiVersion: 'v1',
@@ -246,8 +260,14 @@ export class FakeKubeApiServer {
     const bookmarks = query.allowWatchBookmarks === 'true';
     res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
-    const write = (type: string, object: Obj): void =>
-      void res.write(`${JSON.stringify({ type, object })}\n`);
+    const asTable = wantsTable(req.headers.accept);
+    const write = (type: string, object: Obj): void => {
+      const shown =
+        asTable && type !== 'ERROR' && type !== 'BOOKMARK'
+          ? table(p.resource, [object], String(metaOf(object).resourceVersion))
+          : object;
+      res.write(`${JSON.stringify({ type, object: shown })}\n`);
+    };
     const rvText = query.resourceVersion ?? '';
     const from = rvText === '' || rvText === '0' ? undefined : Number(rvText);
     if (from !== undefined && (!Number.isFinite(from) || this.store.isCompacted(from))) {

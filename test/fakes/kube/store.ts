@@ -25,6 +25,32 @@ export class ApiError extends Error {
 
 export type Listener = (ev: StoredEvent) => void;
 
+const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+
+function finalizersOf(meta: Obj): string[] {
+  return Array.isArray(meta.finalizers) ? (meta.finalizers as string[]) : [];
+}
+
+/**
+ * `deletionTimestamp` (and its grace period) cannot be set or cleared by an update, and an object being deleted
+ * accepts no new finalizers (the API server's validation message).
+ */
+function keepDeletion(meta: Obj, cur: Obj, r: ResourceType, name: string): void {
+  for (const f of ['deletionTimestamp', 'deletionGracePeriodSeconds'])
+    if (cur[f] === undefined) delete meta[f];
+    else meta[f] = cur[f];
+  if (!cur.deletionTimestamp) return;
+  const before = new Set(finalizersOf(cur));
+  const added = finalizersOf(meta).filter((f) => !before.has(f));
+  if (added.length)
+    throw new ApiError(
+      422,
+      'Invalid',
+      `${r.kind} "${name}" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{${added.map((f) => JSON.stringify(f)).join(', ')}}`,
+      { name, kind: r.plural, group: r.group },
+    );
+}
+
 export function metaOf(o: Obj): Obj {
   const m = o.metadata;
   if (typeof m === 'object' && m !== null && !Array.isArray(m)) return m as Obj;
@@ -113,7 +139,8 @@ export class ObjectStore {
     obj.apiVersion = apiVersionOf(r);
     obj.kind = r.kind;
     meta.uid = meta.uid ?? randomUUID();
-    meta.creationTimestamp = meta.creationTimestamp ?? new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    meta.creationTimestamp = meta.creationTimestamp ?? now();
+    delete meta.deletionTimestamp;
     meta.generation = 1;
     const out = this.commit('ADDED', plural, obj);
     this.objects.set(k, structuredClone(obj));
@@ -141,22 +168,40 @@ export class ObjectStore {
     }
     Object.assign(meta, { name, uid: curMeta.uid, creationTimestamp: curMeta.creationTimestamp });
     if (r.namespaced) meta.namespace = curMeta.namespace;
+    keepDeletion(meta, curMeta, r, name);
     obj.apiVersion = apiVersionOf(r);
     obj.kind = r.kind;
     const specChanged = JSON.stringify(obj.spec) !== JSON.stringify(cur.spec);
     meta.generation = Number(curMeta.generation ?? 1) + (specChanged ? 1 : 0);
     const out = this.commit('MODIFIED', plural, obj);
     this.objects.set(k, structuredClone(obj));
+    // the update that removes the last finalizer of an object being deleted deletes it (MODIFIED, then DELETED)
+    if (meta.deletionTimestamp && finalizersOf(meta).length === 0) this.remove(k, plural, obj);
     return out;
   }
 
-  delete(plural: string, ns: string | undefined, name: string): Obj {
+  /**
+   * DELETE: an object without finalizers is removed (DELETED); one with finalizers only gets
+   * `deletionTimestamp` (MODIFIED) and stays until an update removes its last finalizer, as Kubernetes does.
+   */
+  delete(plural: string, ns: string | undefined, name: string): { object: Obj; pending: boolean } {
     const r = resourceByPlural(plural);
     const k = this.key(plural, r.namespaced ? ns : undefined, name);
     const cur = this.objects.get(k);
     if (!cur) throw this.notFound(r, name);
+    const meta = metaOf(cur);
+    if (finalizersOf(meta).length === 0) return { object: this.remove(k, plural, cur), pending: false };
+    if (meta.deletionTimestamp) return { object: structuredClone(cur), pending: true };
+    const obj = structuredClone(cur);
+    Object.assign(metaOf(obj), { deletionTimestamp: now(), deletionGracePeriodSeconds: 0 });
+    const out = this.commit('MODIFIED', plural, obj);
+    this.objects.set(k, structuredClone(obj));
+    return { object: out, pending: true };
+  }
+
+  private remove(k: string, plural: string, obj: Obj): Obj {
     this.objects.delete(k);
-    return this.commit('DELETED', plural, cur);
+    return this.commit('DELETED', plural, structuredClone(obj));
   }
 
   /** Get or throw 404 NotFound. */
