@@ -37,7 +37,7 @@ describe('deployment manifests (config/)', () => {
     expect(cfg.transparency.mode).toBe('on');
   });
 
-  it('grants what the controller calls: patch runs, read SA secrets, leases', () => {
+  it('grants what the controller calls: patch runs and their finalizers, read SA secrets, leases', () => {
     const rules = docs
       .filter((d) => d.kind.endsWith('Role'))
       .flatMap((d) => d.rules as { resources: string[]; verbs: string[] }[]);
@@ -46,6 +46,8 @@ describe('deployment manifests (config/)', () => {
     for (const [res, verb] of [
       ['taskruns', 'patch'],
       ['pipelineruns', 'watch'],
+      ['taskruns/finalizers', 'update'],
+      ['pipelineruns/finalizers', 'patch'],
       ['serviceaccounts', 'get'],
       ['secrets', 'get'],
       ['configmaps', 'watch'],

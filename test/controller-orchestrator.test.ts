@@ -179,13 +179,25 @@ describe('orchestrator: build payload → sign → log → store → mark', () =
     );
   });
 
-  it('never marks signed=true when nothing was signed', async () => {
+  it('a run for which nothing is enabled is left unmarked, neither signed=true nor failed', async () => {
     const { runs, orch } = setup({ 'artifacts.taskrun.signer': 'none', 'artifacts.oci.signer': 'none' });
     const doc = taskRun(runs);
     const out = await orch.signRun(doc);
-    expect(out.status).toBe('failed');
-    expect(runs.annotations(doc.metadata.name)[A.SIGNED]).toBe('failed');
-    expect(runs.annotations(doc.metadata.name)[A.FAILURE_REASON]).toMatch(/nothing was signed/);
+    expect(out).toEqual({ status: 'skipped', why: 'no artifact type is enabled for TaskRuns' });
+    expect(runs.annotations(doc.metadata.name)).toEqual({});
+    expect(orch.hasWork(doc)).toBe(false);
+    expect(orch.signsKind('TaskRun')).toBe(false);
+  });
+
+  it('an image-less TaskRun with only oci enabled has nothing to sign: left unmarked', async () => {
+    const { runs, orch } = setup({ 'artifacts.taskrun.storage': '', 'artifacts.oci.storage': 'tekton' });
+    const doc = taskRun(runs);
+    delete (doc.status as Record<string, unknown>).results;
+    expect(orch.signsKind('TaskRun')).toBe(true);
+    expect(orch.hasWork(doc)).toBe(false);
+    const out = await orch.signRun(doc);
+    expect(out.status).toBe('skipped');
+    expect(runs.annotations(doc.metadata.name)[A.SIGNED]).toBeUndefined();
   });
 
   it('collects errors per backend: one failing backend does not stop the others', async () => {

@@ -48,6 +48,13 @@ describe('parseConfig values', () => {
       ['oci', 'tekton'],
     ],
     ['empty storage disables', { 'artifacts.oci.storage': '' }, (c) => c.artifacts.oci.storage, []],
+    ['empty oci storage: type off', { 'artifacts.oci.storage': '' }, (c) => c.artifacts.oci.enabled, false],
+    [
+      'empty taskrun storage: type off (Artifact.Enabled)',
+      { 'artifacts.taskrun.storage': '' },
+      (c) => c.artifacts.taskrun.enabled,
+      false,
+    ],
     [
       'signer none disables',
       { 'artifacts.taskrun.signer': 'none' },

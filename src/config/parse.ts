@@ -82,7 +82,8 @@ function artifact(data: ConfigData, kind: 'taskrun' | 'pipelinerun'): ArtifactOp
   const format: FormatId = oneOf(data, `artifacts.${kind}.format`, FORMATS, 'in-toto');
   const storage = storageSet(data, `artifacts.${kind}.storage`, storageAllowed, ['tekton']);
   const s = signer(data, `artifacts.${kind}.signer`);
-  return { format, storage, signer: s, enabled: s !== 'none' };
+  // Chains' Artifact.Enabled(): signer `none` or storage `""` turns the type off (pkg/config/config.go)
+  return { format, storage, signer: s, enabled: s !== 'none' && storage.length > 0 };
 }
 
 /** `true` or `manual` enable the log; anything else disables it (chains.md §6). */
@@ -99,6 +100,7 @@ export function parseConfig(data: ConfigData): ChainsConfig {
       'signers.x509.fulcio.enabled: keyless (Fulcio) signing is not available in this implementation',
     );
   const ociSigner = signer(data, 'artifacts.oci.signer');
+  const ociStorage = storageSet(data, 'artifacts.oci.storage', CHAINS_STORAGE, ['oci']);
   const repository = data['storage.oci.repository']?.trim();
   const localDir = data['storage.local.dir']?.trim();
   return {
@@ -110,9 +112,9 @@ export function parseConfig(data: ConfigData): ChainsConfig {
       },
       oci: {
         format: oneOf(data, 'artifacts.oci.format', ['simplesigning'] as const, 'simplesigning'),
-        storage: storageSet(data, 'artifacts.oci.storage', CHAINS_STORAGE, ['oci']),
+        storage: ociStorage,
         signer: ociSigner,
-        enabled: ociSigner !== 'none',
+        enabled: ociSigner !== 'none' && ociStorage.length > 0,
       },
     },
     storage: {

@@ -38,3 +38,18 @@ export function nextRetry(
 export function transparencyValue(url: string, logIndex: number): string {
   return `${url.replace(/\/+$/, '')}/api/v1/log/entries?logIndex=${logIndex}`;
 }
+
+/** Chains' finalizers (pkg/reconciler/{taskrun,pipelinerun}): a run is not deleted before Chains handled it. */
+export const TASKRUN_FINALIZER = `${PREFIX}taskrun`;
+export const PIPELINERUN_FINALIZER = `${PREFIX}pipelinerun`;
+/** The finalizer older Chains releases put on TaskRuns; released like ours (upstream's migration does too). */
+export const LEGACY_FINALIZER = 'chains.tekton.dev';
+
+export function finalizerFor(kind: 'TaskRun' | 'PipelineRun'): string {
+  return kind === 'PipelineRun' ? PIPELINERUN_FINALIZER : TASKRUN_FINALIZER;
+}
+
+/** Ours: the kind's finalizer, and the legacy one on TaskRuns. */
+export function isOurFinalizer(kind: 'TaskRun' | 'PipelineRun', f: string): boolean {
+  return f === finalizerFor(kind) || (kind === 'TaskRun' && f === LEGACY_FINALIZER);
+}

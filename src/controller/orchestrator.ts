@@ -64,10 +64,25 @@ export type Outcome =
 
 const TYPES: SignableType[] = ['taskrun', 'pipelinerun', 'oci'];
 
-/** Per-type pass state: errors collected per step and backend, entries uploaded, objects signed. */
+/** Chains' getSignableTypes + Enabled(): run artifacts for their kind, images for TaskRuns only. */
+function applies(type: SignableType, kind: RunObject['kind'], opts: OrchestratorOptions): boolean {
+  if (!opts.artifacts[type].enabled) return false;
+  if (type === 'oci') return kind === 'TaskRun';
+  return kind === (type === 'taskrun' ? 'TaskRun' : 'PipelineRun');
+}
+
+function nothingEnabled(kind: RunObject['kind'], opts: OrchestratorOptions): string {
+  const enabled = TYPES.filter((t) => applies(t, kind, opts));
+  return enabled.length
+    ? `nothing to sign for this ${kind}: [${enabled.join(', ')}] found no object (no image for oci)`
+    : `no artifact type is enabled for ${kind}s`;
+}
+
+/** Per-type pass state: errors collected per step and backend, entries uploaded, objects built and signed. */
 interface Pass {
   errors: StepError[];
   lastEntry?: UploadedEntry;
+  built: number;
   signed: number;
 }
 
@@ -99,20 +114,45 @@ export class Orchestrator {
     } catch (e) {
       return this.fail(ref, doc, [{ step: 'payload_creation', message: describeError(e) }]);
     }
-    const pass: Pass = { errors: [], signed: 0 };
+    const pass: Pass = { errors: [], built: 0, signed: 0 };
     for (const type of TYPES) {
-      if (!this.applies(type, run, opts)) continue;
+      if (!applies(type, run.kind, opts)) continue;
       await this.signType(type, run, doc, children, opts, pass);
       if (pass.errors.length) return this.fail(ref, doc, pass.errors);
     }
+    // nothing enabled for this run (e.g. an image-less TaskRun under a PipelineRun-only config): left unmarked
+    if (pass.built === 0) return { status: 'skipped', why: nothingEnabled(run.kind, opts) };
     if (pass.signed === 0) return this.nothingSigned(ref, run, opts);
     return this.markSigned(ref, doc, pass, opts);
   }
 
-  private applies(type: SignableType, run: RunObject, opts: OrchestratorOptions): boolean {
-    if (!opts.artifacts[type].enabled) return false;
-    if (type === 'oci') return run.kind === 'TaskRun';
-    return run.kind === (type === 'taskrun' ? 'TaskRun' : 'PipelineRun');
+  /** Whether the configuration signs anything for runs of this kind (a finalizer is worth holding). */
+  signsKind(kind: 'TaskRun' | 'PipelineRun'): boolean {
+    const opts = this.deps.options();
+    return TYPES.some((t) => applies(t, kind, opts));
+  }
+
+  /**
+   * Whether a done run has something to sign under the current configuration: a run artifact, or an image for
+   * `oci`. A run that cannot be parsed has work (it fails with the reason, it is not silently skipped).
+   */
+  hasWork(doc: RunDoc): boolean {
+    const opts = this.deps.options();
+    let run: RunObject;
+    try {
+      run = parseRunDoc(doc);
+    } catch {
+      return true;
+    }
+    return TYPES.some((t) => {
+      if (!applies(t, run.kind, opts)) return false;
+      if (t !== 'oci') return true;
+      try {
+        return this.deps.payloads.build(t, run, []).length > 0;
+      } catch {
+        return true;
+      }
+    });
   }
 
   /** Step 1 (build payload) for a type, then the per-item steps. */
@@ -132,6 +172,7 @@ export class Orchestrator {
       pass.errors.push({ step: 'payload_creation', message: `${type}: ${describeError(e)}` });
       return;
     }
+    pass.built += items.length;
     for (const item of items) await this.signItem(item, run, doc, opts, pass);
   }
 

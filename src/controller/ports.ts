@@ -19,6 +19,9 @@ export interface RunDoc {
     resourceVersion?: string;
     annotations?: Record<string, string>;
     labels?: Record<string, string>;
+    finalizers?: string[];
+    /** set by the API server on DELETE while finalizers remain */
+    deletionTimestamp?: string;
     [k: string]: unknown;
   };
   spec?: Record<string, unknown>;
@@ -32,6 +35,17 @@ export interface RunAccess {
   latest(run: RunRef): Promise<RunDoc | undefined>;
   /** merge `annotations` into the run; a `null` value removes the key */
   writeAnnotations(run: RunRef, annotations: Record<string, string | null>): Promise<void>;
+}
+
+/**
+ * Chains' finalizer on a run (Kubernetes only): added before a run is signed so it cannot be deleted unsigned,
+ * removed once it is handled, or when it can no longer be signed.
+ */
+export interface RunFinalizers {
+  /** add the kind's finalizer unless present, or the run is being deleted or gone */
+  hold(doc: RunDoc): Promise<RunDoc>;
+  /** remove ours (and the legacy one) when present */
+  release(doc: RunDoc): Promise<void>;
 }
 
 /** The current signer; reloaded when the signing secret changes. Rejects when no usable key is configured. */

@@ -172,6 +172,7 @@ export async function startKubeController(o: KubeControllerOptions): Promise<Kub
     orchestrator: o.orchestrator(runs, keychains),
     filter: () => o.config.current.filter,
     namespaces: o.namespaces,
+    finalizers: runs,
     log,
   });
   const loop = new ControllerLoop(

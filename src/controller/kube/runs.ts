@@ -2,19 +2,27 @@ import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } fr
 import { describeError } from '../../core/errors.ts';
 import type { RunRef } from '../../storage/backend.ts';
 import type { AnnotationWriter } from '../../storage/tekton/tekton.ts';
-import { PREFIX } from '../annotations.ts';
+import { finalizerFor, isHandled, isOurFinalizer, PREFIX } from '../annotations.ts';
 import { ControllerError } from '../errors.ts';
-import type { RunAccess, RunDoc } from '../ports.ts';
+import type { RunAccess, RunDoc, RunFinalizers } from '../ports.ts';
+import { runRefOf } from '../requests.ts';
 
 const plural = (kind: RunRef['kind']): string => (kind === 'PipelineRun' ? 'pipelineruns' : 'taskruns');
 const codeOf = (e: unknown): number | undefined => (e as { code?: number }).code;
+
+const ours = (kind: RunRef['kind'], doc: RunDoc): boolean =>
+  (doc.metadata.finalizers ?? []).some((f) => isOurFinalizer(kind, f));
+const without = (kind: RunRef['kind'], doc: RunDoc): string[] =>
+  (doc.metadata.finalizers ?? []).filter((f) => !isOurFinalizer(kind, f));
 
 /**
  * Runs through the API server: `latest` GETs the run (so a run signed meanwhile is not signed twice), and
  * annotations are written with a JSON merge patch carrying `metadata.resourceVersion`, so a concurrent change is
  * a 409 Conflict that is retried on a fresh copy (only `chains.tekton.dev/*` keys are ever written, chains.md §7.3).
+ * Finalizers travel the same way (a merge patch replaces the whole list, so the resourceVersion guards the
+ * others'); the write that marks a run `signed=true|failed` also drops our finalizer, in the same request.
  */
-export class KubeRuns implements RunAccess, AnnotationWriter {
+export class KubeRuns implements RunAccess, AnnotationWriter, RunFinalizers {
   private readonly api: CustomObjectsApi;
   conflicts = 0;
 
@@ -60,19 +68,14 @@ export class KubeRuns implements RunAccess, AnnotationWriter {
           'KUBE_API',
           `${run.kind} ${run.namespace}/${run.name} was replaced (uid changed)`,
         );
-      const body = { metadata: { resourceVersion: current.metadata.resourceVersion, annotations } };
+      const metadata: Record<string, unknown> = {
+        resourceVersion: current.metadata.resourceVersion,
+        annotations,
+      };
+      if (isHandled(annotations as Record<string, string>) && ours(run.kind, current))
+        metadata.finalizers = without(run.kind, current);
       try {
-        await this.api.patchNamespacedCustomObject(
-          {
-            group: 'tekton.dev',
-            version: 'v1',
-            namespace: run.namespace,
-            plural: plural(run.kind),
-            name: run.name,
-            body,
-          },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
+        await this.patch(run, { metadata });
         return;
       } catch (e) {
         if (codeOf(e) === 409 && attempt < this.maxAttempts) {
@@ -87,5 +90,64 @@ export class KubeRuns implements RunAccess, AnnotationWriter {
         );
       }
     }
+  }
+
+  async hold(doc: RunDoc): Promise<RunDoc> {
+    const run = runRefOf(doc);
+    const name = finalizerFor(run.kind);
+    const next = await this.finalizers(doc, (cur) =>
+      cur.metadata.deletionTimestamp || (cur.metadata.finalizers ?? []).includes(name)
+        ? undefined
+        : [...(cur.metadata.finalizers ?? []), name],
+    );
+    return next ?? doc;
+  }
+
+  async release(doc: RunDoc): Promise<void> {
+    const run = runRefOf(doc);
+    await this.finalizers(doc, (cur) => (ours(run.kind, cur) ? without(run.kind, cur) : undefined));
+  }
+
+  /** Patch `metadata.finalizers` to `change(current)` (undefined: nothing to do), retrying conflicts on a fresh copy. */
+  private async finalizers(
+    doc: RunDoc,
+    change: (cur: RunDoc) => string[] | undefined,
+  ): Promise<RunDoc | undefined> {
+    const run = runRefOf(doc);
+    let cur: RunDoc | undefined = doc;
+    for (let attempt = 1; cur; attempt++) {
+      const finalizers = change(cur);
+      if (!finalizers) return cur;
+      const metadata = { resourceVersion: cur.metadata.resourceVersion, finalizers };
+      try {
+        return (await this.patch(run, { metadata })) as RunDoc;
+      } catch (e) {
+        const code = codeOf(e);
+        if (code === 404) return undefined;
+        if (code !== 409 || attempt >= this.maxAttempts)
+          throw new ControllerError(
+            'KUBE_API',
+            `patching finalizers of ${run.kind} ${run.namespace}/${run.name}: ${describeError(e)}`,
+            { cause: e },
+          );
+        this.conflicts++;
+        cur = await this.latest(run);
+      }
+    }
+    return undefined;
+  }
+
+  private patch(run: RunRef, body: object): Promise<unknown> {
+    return this.api.patchNamespacedCustomObject(
+      {
+        group: 'tekton.dev',
+        version: 'v1',
+        namespace: run.namespace,
+        plural: plural(run.kind),
+        name: run.name,
+        body,
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
   }
 }
