@@ -8,6 +8,7 @@ import { registerTlogCommands } from './commands/tlog.ts';
 import { registerControllerCommands } from './commands/controller.ts';
 import { registerOidcCommands } from './commands/oidc.ts';
 import { registerConsoleCommand } from './commands/console.ts';
+import { registerCtlogCommands } from './commands/ctlog.ts';
 
 /** Composition root: the only module that reads argv/env and builds concrete backends. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerControllerCommands(program);
   registerOidcCommands(program);
   registerConsoleCommand(program);
+  registerCtlogCommands(program);
   return program;
 }
 

@@ -1,0 +1,155 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { ChainsError } from '../../core/errors.ts';
+import { encodePem, fromBase64, toBase64 } from '../../core/encoding.ts';
+import { CtError } from '../sct/errors.ts';
+import { sctToJson } from '../sct/sct.ts';
+import { decodeChainRequest } from './chain.ts';
+import type { SubmissionKind } from './chain.ts';
+import { CtLogError } from './errors.ts';
+import type { CtLog } from './log.ts';
+
+/** RFC 6962 §4 over node:http, plus `GET /ct/v1/public-key` (PEM; not in the RFC) for trusted-root builders. */
+
+export interface CtHttpOptions {
+  maxBodyBytes?: number;
+  /** Most entries one get-entries answers (RFC 6962 §4.6 lets a log return fewer). */
+  maxGetEntries?: number;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function sendError(res: ServerResponse, e: unknown): void {
+  const err =
+    e instanceof CtLogError
+      ? e
+      : e instanceof CtError
+        ? new CtLogError('CT_CERT_INVALID', e.message, { cause: e })
+        : new CtLogError('CT_STORE', 'internal error', { cause: e });
+  if (err.code === 'CT_BODY_TOO_LARGE') res.setHeader('connection', 'close');
+  if (!res.headersSent)
+    send(res, err.status, { error_code: err.wire, error_message: err.message, code: err.code });
+  else res.destroy();
+}
+
+async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max) throw new CtLogError('CT_BODY_TOO_LARGE', `request body is larger than ${max} bytes`);
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req as AsyncIterable<Buffer>) {
+    n += c.length;
+    if (n > max) throw new CtLogError('CT_BODY_TOO_LARGE', `request body is larger than ${max} bytes`);
+    chunks.push(c);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (e) {
+    throw new CtLogError('CT_REQUEST_INVALID', 'request body is not JSON', { cause: e });
+  }
+}
+
+function intParam(q: URLSearchParams, name: string): number {
+  const v = q.get(name);
+  if (v === null || !/^\d{1,15}$/.test(v))
+    throw new CtLogError('CT_REQUEST_INVALID', `${name} must be a non-negative integer`);
+  return Number(v);
+}
+
+type Handler = (q: URLSearchParams, req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+function routes(log: CtLog, o: Required<CtHttpOptions>): Record<string, [string, Handler]> {
+  const add =
+    (kind: SubmissionKind): Handler =>
+    async (_q, req, res) => {
+      const chain = decodeChainRequest(await readJson(req, o.maxBodyBytes));
+      send(res, 200, sctToJson(await log.add(kind, chain)));
+    };
+  return {
+    '/ct/v1/add-chain': ['POST', add('add-chain')],
+    '/ct/v1/add-pre-chain': ['POST', add('add-pre-chain')],
+    '/ct/v1/get-sth': [
+      'GET',
+      (_q, _r, res) => {
+        const s = log.signedTreeHead();
+        send(res, 200, {
+          tree_size: s.treeSize,
+          timestamp: s.timestamp,
+          sha256_root_hash: toBase64(s.rootHash),
+          tree_head_signature: toBase64(s.signature),
+        });
+      },
+    ],
+    '/ct/v1/get-sth-consistency': [
+      'GET',
+      (q, _r, res) => {
+        const proof = log.consistency(intParam(q, 'first'), intParam(q, 'second'));
+        send(res, 200, { consistency: proof.map((h) => toBase64(h)) });
+      },
+    ],
+    '/ct/v1/get-proof-by-hash': [
+      'GET',
+      (q, _r, res) => {
+        const hash = fromBase64(q.get('hash') ?? '', 'hash');
+        if (hash.length !== 32) throw new CtLogError('CT_REQUEST_INVALID', 'hash must be 32 bytes of base64');
+        const p = log.proofByHash(hash, intParam(q, 'tree_size'));
+        send(res, 200, { leaf_index: p.leafIndex, audit_path: p.auditPath.map((h) => toBase64(h)) });
+      },
+    ],
+    '/ct/v1/get-entries': [
+      'GET',
+      (q, _r, res) => {
+        const rows = log.entries(intParam(q, 'start'), intParam(q, 'end'), o.maxGetEntries);
+        send(res, 200, {
+          entries: rows.map((r) => ({ leaf_input: toBase64(r.leaf), extra_data: toBase64(r.extra) })),
+        });
+      },
+    ],
+    '/ct/v1/get-roots': [
+      'GET',
+      (_q, _r, res) => {
+        send(res, 200, { certificates: log.roots.map((r) => toBase64(r.raw)) });
+      },
+    ],
+    '/ct/v1/public-key': [
+      'GET',
+      (_q, _r, res) => {
+        send(
+          res,
+          200,
+          encodePem('PUBLIC KEY', log.publicKey.export({ type: 'spki', format: 'der' })),
+          'application/x-pem-file',
+        );
+      },
+    ],
+  };
+}
+
+export function createCtHttpServer(log: CtLog, opts: CtHttpOptions = {}): Server {
+  const table = routes(log, {
+    maxBodyBytes: opts.maxBodyBytes ?? 512 * 1024,
+    maxGetEntries: opts.maxGetEntries ?? 256,
+  });
+  return createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://ct.invalid');
+    const route = table[url.pathname.replace(/\/+$/, '')];
+    const run = async (): Promise<void> => {
+      if (!route) throw new CtLogError('CT_NOT_FOUND', `no route ${url.pathname}`);
+      if (req.method !== route[0]) throw new CtLogError('CT_METHOD', `${url.pathname} takes ${route[0]}`);
+      await route[1](url.searchParams, req, res);
+    };
+    run().catch((e: unknown) => {
+      sendError(
+        res,
+        e instanceof ChainsError && !(e instanceof CtLogError) && !(e instanceof CtError)
+          ? new CtLogError('CT_REQUEST_INVALID', e.message, { cause: e })
+          : e,
+      );
+      if (e instanceof CtLogError && e.code === 'CT_BODY_TOO_LARGE') req.resume();
+    });
+  });
+}

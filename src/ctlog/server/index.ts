@@ -1,0 +1,100 @@
+import { X509Certificate, createPublicKey } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { systemClock } from '../../core/clock.ts';
+import type { Clock } from '../../core/clock.ts';
+import { decodePemAll, encodePem } from '../../core/encoding.ts';
+import { CtLogError } from './errors.ts';
+import { createCtHttpServer } from './http.ts';
+import { loadOrCreateCtKey } from './key.ts';
+import { CtLog } from './log.ts';
+import { CtStore } from './store.ts';
+
+export { CtLog } from './log.ts';
+export type { SignedTreeHead } from './log.ts';
+export { CtLogError } from './errors.ts';
+export type { CtLogErrorCode } from './errors.ts';
+export { loadOrCreateCtKey } from './key.ts';
+
+export interface CtLogServerOptions {
+  /** Holds ctlog.db and ctlog.key (created when missing). */
+  dir: string;
+  /** host:port; port 0 picks a free one. Default 127.0.0.1:6962. */
+  addr?: string;
+  /** Accepted roots: PEM text with one or more certificates. */
+  rootsPem?: string;
+  clock?: Clock;
+  maxBodyBytes?: number;
+}
+
+export interface RunningCtLog {
+  url: string;
+  log: CtLog;
+  publicKeyPem: string;
+  close(): Promise<void>;
+}
+
+/** Parse accepted roots from PEM text; a bad root is a start-up error, not a silently smaller trust set. */
+export function parseRoots(pem: string): X509Certificate[] {
+  const blocks = decodePemAll(pem).filter((b) => b.type === 'CERTIFICATE');
+  return blocks.map((b, i) => {
+    try {
+      return new X509Certificate(b.bytes);
+    } catch (e) {
+      throw new CtLogError('CT_CERT_INVALID', `accepted root #${i + 1} is not a certificate`, { cause: e });
+    }
+  });
+}
+
+export function ctLogPaths(dir: string): { db: string; key: string } {
+  return { db: join(dir, 'ctlog.db'), key: join(dir, 'ctlog.key') };
+}
+
+/** The log's public key PEM from its directory (for `trusted-root --offline`). */
+export function ctLogPublicKeyFromDir(dir: string): string {
+  const key = createPublicKey(readFileSync(ctLogPaths(dir).key));
+  return encodePem('PUBLIC KEY', key.export({ type: 'spki', format: 'der' }));
+}
+
+function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '127.0.0.1';
+  const port = Number(i >= 0 ? addr.slice(i + 1) : addr);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CtLogError('CT_REQUEST_INVALID', `invalid address "${addr}"`);
+  return { host, port };
+}
+
+/** Start an RFC 6962 CT log over HTTP (`chains ctlog serve`, `chains stack serve`). */
+export async function startCtLogServer(o: CtLogServerOptions): Promise<RunningCtLog> {
+  const { host, port } = splitAddr(o.addr ?? '127.0.0.1:6962');
+  mkdirSync(o.dir, { recursive: true, mode: 0o700 });
+  const paths = ctLogPaths(o.dir);
+  const key = loadOrCreateCtKey(paths.key);
+  const store = new CtStore(paths.db);
+  const log = new CtLog(store, key, parseRoots(o.rootsPem ?? ''), o.clock ?? systemClock);
+  const server = createCtHttpServer(log, { maxBodyBytes: o.maxBodyBytes });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  }).catch((e: unknown) => {
+    store.close();
+    throw e;
+  });
+  const a = server.address() as AddressInfo;
+  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+  return {
+    url: `http://${h}:${a.port}`,
+    log,
+    publicKeyPem: encodePem('PUBLIC KEY', log.publicKey.export({ type: 'spki', format: 'der' })),
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await log.drain();
+      store.close();
+    },
+  };
+}
