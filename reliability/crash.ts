@@ -6,11 +6,13 @@ import { RekorClient, verifyTreeConsistency } from '../src/tlog/client/index.ts'
 import type { TlogEntry } from '../src/tlog/client/index.ts';
 import { EntryFactory, say, sleep, startLogChild, tempDir } from './lib/common.ts';
 import type { SuiteOptions, SuiteResult } from './lib/common.ts';
+import { ctlogCrash } from './lib/ctlog-crash.ts';
 
 /**
  * (a) Crash safety of the log: `chains tlog serve` is killed with SIGKILL at a random moment while 16 clients
  * upload; after every restart each acknowledged entry must come back with a valid SET, inclusion proof and
  * checkpoint, and every checkpoint handed out before the crash must be consistent with the new tree head.
+ * The same for `chains ctlog serve` (lib/ctlog-crash.ts): every acknowledged SCT is in the tree after kill -9.
  */
 
 interface Head {
@@ -185,6 +187,14 @@ export default async function crash(o: SuiteOptions): Promise<SuiteResult> {
   }
   const integrity = integrityCheck(db);
   if (integrity !== 'ok') problem(s, `sqlite integrity_check: ${integrity}`);
+  const ct = await ctlogCrash({
+    dir: tempDir('crash-ct'),
+    cycles: o.quick ? 3 : 12,
+    workers: 16,
+    seed: o.seed,
+    log: say,
+  });
+  if (ct.integrity !== 'ok') ct.problems.push(`ctlog sqlite integrity_check: ${ct.integrity}`);
   const figures = {
     'kill -9 cycles': cycles,
     'entries acknowledged': s.acked.length,
@@ -192,6 +202,14 @@ export default async function crash(o: SuiteOptions): Promise<SuiteResult> {
     'checkpoints checked for consistency': s.checkpointsChecked,
     'sqlite integrity_check': integrity,
     problems: s.problems.length,
+    'ctlog kill -9 cycles': ct.cycles,
+    'ctlog SCTs acknowledged': ct.acked,
+    'ctlog entries lost': ct.lost,
+    'ctlog tree heads checked for consistency': ct.headsChecked,
+    'ctlog sqlite integrity_check': ct.integrity,
+    'ctlog problems': ct.problems.length,
   };
-  return { ok: s.problems.length === 0 && s.lost === 0 && s.acked.length > 0, figures };
+  const tlogOk = s.problems.length === 0 && s.lost === 0 && s.acked.length > 0;
+  const ctOk = ct.problems.length === 0 && ct.lost === 0 && ct.acked > 0;
+  return { ok: tlogOk && ctOk, figures };
 }
