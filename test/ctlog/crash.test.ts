@@ -8,7 +8,7 @@ describe('ctlog crash safety: kill -9 while precertificates are submitted', () =
     const dir = tempDir('ctlog-crash-');
     const lines: string[] = [];
     const r = await ctlogCrash({ dir, cycles: 3, workers: 8, seed: 7, log: (l) => lines.push(l) });
-    process.stdout.write(`${lines.join("\n")}\nacked ${r.acked}, heads ${r.headsChecked}\n`);
+    process.stdout.write(`${lines.join('\n')}\nacked ${r.acked}, heads ${r.headsChecked}\n`);
     expect(r.problems).toEqual([]);
     expect(r.lost).toBe(0);
     expect(r.acked).toBeGreaterThan(20);
