@@ -4,7 +4,7 @@ import { RunDirectory } from '../controller/local/run-directory.ts';
 import type { Logger } from '../controller/log.ts';
 import { silentLogger } from '../controller/log.ts';
 import { imageVerifier, pinnedTrust, startConsole, trustPem } from '../console/index.ts';
-import type { ImageVerifier, LogTrust, RunSource, RunningConsole } from '../console/index.ts';
+import type { ImageVerifier, LogTrust, RunDocument, RunSource, RunningConsole } from '../console/index.ts';
 import { loadPublicKey } from '../keys/index.ts';
 import type { PublicKeyMaterial } from '../keys/index.ts';
 import { RegistryClient } from '../registry/registry.ts';
@@ -21,7 +21,7 @@ export function localRunSource(
   intervalMs = 300,
 ): RunSource & { close(): void } {
   const runs = new RunDirectory(resolve(dir), log);
-  const subscribers = new Set<(doc: Parameters<Parameters<RunSource['subscribe']>[0]>[0]) => void>();
+  const subscribers = new Set<(doc: RunDocument) => void>();
   void runs.watch((doc) => subscribers.forEach((s) => s(doc)), intervalMs);
   return {
     description: `run directory ${resolve(dir)}`,
@@ -31,6 +31,33 @@ export function localRunSource(
       return () => void subscribers.delete(on);
     },
     close: () => runs.close(),
+  };
+}
+
+/** A cluster as the console's run source: list/watch TaskRuns and PipelineRuns, read-only. */
+export async function kubeRunSource(
+  kubeconfig: string,
+  namespaces: string[],
+  log: Logger = silentLogger,
+): Promise<RunSource & { close(): void }> {
+  // client-node loads only for a cluster source: the other commands that start the console stay quick
+  const { runInformers } = await import('../controller/kube/controller.ts');
+  const { loadKubeConfig } = await import('./controller/kube-mode.ts');
+  const subscribers = new Set<(doc: RunDocument) => void>();
+  const informers = runInformers(
+    { kc: loadKubeConfig(kubeconfig), namespaces },
+    (doc) => subscribers.forEach((s) => s(doc)),
+    log,
+  );
+  await Promise.all(informers.map((i) => i.start()));
+  return {
+    description: `cluster ${kubeconfig}${namespaces.length ? ` (namespaces ${namespaces.join(', ')})` : ''}`,
+    list: () => informers.flatMap((i) => i.list()),
+    subscribe: (on) => {
+      subscribers.add(on);
+      return () => void subscribers.delete(on);
+    },
+    close: () => informers.forEach((i) => i.stop()),
   };
 }
 
@@ -78,7 +105,15 @@ export async function consoleFromFlags(
   signerKey?: PublicKeyMaterial,
 ): Promise<RunningConsole> {
   const trust = pinnedTrust({ trustedRoot: f.trustedRoot, rekorPublicKey: f.rekorPublicKey });
-  const runs = f.runs ? localRunSource(f.runs) : undefined;
+  const namespaces = (f.namespace ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const runs = f.runs
+    ? localRunSource(f.runs)
+    : f.kubeconfig
+      ? await kubeRunSource(f.kubeconfig, namespaces)
+      : undefined;
   images ??= imagesFromFlags(f, trust, signerKey);
   const c = await startConsole({
     addr: f.addr,

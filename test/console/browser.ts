@@ -1,6 +1,6 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
@@ -26,11 +26,32 @@ export function launchChromium(): Promise<Browser> {
 
 export const SCREENSHOTS = resolve(import.meta.dirname, '../../.tmp/screenshots');
 
-/** Every test leaves a picture of what it saw under .tmp/screenshots (gitignored). */
+/** The pictures the README shows (docs/images/console-<name>.png), refreshed by `npm run screenshots`. */
+const README_SET = new Set([
+  'log',
+  'search',
+  'entry',
+  'entry-tampered-proof',
+  'entry-hostile',
+  'runs',
+  'provenance',
+  'diff',
+  'image',
+]);
+
+/**
+ * Every test leaves a picture of what it saw under .tmp/screenshots (gitignored); with CONSOLE_SCREENSHOTS_DIR
+ * set (the `screenshots` script), the README's set is copied there too.
+ */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
+  const out = process.env.CONSOLE_SCREENSHOTS_DIR;
+  if (out && README_SET.has(name)) {
+    mkdirSync(resolve(out), { recursive: true });
+    copyFileSync(path, join(resolve(out), `console-${name}.png`));
+  }
   return path;
 }
 

@@ -63,8 +63,9 @@ function slim(doc: RunDoc): RunDoc {
   return { ...doc, metadata };
 }
 
-function runInformers(
-  o: KubeControllerOptions,
+/** Informers over TaskRuns and PipelineRuns (all namespaces, or each given one); also the console's run source. */
+export function runInformers(
+  o: Pick<KubeControllerOptions, 'kc' | 'namespaces' | 'resyncMs'>,
   onRun: (doc: RunDoc) => void,
   log: Logger,
 ): Informer<RunDoc>[] {

@@ -32,6 +32,8 @@ export async function checkInclusion(
   root: Uint8Array,
 ): Promise<InclusionResult> {
   const steps: PathStep[] = [];
+  if ([leaf, root, ...proof].some((h) => h.length !== 32))
+    return { ok: false, steps, computedRoot: leaf, reason: 'a hash is not 32 bytes' };
   if (!(index >= 0 && index < size))
     return { ok: false, steps, computedRoot: leaf, reason: 'index beyond tree' };
   let fn = index;
