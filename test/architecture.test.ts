@@ -20,6 +20,7 @@ const ALLOWED: Record<string, string[]> = {
   'tlog/client': ['core', 'tlog/types'],
   'ctlog/sct': ['core'],
   'ctlog/server': ['core', 'ctlog/sct'],
+  trustroot: ['core'],
   verify: ['core', 'keys', 'tlog/types', 'tlog/client', 'registry', 'storage'],
   oidc: ['core'],
   config: ['core', 'model', 'provenance', 'storage', 'tlog/types', 'registry'],

@@ -9,6 +9,7 @@ import { registerControllerCommands } from './commands/controller.ts';
 import { registerOidcCommands } from './commands/oidc.ts';
 import { registerConsoleCommand } from './commands/console.ts';
 import { registerCtlogCommands } from './commands/ctlog.ts';
+import { registerTrustRootCommands } from './commands/trustroot.ts';
 
 /** Composition root: the only module that reads argv/env and builds concrete backends. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerOidcCommands(program);
   registerConsoleCommand(program);
   registerCtlogCommands(program);
+  registerTrustRootCommands(program);
   return program;
 }
 

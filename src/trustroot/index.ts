@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './build.ts';
+export * from './fetch.ts';
