@@ -3,7 +3,7 @@ import type { Suite, SuiteOptions, SuiteResult } from './lib/common.ts';
 /**
  * `npm run reliability [-- NAME...] [--quick] [--scale X] [--seed N]`: runs the reliability and security
  * sub-suites (all by default, or those named) and prints their figures; exit 1 when any goal is missed.
- * Suites: crash, load, tamper, fuzz, controller, security (docs/reliability.md).
+ * Suites: crash, load, tamper, fuzz, controller, security, powerloss (docs/reliability.md).
  */
 const SUITES: Record<string, () => Promise<{ default: Suite }>> = {
   crash: () => import('./crash.ts'),
@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<{ default: Suite }>> = {
   fuzz: () => import('./fuzz.ts'),
   security: () => import('./security.ts'),
   controller: () => import('./controller.ts'),
+  powerloss: () => import('./powerloss.ts'),
 };
 
 function parseArgs(argv: string[]): { names: string[]; opts: SuiteOptions } {
