@@ -118,8 +118,8 @@ function flat(p: Phase, perItemKiB = 0): boolean {
   return (p.rss[late] ?? 0) <= (p.rss[early] ?? 0) * 1.1 + 16 + (items * perItemKiB) / 1024;
 }
 
-/** The registry's in-memory key index: ≈ 8 keys per pushed image (links, tag, manifest), measured ≈ 1.3 KiB. */
-const REGISTRY_KIB_PER_IMAGE = 1.5;
+/** The registry's `--dir` store keeps its index on disk (SQLite): memory may not grow with what it stores. */
+const REGISTRY_KIB_PER_IMAGE = 0;
 
 async function logPhase(
   seconds: number,
@@ -240,7 +240,7 @@ async function registryPhase(
     );
     const grown = ((p.rss.at(-1) ?? 0) - (p.rss[0] ?? 0)) * 1024;
     say(
-      `    RSS growth per stored image: ${fmt(grown / Math.max(1, pushed.length), 2)} KiB (index budget ${REGISTRY_KIB_PER_IMAGE} KiB)`,
+      `    RSS growth per stored image: ${fmt(grown / Math.max(1, pushed.length), 2)} KiB (budget ${REGISTRY_KIB_PER_IMAGE} KiB: the index is on disk)`,
     );
     const figures = {
       ...report('registry', p),

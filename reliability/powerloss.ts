@@ -37,7 +37,8 @@ async function pushLoad(host: string, pushed: Pushed[], stopped: () => boolean):
   const pusher = async (w: number): Promise<void> => {
     for (let i = 0; !stopped(); i++) {
       const repo = `power/app${w}`;
-      const blob = randomBytes(2048 + (i % 4) * 3000);
+      // every fifth image has a layer big enough to be a blob file rather than a table row
+      const blob = randomBytes(i % 5 === 4 ? 70_000 : 2048 + (i % 4) * 3000);
       const config = Buffer.from(
         JSON.stringify({ os: 'linux', w, i, r: blob.subarray(0, 4).toString('hex') }),
       );
@@ -103,7 +104,10 @@ async function checkPushed(s: State, host: string, pushed: Pushed[]): Promise<nu
     if (!ok) {
       lost++;
       pushed.splice(pushed.indexOf(p), 1);
-      problem(s, `acknowledged push ${p.repo}:${p.tag} is ${m.status === 200 ? 'damaged' : 'missing'}`);
+      problem(
+        s,
+        `acknowledged push ${p.repo}:${p.tag} is ${m.status === 200 ? 'damaged' : 'missing'} (blob: ${b?.status ?? '-'})`,
+      );
     }
   }
   http.close();

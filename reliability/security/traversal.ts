@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join, relative } from 'node:path';
 import { ChainsError } from '../../src/core/errors.ts';
-import { FileStore } from '../../src/registry/server/store.ts';
+import { SqliteStore } from '../../src/registry/server/sqlite-store.ts';
 import { startRegistryServer } from '../../src/registry/server/server.ts';
 import { tempDir } from '../lib/common.ts';
 import type { Check } from './run.ts';
@@ -88,7 +88,7 @@ function attackPaths(): [method: string, path: string][] {
   return out;
 }
 
-/** Path traversal against the file-backed embedded registry: HTTP routes and the FileStore itself. */
+/** Path traversal against the file-backed embedded registry: HTTP routes and the `--dir` store itself. */
 export async function traversalChecks(): Promise<Check[]> {
   const work = tempDir('traversal');
   const root = join(work, 'store');
@@ -118,7 +118,7 @@ export async function traversalChecks(): Promise<Check[]> {
   }
   const after = files(work).filter((f) => !f.startsWith(root));
   const created = after.filter((f) => !before.includes(f)).map((f) => relative(work, f));
-  const store = new FileStore(root);
+  const store = await SqliteStore.open(join(work, 'store-direct'));
   let storeRefused = 0;
   const badKeys = [
     '../x',
@@ -139,6 +139,7 @@ export async function traversalChecks(): Promise<Check[]> {
       if (e instanceof ChainsError) storeRefused++;
     }
   }
+  store.close();
   return [
     {
       name: `registry: ${paths.length} traversal requests leak nothing outside the store`,
@@ -156,7 +157,7 @@ export async function traversalChecks(): Promise<Check[]> {
       detail: `${errors5xx} 5xx/reset, ${accepted} non-GET accepted`,
     },
     {
-      name: 'FileStore refuses keys that leave its root (coded error)',
+      name: 'the --dir store refuses keys that are not plain segments (coded error)',
       ok: storeRefused === badKeys.length,
       detail: `${storeRefused}/${badKeys.length} refused`,
     },

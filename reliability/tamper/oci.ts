@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import type { SignedRecord } from '../../src/core/signed.ts';
 import { MediaType, parseImageManifest } from '../../src/registry/manifest.ts';
+import { DB_FILE } from '../../src/registry/server/layout.ts';
 import type { RegistryClient } from '../../src/registry/registry.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
 import type { KeySigner } from '../../src/signing/index.ts';
@@ -15,6 +17,21 @@ import { sha256Hex } from '../lib/common.ts';
 import type { Artifact } from './mutate.ts';
 
 const hex = (b: Buffer): string => b.toString('hex');
+
+/** Change a blob's bytes where the `--dir` store keeps them: its file if it has one, else its table row. */
+function alterStoredBlob(dir: string, digestHex: string, bytes: Buffer): void {
+  const file = join(dir, 'blobs', 'sha256', digestHex);
+  if (existsSync(file)) return writeFileSync(file, bytes);
+  const db = new Database(join(dir, DB_FILE));
+  try {
+    const r = db
+      .prepare('UPDATE kv SET value = ? WHERE key = ? AND file = 0')
+      .run(bytes, `blobs/sha256/${digestHex}`);
+    if (r.changes !== 1) throw new Error(`blob ${digestHex} is not in the registry store`);
+  } finally {
+    db.close();
+  }
+}
 
 export interface OciCtx {
   client: RegistryClient;
@@ -84,12 +101,11 @@ function ociArtifacts(
       bytes: layerBytes,
       verify: async (b) => {
         await republish(layerBytes, layer.annotations ?? {});
-        const file = join(dir, 'blobs', 'sha256', layer.digest.slice(7));
-        writeFileSync(file, b);
+        alterStoredBlob(dir, layer.digest.slice(7), b);
         try {
           return await verify();
         } finally {
-          writeFileSync(file, layerBytes);
+          alterStoredBlob(dir, layer.digest.slice(7), layerBytes);
         }
       },
     },

@@ -13,6 +13,7 @@ export type RegistryErrorCode =
   | 'BAD_MANIFEST'
   | 'REGISTRY_UNREACHABLE'
   | 'TLS_ERROR'
-  | 'REGISTRY_ERROR';
+  | 'REGISTRY_ERROR'
+  | 'STORE_MIGRATION';
 
 export class RegistryError extends ChainsError<RegistryErrorCode> {}

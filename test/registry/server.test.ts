@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileStore } from '../../src/registry/server/store.ts';
+import { SqliteStore } from '../../src/registry/server/sqlite-store.ts';
 import { startRegistryServer, type RunningRegistry } from '../../src/registry/server/server.ts';
 import { RegistryClient } from '../../src/registry/registry.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
@@ -103,10 +103,14 @@ describe('embedded registry protocol', () => {
     expect(readdirSync(root).sort()).toEqual(['outside', 'store']);
   });
 
-  it('FileStore refuses keys that leave its root', async () => {
-    const s = new FileStore(storeDir);
-    await expect(s.put('../outside/x', Buffer.from('x'))).rejects.toThrow(/invalid storage key/);
-    await expect(s.put('a//b', Buffer.from('x'))).rejects.toThrow(/invalid storage key/);
+  it('the --dir store refuses keys that are not plain segments', async () => {
+    const s = await SqliteStore.open(mkdtempSync(join(tmpdir(), 'chains-kv-')));
+    try {
+      await expect(s.put('../outside/x', Buffer.from('x'))).rejects.toThrow(/invalid storage key/);
+      await expect(s.put('a//b', Buffer.from('x'))).rejects.toThrow(/invalid storage key/);
+    } finally {
+      s.close();
+    }
   });
 
   it('bounds request sizes (manifest and blob)', async () => {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RegistryData } from './data.ts';
-import { AppendStore } from './append-store.ts';
+import { SqliteStore } from './sqlite-store.ts';
 import { MemoryStore } from './store.ts';
 import { registryHandler } from './router.ts';
 
@@ -30,7 +30,7 @@ export async function startRegistryServer(opts: RegistryServerOptions = {}): Pro
   const i = addr.lastIndexOf(':');
   const hostname = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '127.0.0.1';
   const port = Number(i >= 0 ? addr.slice(i + 1) : addr);
-  const data = new RegistryData(opts.dir ? new AppendStore(opts.dir) : new MemoryStore());
+  const data = new RegistryData(opts.dir ? await SqliteStore.open(opts.dir) : new MemoryStore());
   const handler = registryHandler(data, {
     maxManifestBytes: opts.maxManifestBytes ?? 4 * 1024 * 1024,
     maxBlobBytes: opts.maxBlobBytes ?? 256 * 1024 * 1024,

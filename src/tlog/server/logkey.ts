@@ -1,7 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileDurably } from '../../core/durable-file.ts';
 import { ChainsError } from '../../core/errors.ts';
 
 /** The log's signing identity: ECDSA P-256 (cosign and sigstore-go only accept ECDSA SETs, sigstore.md §0). */
@@ -26,12 +27,15 @@ export function logKeyFrom(privateKey: KeyObject): LogKey {
   };
 }
 
-/** Load a PEM private key, or generate a P-256 key there (mode 0600) when the file does not exist. */
+/**
+ * Load a PEM private key, or generate a P-256 key there (mode 0600) when the file does not exist. The new key is
+ * on disk before the log signs anything with it: a power cut must not leave checkpoints signed by a lost key.
+ */
 export function loadOrCreateLogKey(path: string): LogKey {
   if (!existsSync(path)) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    writeFileDurably(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), 0o600);
   }
   let key: KeyObject;
   try {
