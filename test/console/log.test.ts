@@ -122,6 +122,28 @@ describe('console: log, search and entry pages in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('is usable with the keyboard: Tab reaches the search box and the entry links, focus is visible, Enter opens', async () => {
+    await page.goto(`${pinned.url}/log`);
+    await page.waitForSelector('table.entries a');
+    const focused = async (): Promise<string> =>
+      page.evaluate<string>(
+        `(() => { const e = document.activeElement; return e ? e.tagName + (e.id ? '#' + e.id : '') + '|' + (e.closest('table.entries') ? 'entry' : '') : '' })()`,
+      );
+    const seen: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      seen.push(await focused());
+      if (seen.at(-1)?.endsWith('|entry')) break;
+    }
+    expect(seen).toContain('INPUT#q|');
+    expect(seen.at(-1)).toBe('A|entry');
+    const outline = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
+    expect(outline).not.toBe('none');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/log\/entries\//);
+    await page.locator('[data-verified="true"]').waitFor();
+  });
+
   it('finds the entry by log index, UUID and public key as tlog search does', async () => {
     const res = async (q: string) =>
       (await (await fetch(`${pinned.url}/api/search?q=${encodeURIComponent(q)}`)).json()) as {

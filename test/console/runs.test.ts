@@ -174,7 +174,7 @@ describe('console: runs, live updates and provenance in Chromium', () => {
 
   it('shows an image’s signature and attestation with the server-side verdicts', async () => {
     await page.goto(`${con.url}/runs/default/build-a`);
-    await page.locator(`a[href^="/images/"]`).first().click();
+    await page.locator('.subjects a').first().click(); // from the provenance picture
     await page.waitForURL(/\/images\//);
     await page.waitForSelector('[data-verdict]');
     const items = await page.$$eval('[data-verdict]', (els) =>

@@ -3,6 +3,13 @@ import { getJson } from '../api.ts';
 import { base64ToBytes, fromUtf8 } from '../lib/bytes.ts';
 import { diffStatements, statementView } from '../lib/statement.ts';
 import type { Artifact } from '../lib/statement.ts';
+import { Link, imagePath } from '../router.tsx';
+
+/** A subject that names an image with a sha256 digest links to its image page (an internal path we build). */
+function imageRef(a: Artifact): string | undefined {
+  const d = a.digests.find((x) => /^sha256:[0-9a-f]{64}$/.test(x));
+  return d && /^[a-z0-9.:-]+(\/[a-z0-9._-]+)+$/.test(a.name) ? `${a.name}@${d}` : undefined;
+}
 
 function Artifacts(p: { title: string; items: Artifact[]; cls: string }) {
   return (
@@ -13,6 +20,9 @@ function Artifacts(p: { title: string; items: Artifact[]; cls: string }) {
         {p.items.map((a, i) => (
           <li key={i} class="box">
             <span class="name">{a.name || '(unnamed)'}</span>
+            {p.cls === 'subjects' && imageRef(a) !== undefined && (
+              <Link to={imagePath(imageRef(a) ?? '')}>signatures and attestations</Link>
+            )}
             {a.digests.map((d) => (
               <code key={d} class="hash">
                 {d}
