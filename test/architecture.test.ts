@@ -23,6 +23,7 @@ const ALLOWED: Record<string, string[]> = {
   trustroot: ['core'],
   verify: ['core', 'keys', 'tlog/types', 'tlog/client', 'registry', 'storage'],
   oidc: ['core'],
+  ca: ['core', 'keys', 'oidc', 'ctlog/sct'],
   config: ['core', 'model', 'provenance', 'storage', 'tlog/types', 'registry'],
   controller: [
     'core',

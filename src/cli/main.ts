@@ -10,6 +10,7 @@ import { registerOidcCommands } from './commands/oidc.ts';
 import { registerConsoleCommand } from './commands/console.ts';
 import { registerCtlogCommands } from './commands/ctlog.ts';
 import { registerTrustRootCommands } from './commands/trustroot.ts';
+import { registerCaCommands } from './commands/ca.ts';
 
 /** Composition root: the only module that reads argv/env and builds concrete backends. */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerConsoleCommand(program);
   registerCtlogCommands(program);
   registerTrustRootCommands(program);
+  registerCaCommands(program);
   return program;
 }
 

@@ -10,10 +10,10 @@ function defaultDir(): string {
   return join(process.env.CHAINS_HOME ?? join(homedir(), '.chains'), 'oidc');
 }
 
-/** "10m", "90s", "1h", or plain seconds. */
-export function parseTtl(text: string): number {
+/** Seconds from "10m", "90s", "1h", or plain seconds. */
+export function parseTtl(text: string, flag = '--ttl'): number {
   const m = /^(-?[0-9]+)(s|m|h)?$/.exec(text.trim());
-  if (!m) throw new OidcError('OIDC_CLAIMS', `--ttl must be like 10m, 90s or 1h, got "${text}"`);
+  if (!m) throw new OidcError('OIDC_CLAIMS', `${flag} must be like 10m, 90s or 1h, got "${text}"`);
   return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
 }
 

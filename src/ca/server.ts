@@ -1,0 +1,143 @@
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ChainsError } from '../core/errors.ts';
+import type { IssuersConfig } from '../oidc/index.ts';
+import type { CertificateAuthority } from './authority.ts';
+import { errorAnswer } from './http-errors.ts';
+import { parseV1, parseV2 } from './request.ts';
+
+export interface CaServerOptions {
+  addr?: string;
+  /** Request body cap (Fulcio: 4 MiB; a request is a token plus a key, a few KiB). */
+  maxBodyBytes?: number;
+}
+
+export interface RunningCa {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type = 'application/json',
+  extra: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
+/** The body, or a coded error once it passes the cap (the rest is not read; the connection closes). */
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let n = Number(req.headers['content-length'] ?? 0);
+    if (n > max)
+      return reject(new ChainsError('HTTP_TOO_LARGE', `request body too large: ${n} bytes exceeds ${max}`));
+    n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > max) {
+        req.removeAllListeners('data').pause();
+        reject(new ChainsError('HTTP_TOO_LARGE', `request body too large: exceeds ${max} bytes`));
+      } else chunks.push(c);
+    });
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', (e) =>
+      reject(new ChainsError('CA_REQUEST_INVALID', 'request body incomplete', { cause: e })),
+    );
+  });
+}
+
+/** Fulcio's OIDCIssuer descriptors (keyless.md §1.5). */
+function configuration(c: IssuersConfig): unknown {
+  const out = [...c.issuers.values()].map((i) => ({ issuerUrl: i.issuerUrl, ...descriptor(i) }));
+  for (const m of c.meta) out.push({ wildcardIssuerUrl: m.pattern, ...descriptor(m.issuer) } as never);
+  return { issuers: out };
+}
+
+function descriptor(i: IssuersConfig['meta'][number]['issuer']): Record<string, unknown> {
+  return {
+    audience: i.clientId,
+    challengeClaim: i.challengeClaim ?? (i.type === 'email' ? 'email' : 'sub'),
+    spiffeTrustDomain: i.spiffeTrustDomain ?? '',
+    issuerType: i.type,
+    subjectDomain: i.subjectDomain ?? '',
+    skipEmailVerification: i.skipEmailVerification ?? false,
+  };
+}
+
+async function route(
+  ca: CertificateAuthority,
+  req: IncomingMessage,
+  res: ServerResponse,
+  max: number,
+): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0]?.replace(/\/+$/, '') ?? '';
+  const m = req.method ?? 'GET';
+  const auth = req.headers.authorization;
+  if (m === 'POST' && path === '/api/v2/signingCert') {
+    const issued = await ca.issue(parseV2(await readBody(req, max), auth));
+    const chain = { chain: { certificates: issued.chain } };
+    const body = issued.sct
+      ? { signedCertificateEmbeddedSct: chain }
+      : { signedCertificateDetachedSct: { ...chain, signedCertificateTimestamp: '' } };
+    return send(res, 200, JSON.stringify(body));
+  }
+  if (m === 'POST' && path === '/api/v1/signingCert') {
+    // legacy: 201, PEM chain joined by newlines and trimmed (fulcio legacy_server.go)
+    const issued = await ca.issue(parseV1(await readBody(req, max), auth));
+    return send(res, 201, issued.chain.join('\n').trim(), 'application/pem-certificate-chain');
+  }
+  if (m === 'GET' && path === '/api/v2/trustBundle')
+    return send(
+      res,
+      200,
+      JSON.stringify({ chains: ca.trustBundle().map((certificates) => ({ certificates })) }),
+    );
+  if (m === 'GET' && path === '/api/v2/configuration')
+    return send(res, 200, JSON.stringify(configuration(ca.verifier.config)));
+  if (m === 'GET' && path === '/api/v1/rootCert')
+    return send(res, 200, ca.trustBundle().flat().join(''), 'application/pem-certificate-chain');
+  if (m === 'GET' && path === '/healthz') return send(res, 200, JSON.stringify({ status: 'SERVING' }));
+  send(res, 404, JSON.stringify({ code: 5, message: 'Not Found', details: [] }));
+}
+
+/** Fulcio's HTTP API (grpc-gateway JSON) over a CertificateAuthority. */
+export function createCaHttpServer(ca: CertificateAuthority, o: CaServerOptions = {}): Server {
+  const max = o.maxBodyBytes ?? 1024 * 1024;
+  return createServer((req, res) => {
+    route(ca, req, res, max).catch((e: unknown) => {
+      const a = errorAnswer(e);
+      if (res.headersSent) return void res.end();
+      send(
+        res,
+        a.status,
+        JSON.stringify(a.body),
+        'application/json',
+        a.status === 413 ? { Connection: 'close' } : {},
+      );
+    });
+  });
+}
+
+export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions = {}): Promise<RunningCa> {
+  const server = createCaHttpServer(ca, o);
+  const [host = '127.0.0.1', port = '5555'] = (o.addr ?? '127.0.0.1:5555').split(/:(?=[^:]*$)/);
+  await new Promise<void>((resolve, reject) =>
+    server.once('error', reject).listen(Number(port), host, () => resolve()),
+  );
+  const a = server.address() as AddressInfo;
+  return {
+    url: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
