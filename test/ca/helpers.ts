@@ -24,10 +24,10 @@ export async function startStack(
   type: IssuerConfig['type'] = 'kubernetes',
   ct?: CtOptions,
   more: Partial<IssuerConfig> = {},
+  caDir = tempDir('ca-'),
 ): Promise<Stack> {
   const issuerDir = tempDir('oidc-');
   const issuer = await startIssuerServer({ dir: issuerDir, addr: '127.0.0.1:0' });
-  const caDir = tempDir('ca-');
   const material = await loadCa(caDir, { init: true });
   const verifier = new TokenVerifier(
     singleIssuer({ issuerUrl: issuer.url, clientId: 'sigstore', type, ...more }),
@@ -42,6 +42,12 @@ export async function startStack(
     authority,
     close: async () => (await ca.close(), await issuer.close()),
   };
+}
+
+/** Another CA server over the same keys and issuer, with other CT settings. */
+export async function caWith(s: Stack, ct: CtOptions | undefined): Promise<RunningCa> {
+  const authority = new CertificateAuthority(s.authority.material, s.authority.verifier, ct);
+  return startCaServer(authority, { addr: '127.0.0.1:0' });
 }
 
 /** What sigstore-js sends: an ephemeral P-256 key, PoP over the challenge, token in the body. */
