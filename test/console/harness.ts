@@ -60,6 +60,11 @@ export async function tamperingProxy(
               r.statusCode === 200
             )
               out = Buffer.from(tamper(out.toString('utf8'), state.mode));
+            if (state.mode === 'checkpoint' && req.url === '/api/v1/log' && r.statusCode === 200) {
+              const info = JSON.parse(out.toString('utf8')) as { signedTreeHead: string };
+              info.signedTreeHead = flipNoteSignature(info.signedTreeHead);
+              out = Buffer.from(JSON.stringify(info));
+            }
             const headers = { ...r.headers, 'content-length': String(out.length) };
             res.writeHead(r.statusCode ?? 502, headers);
             res.end(out);
@@ -84,6 +89,15 @@ export async function tamperingProxy(
 
 const flipHex = (h: string): string => h.slice(0, -1) + (h.endsWith('0') ? '1' : '0');
 
+/** One bit of the note's (first) signature flipped; the text stays as it was. */
+function flipNoteSignature(note: string): string {
+  const [head, sig] = note.split('\n\u2014 ');
+  const [name, b64] = (sig ?? '').split(' ');
+  const raw = Buffer.from(b64 ?? '', 'base64');
+  raw.writeUInt8((raw.at(-3) ?? 0) ^ 1, raw.length - 3);
+  return `${head}\n\u2014 ${name} ${raw.toString('base64')}\n`;
+}
+
 function tamper(text: string, mode: Tamper): string {
   const map = JSON.parse(text) as Record<string, TlogEntry>;
   for (const v of Object.values(map)) {
@@ -95,13 +109,7 @@ function tamper(text: string, mode: Tamper): string {
       b.writeUInt8((b.at(-3) ?? 0) ^ 1, b.length - 3);
       ver.signedEntryTimestamp = b.toString('base64');
     }
-    if (mode === 'checkpoint' && proof) {
-      const [head, sig] = proof.checkpoint.split('\n\u2014 ');
-      const [name, b64] = (sig ?? '').split(' ');
-      const raw = Buffer.from(b64 ?? '', 'base64');
-      raw.writeUInt8((raw.at(-3) ?? 0) ^ 1, raw.length - 3);
-      proof.checkpoint = `${head}\n\u2014 ${name} ${raw.toString('base64')}\n`;
-    }
+    if (mode === 'checkpoint' && proof) proof.checkpoint = flipNoteSignature(proof.checkpoint);
   }
   return JSON.stringify(map);
 }

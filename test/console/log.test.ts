@@ -85,6 +85,9 @@ describe('console: log, search and entry pages in Chromium', () => {
     await page.goto(`${pinned.url}/log`);
     await page.waitForSelector('table.entries tbody tr');
     expect(await page.getAttribute('[data-tree-size]', 'data-tree-size')).toBe('27');
+    const cp = page.locator('[data-check="checkpoint"]');
+    await cp.waitFor();
+    expect(await cp.getAttribute('data-verified')).toBe('true');
     expect(await page.locator('table.entries tbody tr').count()).toBe(20);
     expect(await page.locator('table.entries tbody tr').first().locator('td').first().textContent()).toBe(
       '26',
@@ -182,6 +185,12 @@ describe('console: log, search and entry pages in Chromium', () => {
         expect(states).toContain(`${check}=failed`);
         expect(states.filter((s) => s.endsWith('=ok')).length).toBeLessThan(5);
         await screenshot(page, `entry-tampered-${mode}`);
+        if (mode === 'checkpoint') {
+          await page.goto(`${tofu.url}/log`);
+          const cp = page.locator('[data-check="checkpoint"]');
+          await cp.waitFor();
+          expect(await cp.getAttribute('data-verified')).toBe('false');
+        }
       } finally {
         proxy.mode = 'none';
       }

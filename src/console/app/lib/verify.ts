@@ -114,6 +114,33 @@ export function parseNote(note: string): ParsedNote {
   return { text, origin, size: Number(sizeText), root, signatures };
 }
 
+/** Some signature line of the note carries the key's hint (first 4 bytes of its ID) and verifies. */
+async function noteSignedBy(note: ParsedNote, key: LogKey): Promise<boolean> {
+  const hint = (await sha256(key.der)).subarray(0, 4);
+  let ok = false;
+  for (const s of note.signatures.filter((x) => equalBytes(x.hint, hint)))
+    ok ||= await ecdsaVerify(key, s.sig, utf8(note.text));
+  return ok;
+}
+
+/** The log page's check of the latest checkpoint: signed by one of the trusted log keys? */
+export async function verifyCheckpointNote(
+  text: string,
+  keysDer: Uint8Array[],
+): Promise<{ ok: boolean; detail: string; size?: number }> {
+  try {
+    const note = parseNote(text);
+    for (const der of keysDer) {
+      const key = await importLogKey(der).catch(() => undefined);
+      if (key && (await noteSignedBy(note, key)))
+        return { ok: true, detail: `signed by the log key ${key.id.slice(0, 16)}…`, size: note.size };
+    }
+    return { ok: false, detail: 'no valid signature by a trusted log key' };
+  } catch (e) {
+    return { ok: false, detail: (e as Error).message };
+  }
+}
+
 export { importLogKey, ecdsaVerify };
 export type { LogKey, PathStep };
 
@@ -148,10 +175,7 @@ export async function verifyEntry(uuid: string, v: EntryValue, keysDer: Uint8Arr
     const proof = v.verification?.inclusionProof;
     if (!proof) return void add('checkpoint', false, 'no inclusion proof with a checkpoint');
     const note = parseNote(proof.checkpoint);
-    const hint = (await sha256(key!.der)).subarray(0, 4);
-    const sigs = note.signatures.filter((s) => equalBytes(s.hint, hint));
-    let cpOk = false;
-    for (const s of sigs) cpOk ||= await ecdsaVerify(key!, s.sig, utf8(note.text));
+    const cpOk = await noteSignedBy(note, key!);
     if (
       !add(
         'checkpoint',

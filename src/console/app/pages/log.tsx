@@ -1,6 +1,8 @@
-import { useEffect } from 'preact/hooks';
-import { useApi } from '../api.ts';
-import type { EntrySummary } from '../api.ts';
+import { useEffect, useState } from 'preact/hooks';
+import { getJson, useApi } from '../api.ts';
+import type { ConsoleConfig, EntrySummary } from '../api.ts';
+import { base64ToBytes } from '../lib/bytes.ts';
+import { verifyCheckpointNote } from '../lib/verify.ts';
 import { Link, entryPath } from '../router.tsx';
 import { Hash, Load, time } from './common.tsx';
 
@@ -49,6 +51,38 @@ export function EntryTable(p: { entries: EntrySummary[]; caption: string }) {
   );
 }
 
+/** The latest checkpoint, checked in the browser against the trusted log key (as on the entry page). */
+function CheckpointVerdict(p: { note: string; treeSize: number }) {
+  const [v, setV] = useState<{ ok: boolean; detail: string; size?: number; source: string } | null>(null);
+  useEffect(() => {
+    let live = true;
+    getJson<ConsoleConfig>('/api/config')
+      .then(async (c) => ({
+        ...(await verifyCheckpointNote(p.note, c.trust.keys.map(base64ToBytes))),
+        source: c.trust.source,
+      }))
+      .then(
+        (r) => live && setV(r),
+        (e: Error) => live && setV({ ok: false, detail: e.message, source: '' }),
+      );
+    return () => {
+      live = false;
+    };
+  }, [p.note]);
+  if (!v) return <span aria-busy="true">checking…</span>;
+  const ok = v.ok && v.size === p.treeSize;
+  return (
+    <span
+      class={`status ${ok ? 'signed' : 'failed'}`}
+      data-verified={ok ? 'true' : 'false'}
+      data-check="checkpoint"
+    >
+      {ok ? '✓' : '✗'} {ok ? v.detail : v.ok ? 'the checkpoint size is not the tree size' : v.detail}
+      {v.source === 'first-use' ? ' (key taken on first use)' : ''}
+    </span>
+  );
+}
+
 const PAGE = 20;
 
 export function LogPage(p: { end: string | null }) {
@@ -71,6 +105,7 @@ export function LogPage(p: { end: string | null }) {
             <dd>{i.treeID}</dd>
             <dt>Latest checkpoint</dt>
             <dd>
+              <CheckpointVerdict note={i.signedTreeHead} treeSize={i.treeSize} />
               <pre class="note">{i.signedTreeHead}</pre>
             </dd>
           </dl>
