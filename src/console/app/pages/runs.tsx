@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { useApi } from '../api.ts';
+import { getJson, useApi } from '../api.ts';
 import { Link, imagePath, navigate, runPath, searchPath } from '../router.tsx';
 import { Load } from './common.tsx';
 import { StatementPicture } from './provenance.tsx';
@@ -58,14 +58,34 @@ function useLiveRuns(initial: RunSummary[], namespace: string, status: string): 
   const [runs, setRuns] = useState(initial);
   useEffect(() => setRuns(initial), [initial]);
   useEffect(() => {
+    const fits = (r: RunSummary): boolean =>
+      (!namespace || r.namespace === namespace) && (!status || r.status === status);
+    const apply = (old: RunSummary[], r: RunSummary): RunSummary[] => {
+      const rest = old.filter((x) => key(x) !== key(r));
+      return fits(r) ? [...rest, r].sort((x, y) => key(x).localeCompare(key(y))) : rest;
+    };
+    // events that arrive while the list is re-read are applied again on top of it
+    let since: RunSummary[] | null = null;
     const es = new EventSource('/api/runs/events');
+    // the list is re-read whenever the stream (re)connects: changes before it was open are not lost
+    es.addEventListener('open', () => {
+      const q = new URLSearchParams();
+      if (namespace) q.set('namespace', namespace);
+      if (status) q.set('status', status);
+      since = [];
+      getJson<RunList>(`/api/runs${q.size ? `?${q}` : ''}`).then(
+        (l) => {
+          const late = since ?? [];
+          since = null;
+          setRuns(late.reduce(apply, l.runs));
+        },
+        () => void (since = null),
+      );
+    });
     es.addEventListener('run', (ev) => {
       const r = JSON.parse((ev as MessageEvent<string>).data) as RunSummary;
-      const fits = (!namespace || r.namespace === namespace) && (!status || r.status === status);
-      setRuns((old) => {
-        const rest = old.filter((x) => key(x) !== key(r));
-        return fits ? [...rest, r].sort((x, y) => key(x).localeCompare(key(y))) : rest;
-      });
+      since?.push(r);
+      setRuns((old) => apply(old, r));
     });
     return () => es.close();
   }, [namespace, status]);
