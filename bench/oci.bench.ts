@@ -14,7 +14,7 @@ import type { ImageTarget } from '../src/storage/backend.ts';
 import { OciStorageBackend } from '../src/storage/oci/backend.ts';
 import { verifyImageSignatures } from '../src/verify/image.ts';
 import { startRegistries } from '../test/setup/registries.ts';
-import { pushRandomImage } from '../test/oci/helpers.ts';
+import { pushRandomImage } from '../test/storage/oci/helpers.ts';
 
 const RUN = { kind: 'TaskRun' as const, namespace: 'bench', name: 'bench', uid: 'bench' };
 

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, chains } from '../keys-cli-helpers.ts';
+import { BIN, chains } from '../keys/helpers.ts';
 import { tempDir } from '../oidc/helpers.ts';
 import { post, v2Request } from './helpers.ts';
 

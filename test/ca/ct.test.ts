@@ -19,7 +19,7 @@ import {
   verifyEmbeddedScts,
 } from '../../src/ctlog/sct/index.ts';
 import { mintToken } from '../../src/oidc/issuer/index.ts';
-import { BIN } from '../keys-cli-helpers.ts';
+import { BIN } from '../keys/helpers.ts';
 import { tempDir } from '../oidc/helpers.ts';
 import { caWith, post, startStack, v2Request } from './helpers.ts';
 import type { Stack } from './helpers.ts';

@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TokenVerifier, singleIssuer } from '../../src/oidc/index.ts';
-import { BIN, chains } from '../keys-cli-helpers.ts';
+import { BIN, chains } from '../keys/helpers.ts';
 import { tempDir } from './helpers.ts';
 
 const children: ChildProcess[] = [];

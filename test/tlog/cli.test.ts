@@ -2,7 +2,7 @@ import { createHash, sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chains } from '../keys-cli-helpers.ts';
+import { chains } from '../keys/helpers.ts';
 import { startLogServer } from '../../src/tlog/server/index.ts';
 import type { RunningLogServer } from '../../src/tlog/server/index.ts';
 import { TestSigner, sha, tempDir } from './helpers.ts';

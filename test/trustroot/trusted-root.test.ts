@@ -21,7 +21,7 @@ import {
   fetchTrustMaterial,
 } from '../../src/trustroot/index.ts';
 import type { TrustedRootJson } from '../../src/trustroot/index.ts';
-import { chains } from '../keys-cli-helpers.ts';
+import { chains } from '../keys/helpers.ts';
 import { issueLeaf, makeCa } from '../ctlog/pki.ts';
 import type { TestCa } from '../ctlog/pki.ts';
 import { tempDir } from '../tlog/helpers.ts';
