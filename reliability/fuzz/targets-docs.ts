@@ -3,7 +3,7 @@ import { parseJson } from '../../src/core/json.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { parseRun } from '../../src/model/index.ts';
 import { parseChallenge } from '../../src/registry/auth.ts';
-import { dockerConfigKeychain } from '../../src/registry/keychain.ts';
+import { dockerConfigKeychain } from '../../src/registry/docker-config.ts';
 import { parseImageManifest, parseIndex } from '../../src/registry/manifest.ts';
 import { parseReference } from '../../src/registry/reference.ts';
 import { parseBundleAnnotation, rekorBundleFromTlogEntries } from '../../src/verify/oci-common.ts';

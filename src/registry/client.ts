@@ -2,7 +2,7 @@ import { sha256Hex } from '../core/hash.ts';
 import { basicHeader, fetchBearer, parseChallenge } from './auth.ts';
 import { RegistryError } from './errors.ts';
 import { anonymous, type Keychain } from './keychain.ts';
-import { isLoopback, type Repository } from './reference.ts';
+import { isLoopback, repositoryName, type Repository } from './reference.ts';
 import { nodeTransport, type HttpResponse, type Transport } from './transport.ts';
 
 export interface RegistryClientOptions {
@@ -46,7 +46,9 @@ export class RegistrySession {
   private readonly keychain: Keychain;
   private readonly schemes = new Map<string, string>();
   private readonly authHeaders = new Map<string, string>();
-  /** Basic credentials a registry accepted: they do not depend on the repository or scope, so sent up front */
+  /** registries that asked for Basic auth: credentials for them are sent up front (they do not depend on scope) */
+  private readonly basicRegistries = new Set<string>();
+  /** Basic header per `registry/repository` (a keychain may hold repository-specific credentials) */
   private readonly basicHeaders = new Map<string, string>();
   /** registries that answered a monolithic POST with 202 (distribution 2.8 ignores `?digest=` there) */
   private readonly noMonolithicPost = new Set<string>();
@@ -90,11 +92,13 @@ export class RegistrySession {
     const url = new URL(absolute ? call.path : `${base}${call.path}`);
     // credentials go to the registry only, never to a redirect target such as blob storage (ggcr matchesHost)
     if (absolute && url.host !== new URL(base).host) return this.foreign(repo, call, url);
-    let res = await this.once(call, url, this.cachedAuth(repo, call.scope, key));
+    let res = await this.once(call, url, await this.cachedAuth(repo, call.scope, key));
     if (res.status === 401) {
       const header = await this.answerChallenge(repo, call, res);
-      if (header.startsWith('Basic ')) this.basicHeaders.set(repo.registry, header);
-      else this.authHeaders.set(key, header);
+      if (header.startsWith('Basic ')) {
+        this.basicRegistries.add(repo.registry);
+        this.basicHeaders.set(repositoryName(repo), header);
+      } else this.authHeaders.set(key, header);
       res = await this.once(call, url, header);
       if (res.status === 401) {
         throw new RegistryError(
@@ -125,13 +129,26 @@ export class RegistrySession {
   }
 
   /**
-   * The Authorization to send first: this scope's token, else the registry's Basic credentials, else for a pull
-   * the repository's push token (it covers pull: one token for a whole push, as go-containerregistry does).
+   * The Authorization to send first: this scope's token, else the repository's Basic credentials when its
+   * registry asked for Basic before, else for a pull the repository's push token (it covers pull: one token for a
+   * whole push, as go-containerregistry does).
    */
-  private cachedAuth(repo: Repository, scope: Call['scope'], key: string): string | undefined {
-    const own = this.authHeaders.get(key) ?? this.basicHeaders.get(repo.registry);
+  private async cachedAuth(repo: Repository, scope: Call['scope'], key: string): Promise<string | undefined> {
+    const own = this.authHeaders.get(key) ?? (await this.basicFor(repo));
     if (own !== undefined || scope !== 'pull') return own;
     return this.authHeaders.get(`${repo.registry}|${this.scopeString(repo, 'pull,push')}`);
+  }
+
+  private async basicFor(repo: Repository): Promise<string | undefined> {
+    if (!this.basicRegistries.has(repo.registry)) return undefined;
+    const name = repositoryName(repo);
+    const known = this.basicHeaders.get(name);
+    if (known !== undefined) return known;
+    const cred = await this.keychain.resolve(repo.registry, repo.repository);
+    if (cred?.kind !== 'basic') return undefined;
+    const header = basicHeader(cred.username, cred.password);
+    this.basicHeaders.set(name, header);
+    return header;
   }
 
   /** One round trip (a method, not a closure per call). */
@@ -150,7 +167,7 @@ export class RegistrySession {
   private async answerChallenge(repo: Repository, call: Call, res: HttpResponse): Promise<string> {
     const raw = res.headers['www-authenticate'];
     const ch = parseChallenge(Array.isArray(raw) ? raw[0] : raw);
-    const cred = await this.keychain.resolve(repo.registry);
+    const cred = await this.keychain.resolve(repo.registry, repo.repository);
     if (!ch)
       throw new RegistryError('UNAUTHORIZED', `${repo.registry} answered 401 without a usable challenge`);
     if (ch.scheme === 'basic') {

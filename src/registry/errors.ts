@@ -4,6 +4,7 @@ import { ChainsError } from '../core/errors.ts';
 export type RegistryErrorCode =
   | 'BAD_REFERENCE'
   | 'BAD_CONFIG'
+  | 'CREDENTIAL_HELPER'
   | 'UNAUTHORIZED'
   | 'DENIED'
   | 'NOT_FOUND'

@@ -2,6 +2,8 @@ export * from './errors.ts';
 export * from './reference.ts';
 export * from './manifest.ts';
 export * from './keychain.ts';
+export * from './docker-config.ts';
+export * from './cred-helper.ts';
 export * from './auth.ts';
 export * from './transport.ts';
 export * from './client.ts';

@@ -4,13 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasCode } from '../../src/core/errors.ts';
 import { parseChallenge } from '../../src/registry/auth.ts';
-import {
-  dockerConfigKeychain,
-  kubernetesSecretKeychain,
-  multiKeychain,
-  normaliseAuthKey,
-  staticKeychain,
-} from '../../src/registry/keychain.ts';
+import { dockerConfigKeychain, kubernetesSecretKeychain } from '../../src/registry/docker-config.ts';
+import { multiKeychain, normaliseAuthKey, staticKeychain } from '../../src/registry/keychain.ts';
 import { RegistryClient } from '../../src/registry/registry.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
 import { RegistryData } from '../../src/registry/server/data.ts';

@@ -1,6 +1,3 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { Option, type Command } from 'commander';
 import { INTOTO_PAYLOAD_TYPE } from '../../core/dsse.ts';
 import { goMarshal } from '../../core/json.ts';
@@ -9,7 +6,6 @@ import { KeySigner, signDsse, signSimpleSigning } from '../../signing/index.ts';
 import {
   RegistryClient,
   RegistryError,
-  dockerConfigKeychain,
   multiKeychain,
   parseReference,
   repositoryName,
@@ -31,6 +27,7 @@ import {
 import { predicateTypeFor } from '../../verify/predicate-types.ts';
 import { loadKeyFile, readInput } from './keys.ts';
 import { logCheck, uploadToLog, type TlogFlags } from '../tlog-wiring.ts';
+import { dockerKeychain } from '../docker-keychain.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -60,14 +57,6 @@ function tlogOptions(cmd: Command, signing: boolean): Command {
     );
   }
   return c.option('--insecure-ignore-tlog', 'skip transparency log verification');
-}
-
-/** docker config.json from $DOCKER_CONFIG or ~/.docker (only the CLI reads env); malformed -> BAD_CONFIG. */
-function dockerKeychain(): Keychain | undefined {
-  const dir = process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
-  const path = join(dir, 'config.json');
-  if (!existsSync(path)) return undefined;
-  return dockerConfigKeychain(readFileSync(path, 'utf8'), path);
 }
 
 function buildClient(f: RegistryFlags, image: string): RegistryClient {

@@ -7,6 +7,8 @@ import { Reconciler, docKey } from '../../controller/reconciler.ts';
 import * as A from '../../controller/annotations.ts';
 import { consoleFromFlags } from '../console-wiring.ts';
 import { loadLocalConfig, startLocalController } from './local-mode.ts';
+import type { Keychain } from '../../registry/keychain.ts';
+import { dockerKeychain } from '../docker-keychain.ts';
 import { keyFileSigner } from './signer.ts';
 import { buildOrchestrator } from './wiring.ts';
 
@@ -31,6 +33,12 @@ export interface ControllerFlags {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
+/** Registry credentials of local mode and sign-run: the docker config, as every other command reads it. */
+function keychainOption(): { keychain?: Keychain } {
+  const keychain = dockerKeychain();
+  return keychain ? { keychain } : {};
+}
+
 export async function runLocal(f: ControllerFlags & { local: string }): Promise<void> {
   const log = jsonLogger((l) => void process.stderr.write(l), f.logLevel);
   const dir = resolve(f.local);
@@ -43,6 +51,7 @@ export async function runLocal(f: ControllerFlags & { local: string }): Promise<
     storeDir: f.store ?? join(dir, '.chains-store'),
     threads: f.threads,
     log,
+    ...keychainOption(),
   });
   log('info', 'watching run files', { dir, threads: f.threads });
   const con = f.console
@@ -85,6 +94,7 @@ export async function signRun(file: string, f: SignRunFlags): Promise<void> {
   const docs = runs.all();
   if (!docs.length) throw new ControllerError('LOCAL_RUN_FILE', `${file}: no TaskRun or PipelineRun found`);
   const config = loadLocalConfig(f.config, log);
+  const keychain = dockerKeychain();
   const orchestrator = buildOrchestrator({
     config,
     signer: await keyFileSigner(f.key, true),
@@ -92,6 +102,7 @@ export async function signRun(file: string, f: SignRunFlags): Promise<void> {
     annotations: runs,
     localDir: f.store ?? join(dirname(path), '.chains-store'),
     log,
+    ...(keychain ? { keychainFor: async () => keychain } : {}),
   });
   const reconciler = new Reconciler({ cache: runs, runs, orchestrator, filter: () => config.current.filter });
   let failed = false;

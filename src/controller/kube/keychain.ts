@@ -1,6 +1,7 @@
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { describeError } from '../../core/errors.ts';
-import { anonymous, dockerConfigKeychain, multiKeychain, type Keychain } from '../../registry/keychain.ts';
+import { dockerConfigKeychain } from '../../registry/docker-config.ts';
+import { anonymous, multiKeychain, type Keychain } from '../../registry/keychain.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { RunDoc } from '../ports.ts';

@@ -1,0 +1,20 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { credentialHelperRunner } from '../registry/cred-helper.ts';
+import { dockerConfigKeychain } from '../registry/docker-config.ts';
+import type { Keychain } from '../registry/keychain.ts';
+
+/**
+ * The docker config keychain every command shares (ggcr authn.DefaultKeychain): `$DOCKER_CONFIG/config.json`,
+ * else `~/.docker/config.json`; `credHelpers` / `credsStore` run `docker-credential-<name>` found on this
+ * process's PATH. Undefined when there is no file; a malformed one fails with BAD_CONFIG. Only the CLI reads env.
+ */
+export function dockerKeychain(env: NodeJS.ProcessEnv = process.env): Keychain | undefined {
+  const dir = env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) return undefined;
+  return dockerConfigKeychain(readFileSync(path, 'utf8'), path, {
+    helpers: credentialHelperRunner({ env }),
+  });
+}
