@@ -110,7 +110,7 @@ export class Orchestrator {
     const opts = this.deps.options();
     let run: RunObject;
     try {
-      run = parseRunDoc(doc);
+      run = parseRunDoc(doc, (m) => this.log('warn', m));
     } catch (e) {
       return this.fail(ref, doc, [{ step: 'payload_creation', message: describeError(e) }]);
     }

@@ -28,11 +28,12 @@ export interface PayloadBuilder {
   build(type: SignableType, run: RunObject, children: readonly TaskRun[]): SignableItem[];
 }
 
-/** Parse a wire document into the run model; INVALID_RUN names what is wrong. */
-export function parseRunDoc(doc: RunDoc): RunObject {
+/** Parse a wire document into the run model; INVALID_RUN names what is wrong; guesses are reported to `onWarning`. */
+export function parseRunDoc(doc: RunDoc, onWarning?: (message: string) => void): RunObject {
   try {
     return parseRunObject(doc, {
       source: `${doc.kind ?? 'run'} ${doc.metadata?.namespace ?? ''}/${doc.metadata?.name ?? ''}`,
+      ...(onWarning ? { onWarning } : {}),
     });
   } catch (e) {
     throw new ControllerError('INVALID_RUN', `malformed run: ${describeError(e)}`, { cause: e });

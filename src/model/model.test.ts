@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { hasCode } from '../core/errors.ts';
 import { VECTORS } from '../../test/setup/env.ts';
 import { codeOf } from '../../test/setup/codes.ts';
-import { assertChildrenPresent, executedTaskRuns, isDone, parseRun, parseTaskRuns, runRef } from './index.ts';
+import {
+  assertChildrenPresent,
+  assertDone,
+  displayName,
+  executedTaskRuns,
+  isDone,
+  parseRun,
+  parseTaskRuns,
+  runRef,
+} from './index.ts';
 
 const TD = `${VECTORS}chains/pkg/chains/formats/slsa/testdata/`;
 const read = (p: string): string => readFileSync(p, 'utf8');
@@ -60,6 +69,47 @@ describe('parseRun', () => {
     ['scalar', '42', 'INVALID_RUN'],
   ])('rejects %s', (_n, input, code) => {
     expect(codeOf(() => parseRun(input))).toBe(code);
+  });
+});
+
+describe('inputs as kubectl and upstream fixtures have them', () => {
+  it('skips empty documents around --- as kubectl does; two runs in one file are an error of ours', () => {
+    expect(runRef(parseRun(`---\n${DONE_TR}---\n`)).name).toBe('tr');
+    expect(runRef(parseRun(`${DONE_TR}---\n---\n`)).name).toBe('tr');
+    expect(() => parseRun(`${DONE_TR}---\n${DONE_TR}`)).toThrow(/holds 2 YAML documents, expected one run/);
+    expect(codeOf(() => parseRun(`${DONE_TR}---\n${DONE_TR}`))).toBe('INVALID_YAML');
+    expect(() => parseRun('---\n')).toThrow(/expected an object, got an empty document/);
+    expect(parseTaskRuns(`${DONE_TR}---\n${DONE_TR}---\n`)).toHaveLength(2);
+  });
+
+  it('names a run by its generateName when it has no name', () => {
+    const run = parseRun({ kind: 'TaskRun', metadata: { generateName: 'build-' } });
+    expect(() => assertDone(run)).toThrow('TaskRun build-<generated> is not done');
+    expect(displayName({})).toBe('<unnamed>');
+  });
+
+  it('warns that v1beta1 results of a run without apiVersion are ignored (upstream fixture)', () => {
+    const warnings: string[] = [];
+    const onWarning = (m: string): number => warnings.push(m);
+    const run = parseRun(read(`${TD}slsa-v2alpha2/taskrun1.json`), { source: 'tr.json', onWarning });
+    // read as tekton.dev/v1, as Chains decodes it: the golden statements of these fixtures have no subjects
+    expect(run.status?.results).toBeUndefined();
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^tr\.json: no apiVersion and results in status\.taskResults, a tekton\.dev\/v1beta1 field/,
+      ),
+    ]);
+    parseRun(
+      { kind: 'PipelineRun', status: { pipelineResults: [{ name: 'a', value: 'b' }] } },
+      { onWarning },
+    );
+    expect(warnings[1]).toMatch(/status\.pipelineResults/);
+    parseRun(
+      { apiVersion: 'tekton.dev/v1', kind: 'TaskRun', status: { taskResults: [{ name: 'a', value: 'b' }] } },
+      { onWarning },
+    );
+    parseRun({ kind: 'TaskRun', status: { results: [{ name: 'a', value: 'b' }] } }, { onWarning });
+    expect(warnings).toHaveLength(2);
   });
 });
 

@@ -1,8 +1,9 @@
-import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import type { z } from 'zod';
 import { ModelError } from './errors.ts';
 import { pipelineRunSchema } from './pipelinerun.ts';
 import type { PipelineRun } from './pipelinerun.ts';
+import { displayName } from './run.ts';
 import { taskRunSchema } from './taskrun.ts';
 import type { TaskRun } from './taskrun.ts';
 
@@ -15,9 +16,30 @@ export interface ParseOptions {
   kind?: RunKind;
   /** Label for error messages, e.g. a file name. */
   source?: string;
+  /** told about input read with a guess (a run without apiVersion in tekton.dev/v1beta1 shape) */
+  onWarning?: (message: string) => void;
 }
 
-/** Parse JSON or YAML text as `kubectl get -o json|yaml` prints it. */
+/** The non-empty YAML documents of `text`: kubectl skips empty ones, e.g. after a trailing `---`. */
+function yamlDocuments(text: string, source: string): unknown[] {
+  const docs = parseAllDocuments(text, { uniqueKeys: false });
+  const all = Array.isArray(docs) ? docs : [docs];
+  const bad = all.find((d) => d.errors.length > 0);
+  if (bad) {
+    const e = bad.errors[0];
+    throw new ModelError(
+      'INVALID_YAML',
+      `${source}: not valid JSON or YAML: ${e?.message.split('\n')[0] ?? ''}`,
+      { cause: e },
+    );
+  }
+  return all.map((d) => d.toJS() as unknown).filter((v) => v !== null && v !== undefined);
+}
+
+/**
+ * Parse JSON or YAML text as `kubectl get -o json|yaml` prints it. Empty documents (a leading or trailing
+ * `---`) are skipped as kubectl skips them; more than one document is an error (one run per file).
+ */
 export function parseDocument(text: string, source = 'input'): unknown {
   const trimmed = text.trimStart();
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
@@ -27,31 +49,20 @@ export function parseDocument(text: string, source = 'input'): unknown {
       // fall through: YAML flow syntax is a superset of JSON, and its errors carry positions
     }
   }
-  try {
-    return parseYaml(text, { uniqueKeys: false });
-  } catch (e) {
+  const docs = yamlDocuments(text, source);
+  if (docs.length > 1)
     throw new ModelError(
       'INVALID_YAML',
-      `${source}: not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`,
-      {
-        cause: e,
-      },
+      `${source}: holds ${docs.length} YAML documents, expected one run (children may be several documents or a List)`,
     );
-  }
+  return docs[0] ?? null;
 }
 
 /** Several `---`-separated YAML documents become an array; one document is returned as is. */
 function parseStream(text: string, source = 'input'): unknown {
   if (!/^---/m.test(text)) return parseDocument(text, source);
-  const docs = parseAllDocuments(text);
-  if (!Array.isArray(docs) || docs.length <= 1) return parseDocument(text, source);
-  const bad = docs.find((d) => d.errors.length > 0);
-  if (bad)
-    throw new ModelError(
-      'INVALID_YAML',
-      `${source}: not valid YAML: ${bad.errors[0]?.message.split('\n')[0] ?? ''}`,
-    );
-  return docs.map((d) => d.toJS() as unknown).filter((d) => d !== null);
+  const docs = yamlDocuments(text, source);
+  return docs.length === 1 ? docs[0] : docs;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -89,10 +100,30 @@ function check<T>(schema: z.ZodType<T>, doc: unknown, what: string): T {
   });
 }
 
+/** Result fields tekton.dev/v1beta1 names differently (Tekton's conversion moves them to v1 `status.results`). */
+const V1BETA1_RESULTS: Record<string, string> = { TaskRun: 'taskResults', PipelineRun: 'pipelineResults' };
+
+/**
+ * A run without apiVersion is read as tekton.dev/v1, as Chains decodes it; results in a v1beta1 field are then
+ * ignored, which silently drops subjects, so say so (upstream fixtures and hand-written files have this shape).
+ */
+function warnV1beta1Shape(doc: Record<string, unknown>, kind: string, opts: ParseOptions): void {
+  const field = V1BETA1_RESULTS[kind];
+  const status = isRecord(doc.status) ? doc.status : undefined;
+  if (!field || !status || !Array.isArray(status[field]) || status[field].length === 0) return;
+  opts.onWarning?.(
+    `${opts.source ?? 'run'}: no apiVersion and results in status.${field}, a tekton.dev/v1beta1 field: read as tekton.dev/v1, they are ignored and give no subjects (set apiVersion: tekton.dev/v1 and use status.results)`,
+  );
+}
+
 /** Validate an already-decoded object as a tekton.dev/v1 TaskRun or PipelineRun. */
 export function parseRunObject(doc: unknown, opts: ParseOptions = {}): RunObject {
   const what = opts.source ?? 'run';
-  if (!isRecord(doc)) throw new ModelError('INVALID_RUN', `${what}: expected an object, got ${typeof doc}`);
+  if (!isRecord(doc))
+    throw new ModelError(
+      'INVALID_RUN',
+      `${what}: expected an object, got ${doc === null ? 'an empty document' : typeof doc}`,
+    );
   if (doc.apiVersion !== undefined && doc.apiVersion !== 'tekton.dev/v1') {
     throw new ModelError(
       'UNSUPPORTED_KIND',
@@ -100,6 +131,7 @@ export function parseRunObject(doc: unknown, opts: ParseOptions = {}): RunObject
     );
   }
   const kind = kindOf(doc, opts.kind);
+  if (doc.apiVersion === undefined) warnV1beta1Shape(doc, kind, opts);
   const withKind = { ...doc, kind };
   switch (kind) {
     case 'TaskRun':
@@ -130,11 +162,16 @@ export function parseTaskRuns(input: string | object, opts: Omit<ParseOptions, '
       ? doc.items
       : [doc];
   return items.map((item, i) => {
-    const run = parseRunObject(item, { kind: 'TaskRun', source: items.length > 1 ? `${what}[${i}]` : what });
+    const source = items.length > 1 ? `${what}[${i}]` : what;
+    const run = parseRunObject(item, {
+      kind: 'TaskRun',
+      source,
+      ...(opts.onWarning ? { onWarning: opts.onWarning } : {}),
+    });
     if (run.kind !== 'TaskRun') {
       throw new ModelError(
         'UNSUPPORTED_KIND',
-        `${what}: child ${run.metadata.name ?? ''} is a ${run.kind}, not a TaskRun`,
+        `${what}: child ${displayName(run.metadata)} is a ${run.kind}, not a TaskRun`,
       );
     }
     return run;

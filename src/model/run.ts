@@ -20,6 +20,16 @@ export function runRef(run: RunObject): RunRef {
   return { kind: run.kind, namespace: m.namespace ?? '', name: m.name ?? '', uid: m.uid ?? '' };
 }
 
+/**
+ * A run's name for messages: `metadata.name`, else `generateName` with a placeholder for the suffix the API
+ * server would add (a manifest written for `kubectl create`), else `<unnamed>`.
+ */
+export function displayName(meta: { name?: string | undefined; generateName?: string | undefined }): string {
+  if (meta.name) return meta.name;
+  if (meta.generateName) return `${meta.generateName}<generated>`;
+  return '<unnamed>';
+}
+
 /** The `Succeeded` condition status, if any. */
 export function succeededStatus(run: RunObject): 'True' | 'False' | 'Unknown' | undefined {
   return run.status?.conditions?.find((c) => c.type === 'Succeeded')?.status;
@@ -34,10 +44,9 @@ export function isDone(run: RunObject): boolean {
 /** Throws RUN_NOT_DONE unless the run is done. */
 export function assertDone(run: RunObject): void {
   if (!isDone(run)) {
-    const ref = runRef(run);
     throw new ModelError(
       'RUN_NOT_DONE',
-      `${ref.kind} ${ref.name} is not done (no Succeeded condition with status True or False)`,
+      `${run.kind} ${displayName(run.metadata)} is not done (no Succeeded condition with status True or False)`,
     );
   }
 }
@@ -106,7 +115,7 @@ export function assertChildrenPresent(pr: PipelineRun, children: readonly TaskRu
     if (!have.has(ref.name)) {
       throw new ModelError(
         'MISSING_CHILD',
-        `PipelineRun ${pr.metadata.name ?? ''}: child TaskRun ${ref.name} (task ${ref.pipelineTaskName ?? '?'}) was not supplied`,
+        `PipelineRun ${displayName(pr.metadata)}: child TaskRun ${ref.name} (task ${ref.pipelineTaskName ?? '?'}) was not supplied`,
       );
     }
   }

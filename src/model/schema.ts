@@ -20,6 +20,7 @@ const stringMap = z.record(z.string(), z.string());
 /** Unit-test fixtures upstream omit metadata entirely, so nothing in it is required. */
 export const metadataSchema = z.looseObject({
   name: z.string().optional(),
+  generateName: z.string().optional(),
   namespace: z.string().optional(),
   uid: z.string().optional(),
   labels: stringMap.optional(),

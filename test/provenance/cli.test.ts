@@ -107,6 +107,44 @@ describe('chains provenance', () => {
   });
 });
 
+describe('rough edges with real Tekton inputs', () => {
+  const PR_EXAMPLE = `${CHAINS}examples/pipelineruns/pipeline-output-image.yaml`;
+  const V1BETA1 = `${CHAINS}${TESTDATA}/slsa-v2alpha2/taskrun1.json`;
+
+  it('a run file with a trailing --- (an empty last document) is read as kubectl reads it', () => {
+    const file = join(tmp, 'trailing.yaml');
+    const yaml = `---\n${readFileSync(`${CHAINS}examples/v2alpha4/task-with-object-type-hinting.yaml`, 'utf8')}`;
+    writeFileSync(file, `${yaml}\n---\n`);
+    writeFileSync(join(tmp, 'two.yaml'), `${yaml}\n---\n${yaml}`);
+    const r = run('artifacts', file);
+    expect(r.err).not.toMatch(/parseAllDocuments/);
+    expect(r.err).toMatch(/is not done .*\[RUN_NOT_DONE\]/);
+    const two = run('provenance', join(tmp, 'two.yaml'));
+    expect(two.err).toMatch(/holds 2 YAML documents, expected one run .*\[INVALID_YAML\]/);
+    expect(two.err).not.toMatch(/parseAllDocuments/);
+  });
+
+  it('a run named by generateName shows that name', () => {
+    const r = run('provenance', PR_EXAMPLE);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/PipelineRun image-pipelinerun<generated> is not done .*\[RUN_NOT_DONE\]/);
+  });
+
+  it('artifacts refuses an unfinished run as provenance does', () => {
+    const r = run('artifacts', PR_EXAMPLE);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/is not done .*\[RUN_NOT_DONE\]/);
+  });
+
+  it('a run without apiVersion in v1beta1 shape (taskResults) is not silently without subjects: it warns', () => {
+    const r = run('artifacts', V1BETA1);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/^WARNING: .*taskrun1\.json: no apiVersion and results in status\.taskResults/);
+    expect(r.err).toMatch(/they are ignored and give no subjects/);
+  });
+});
+
 describe('chains artifacts', () => {
   it('lists subjects, images and materials', () => {
     const r = run('artifacts', `${V1}/taskrun-multiple-subjects.json`);

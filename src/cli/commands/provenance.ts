@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { ChainsError } from '../../core/errors.ts';
-import { parseRun, parseTaskRuns } from '../../model/index.ts';
+import { assertDone, parseRun, parseTaskRuns } from '../../model/index.ts';
 import type { RunObject, TaskRun } from '../../model/index.ts';
 import {
   FORMAT_IDS,
@@ -29,9 +29,13 @@ function readText(path: string): string {
   }
 }
 
+const onWarning = (m: string): void => void process.stderr.write(`WARNING: ${m}\n`);
+
+/** The run and its children; unfinished runs are refused (RUN_NOT_DONE) as Chains only signs done runs. */
 function loadRun(file: string, childFiles: readonly string[]): { run: RunObject; children: TaskRun[] } {
-  const run = parseRun(readText(file), { source: file });
-  const children = childFiles.flatMap((f) => parseTaskRuns(readText(f), { source: f }));
+  const run = parseRun(readText(file), { source: file, onWarning });
+  assertDone(run);
+  const children = childFiles.flatMap((f) => parseTaskRuns(readText(f), { source: f, onWarning }));
   return { run, children };
 }
 

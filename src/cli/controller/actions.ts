@@ -92,6 +92,11 @@ export async function signRun(file: string, f: SignRunFlags): Promise<void> {
   const runs = new RunDirectory(dirname(path), log, basename(path));
   await runs.scan();
   const docs = runs.all();
+  if (!docs.length && runs.unnamed.length)
+    throw new ControllerError(
+      'LOCAL_RUN_FILE',
+      `${file}: ${runs.unnamed.join(', ')} has no metadata.name (generateName is resolved by the API server; name the run)`,
+    );
   if (!docs.length) throw new ControllerError('LOCAL_RUN_FILE', `${file}: no TaskRun or PipelineRun found`);
   const config = loadLocalConfig(f.config, log);
   const keychain = dockerKeychain();

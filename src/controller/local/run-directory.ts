@@ -29,6 +29,8 @@ export class RunDirectory implements RunCache, RunAccess, AnnotationWriter {
   private timer?: NodeJS.Timeout;
   private scanning?: Promise<void>;
   private closed = false;
+  /** runs skipped for having no name, for sign-run's error (`TaskRun build-<generated>`) */
+  readonly unnamed: string[] = [];
 
   constructor(
     readonly dir: string,
@@ -61,7 +63,14 @@ export class RunDirectory implements RunCache, RunAccess, AnnotationWriter {
   private load(path: string, onRun: (doc: RunDoc) => void): void {
     let docs: RunDoc[];
     try {
-      docs = readRunFile(path).docs.map(ensureUid);
+      const file = readRunFile(path);
+      docs = file.docs.map(ensureUid);
+      for (const run of file.unnamed)
+        this.log('warn', 'skipping a run without metadata.name (the API server names runs)', {
+          file: path,
+          run,
+        });
+      this.unnamed.push(...file.unnamed);
     } catch (e) {
       this.log('warn', 'skipping unreadable run file', { file: path, error: describeError(e) });
       return;

@@ -12,13 +12,25 @@ export interface RunFile {
   path: string;
   format: FileFormat;
   docs: RunDoc[];
+  /** runs skipped for having no `metadata.name` (a manifest with `generateName`), as `Kind generateName<generated>` */
+  unnamed: string[];
 }
 
+const isRunKind = (v: unknown): v is Record<string, unknown> & { metadata?: Record<string, unknown> } =>
+  typeof v === 'object' &&
+  v !== null &&
+  ((v as Record<string, unknown>).kind === 'TaskRun' ||
+    (v as Record<string, unknown>).kind === 'PipelineRun');
+
 function isRun(v: unknown): v is RunDoc {
-  if (typeof v !== 'object' || v === null) return false;
-  const o = v as Record<string, unknown>;
-  const meta = o.metadata as Record<string, unknown> | undefined;
-  return (o.kind === 'TaskRun' || o.kind === 'PipelineRun') && typeof meta?.name === 'string';
+  return isRunKind(v) && typeof v.metadata?.name === 'string' && v.metadata.name !== '';
+}
+
+/** `TaskRun build-<generated>` for a run without a name (the API server names runs; a file may not). */
+function unnamedRun(v: unknown): string | undefined {
+  if (!isRunKind(v) || isRun(v)) return undefined;
+  const g = v.metadata?.generateName;
+  return `${String(v.kind)} ${typeof g === 'string' && g ? `${g}<generated>` : '<unnamed>'}`;
 }
 
 /** Files without a uid (hand-written) get a stable one derived from kind/namespace/name. */
@@ -51,12 +63,17 @@ export function readRunFile(path: string): RunFile {
     );
   }
   const docs: RunDoc[] = [];
+  const unnamed: string[] = [];
   for (const v of values) {
     const o = v as Record<string, unknown> | null;
-    if (o && o.kind === 'List' && Array.isArray(o.items)) docs.push(...o.items.filter(isRun));
-    else if (isRun(v)) docs.push(v);
+    const items: unknown[] = o && o.kind === 'List' && Array.isArray(o.items) ? o.items : [v];
+    for (const item of items) {
+      if (isRun(item)) docs.push(item);
+      const u = unnamedRun(item);
+      if (u) unnamed.push(u);
+    }
   }
-  return { path, format, docs };
+  return { path, format, docs, unnamed };
 }
 
 /** Merge annotations into the named run inside `file` and write it back atomically, in its format. */
