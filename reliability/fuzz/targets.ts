@@ -9,6 +9,7 @@ import { documentTargets } from './targets-docs.ts';
 import { fastPostTargets } from './targets-fast-post.ts';
 import { httpTargets } from './targets-http.ts';
 import { http1Targets } from './targets-http1.ts';
+import { keylessTargets } from './targets-keyless.ts';
 
 /** One parser that takes outside input, its generator, and how many inputs the full run gives it. */
 export interface Target {
@@ -38,6 +39,7 @@ export async function buildTargets(): Promise<TargetSet> {
   });
   const reg = await startRegistryServer({ addr: '127.0.0.1:0' });
   const seeds = await buildSeeds(log.url, log.publicKeyPem);
+  const keyless = await keylessTargets();
   return {
     targets: [
       ...cryptoTargets(seeds),
@@ -45,7 +47,8 @@ export async function buildTargets(): Promise<TargetSet> {
       ...httpTargets(seeds, log.url, reg.url),
       ...fastPostTargets(seeds, log.url),
       ...http1Targets(),
+      ...keyless.targets,
     ],
-    close: async () => (await reg.close(), await log.close()),
+    close: async () => (await keyless.close(), await reg.close(), await log.close()),
   };
 }

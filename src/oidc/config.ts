@@ -108,7 +108,7 @@ export function parseIssuersConfig(text: string): IssuersConfig {
     doc = JSON.parse(text);
   } catch {
     try {
-      doc = parseYaml(text);
+      doc = parseYaml(text, { logLevel: 'error' });
     } catch (e) {
       throw new OidcError('OIDC_CONFIG', `issuer configuration: not JSON or YAML`, { cause: e });
     }
