@@ -8,6 +8,7 @@ import { hashLeaf } from '../core/merkle.ts';
 import { setMessage } from '../tlog/types/wire.ts';
 import { bytesToHex } from './app/lib/bytes.ts';
 import { describeSigner } from './app/lib/cert.ts';
+import { decodeBody } from './app/lib/decode.ts';
 import { derToP1363 } from './app/lib/der.ts';
 import { checkInclusion } from './app/lib/merkle.ts';
 import { diffStatements, statementView } from './app/lib/statement.ts';
@@ -170,5 +171,95 @@ describe('console browser library', () => {
       { path: '/predicate/materials', a: '[]', change: 'removed' },
       { path: '/predicate/x', b: '1', change: 'added' },
     ]);
+  });
+
+  it('hostile input: decoding and reading statements never throw, whatever the JSON', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.jsonValue(), async (body, statement) => {
+        const d = await decodeBody(
+          Buffer.from(JSON.stringify(body)).toString('base64'),
+          Buffer.from(JSON.stringify(statement)).toString('base64'),
+        );
+        expect(typeof d.kind).toBe('string');
+        const v = statementView(statement);
+        for (const a of [...v.subjects, ...v.materials]) expect(typeof a.name).toBe('string');
+        diffStatements(body, statement);
+      }),
+      { numRuns: 300 },
+    );
+    for (const kind of ['hashedrekord', 'dsse', 'intoto'])
+      await fc.assert(
+        fc.asyncProperty(fc.jsonValue(), async (spec) => {
+          const text = JSON.stringify({ apiVersion: '0.0.1', kind, spec });
+          expect((await decodeBody(Buffer.from(text).toString('base64'))).kind).toBe(kind);
+        }),
+        { numRuns: 100 },
+      );
+  });
+
+  it('a flipped bit anywhere in the signed parts of an entry is never verified', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const spki = publicKey.export({ type: 'spki', format: 'der' });
+    const leaves = [0, 1, 2].map((i) => hashLeaf(Buffer.from(`{"i":${i}}`)));
+    const node01 = createHash('sha256')
+      .update(Buffer.from([1]))
+      .update(leaves[0] as Buffer)
+      .update(leaves[1] as Buffer)
+      .digest();
+    const root = createHash('sha256')
+      .update(Buffer.from([1]))
+      .update(node01)
+      .update(leaves[2] as Buffer)
+      .digest();
+    const body = Buffer.from('{"i":2}');
+    const base = {
+      body: body.toString('base64'),
+      integratedTime: 5,
+      logID: createHash('sha256').update(spki).digest('hex'),
+      logIndex: 2,
+    };
+    const entry: EntryValue = {
+      ...base,
+      verification: {
+        signedEntryTimestamp: sign('sha256', setMessage(base), privateKey).toString('base64'),
+        inclusionProof: {
+          checkpoint: signCheckpoint(
+            { origin: 'o', size: 3, rootHash: root, extensions: [] },
+            'o',
+            privateKey,
+            publicKey,
+          ),
+          hashes: [node01.toString('hex')],
+          logIndex: 2,
+          rootHash: root.toString('hex'),
+          treeSize: 3,
+        },
+      },
+    };
+    const uuid = bytesToHex(leaves[2] as Buffer);
+    expect(await verifyEntry(uuid, entry, [spki])).toMatchObject({ verified: true });
+    const flip = (b64: string, bit: number): string => {
+      const b = Buffer.from(b64, 'base64');
+      b.writeUInt8(
+        (b[Math.floor(bit / 8) % b.length] ?? 0) ^ (1 << (bit % 8)),
+        Math.floor(bit / 8) % b.length,
+      );
+      return b.toString('base64');
+    };
+    const flipHex = (h: string, bit: number): string =>
+      Buffer.from(flip(Buffer.from(h, 'hex').toString('base64'), bit), 'base64').toString('hex');
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 3 }), fc.nat(2000), async (what, bit) => {
+        const e = structuredClone(entry);
+        const v = e.verification!;
+        const p = v.inclusionProof!;
+        if (what === 0) e.body = flip(e.body, bit);
+        if (what === 1) v.signedEntryTimestamp = flip(v.signedEntryTimestamp!, bit);
+        if (what === 2) p.hashes[0] = flipHex(p.hashes[0]!, bit);
+        if (what === 3) p.rootHash = flipHex(p.rootHash, bit);
+        expect((await verifyEntry(uuid, e, [spki])).verified).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
