@@ -22,6 +22,8 @@ import { KeySigner } from '../src/signing/index.ts';
 /** Runs in memory: the cache, the API and the tekton annotation writer (a cluster stand-in with no I/O). */
 class Runs implements RunCache, RunAccess {
   readonly docs = new Map<string, RunDoc>();
+  /** run name → when its `signed=true` was written (performance.now), for the runs being timed */
+  readonly markedAt = new Map<string, number>();
   signed = 0;
   add(d: RunDoc): void {
     this.docs.set(keyOf('TaskRun', d.metadata.namespace ?? 'default', d.metadata.name), d);
@@ -40,7 +42,10 @@ class Runs implements RunCache, RunAccess {
       if (v === null) delete next[k];
       else next[k] = v;
     d.metadata.annotations = next;
-    if (a[SIGNED] === 'true') this.signed++;
+    if (a[SIGNED] === 'true') {
+      this.signed++;
+      if (r.name.startsWith('fresh-')) this.markedAt.set(r.name, performance.now());
+    }
   }
 }
 
@@ -108,6 +113,46 @@ async function backlogInChild(): Promise<void> {
   await new Promise((ok) => child.on('exit', ok));
 }
 
+/**
+ * A freshly completed run every `everyMs` while the backlog drains, enqueued as a watch event would be: the time
+ * from its event to its `signed=true` is what a user waits (Chains #979), whatever the backlog.
+ */
+function injectFresh(loop: ControllerLoop, runs: Runs, image: string, everyMs: number) {
+  const injected = new Map<string, { at: number; depth: number }>();
+  let next = performance.now() + everyMs;
+  return {
+    injected,
+    tick(): void {
+      if (performance.now() < next || loop.queue.length < 100) return;
+      next += everyMs;
+      const name = `fresh-${injected.size}`;
+      const d = finishedKanikoTaskRun({
+        name,
+        uid: randomUUID(),
+        image,
+        digest: `sha256:${createHash('sha256').update(name).digest('hex')}`,
+      });
+      runs.add(d);
+      injected.set(name, { at: performance.now(), depth: loop.queue.length });
+      loop.enqueue(d, 'fresh');
+    },
+    report(drainRate: number): string {
+      const lat = [...injected]
+        .map(([name, i]) => (runs.markedAt.get(name) ?? Number.NaN) - i.at)
+        .sort((a, b) => a - b);
+      const depths = [...injected.values()].map((i) => i.depth);
+      const ms = (v: number | undefined) =>
+        v === undefined || Number.isNaN(v) ? 'unsigned' : `${v.toFixed(0)} ms`;
+      return (
+        `fresh runs during the backlog: ${injected.size} injected at queue depths ${Math.min(...depths)}–` +
+        `${Math.max(...depths)}, signed after p50 ${ms(lat[Math.floor(lat.length / 2)])}, max ${ms(lat.at(-1))} ` +
+        `(the backlog drained at ${drainRate.toFixed(0)} runs/s: behind it, the last would wait ` +
+        `${(Math.max(...depths) / Math.max(drainRate, 1)).toFixed(0)} s)`
+      );
+    },
+  };
+}
+
 /** End to end per run: in-toto statement + DSSE sign, simplesigning sign, 2 log entries, .att + .sig pushed. */
 export default async function bench(): Promise<void> {
   if (!process.env.CHAINS_BENCH_BACKLOG && !process.env.SKIP_BACKLOG) await backlogInChild();
@@ -129,7 +174,14 @@ export default async function bench(): Promise<void> {
   // every run built its own image (a distinct digest), as in a cluster; one real image proves the layout
   const image = `${registry.host}/bench`;
   await pushDemoImage(new RegistryClient(), image);
-  const run = async (total: number, workers: number, label: string, cfg = config, budgetMs = 600_000) => {
+  const run = async (
+    total: number,
+    workers: number,
+    label: string,
+    cfg = config,
+    budgetMs = 600_000,
+    freshEveryMs = 0,
+  ) => {
     if (STEPS && !STEPS.some((s) => label.includes(s))) return;
     const runs = new Runs();
     const orchestrator = buildOrchestrator({
@@ -174,13 +226,18 @@ export default async function bench(): Promise<void> {
     // CPU per run is the figure that survives a loaded machine; wall-clock runs/s moves with the neighbours
     const cpu0 = { self: process.cpuUsage(), registry: cpuMs(registry.pid), log: cpuMs(log.pid) };
     const t0 = performance.now();
-    for (const d of runs.docs.values()) loop.enqueue(d);
+    // the backlog is what the informer's initial list delivers; runs completing meanwhile come as watch events
+    for (const d of runs.docs.values()) loop.enqueue(d, freshEveryMs ? 'backlog' : 'fresh');
     loop.start();
-    await drain(loop, runs, total, budgetMs, () => (peak = Math.max(peak, process.memoryUsage.rss())));
+    const fresh = freshEveryMs ? injectFresh(loop, runs, image, freshEveryMs) : undefined;
+    await drain(loop, runs, total + (fresh?.injected.size ?? 0), budgetMs, () => {
+      peak = Math.max(peak, process.memoryUsage.rss());
+      fresh?.tick();
+    });
     const secs = (performance.now() - t0) / 1000;
     await loop.stop();
     peak = Math.max(peak, process.memoryUsage.rss());
-    const done = runs.signed;
+    const done = runs.signed - (fresh ? runs.markedAt.size : 0);
     const self = process.cpuUsage(cpu0.self);
     const per = (ms: number) => (done ? (ms / done).toFixed(1) : '-');
     console.log(
@@ -189,6 +246,7 @@ export default async function bench(): Promise<void> {
         `${per((self.user + self.system) / 1000)} ms, registry ${per(cpuMs(registry.pid) - cpu0.registry)} ms, ` +
         `log ${per(cpuMs(log.pid) - cpu0.log)} ms`,
     );
+    if (fresh) console.log(fresh.report(done / secs));
   };
   const workers = Number(process.env.BENCH_WORKERS ?? 32);
   // first, in a fresh process: the whole backlog is in the cache and the queue from the start
@@ -199,6 +257,7 @@ export default async function bench(): Promise<void> {
       `backlog of 10,000 runs, heap capped at 192 MiB as deployed (first ${BACKLOG_S} s)`,
       config,
       BACKLOG_S * 1000,
+      5000,
     );
     log.close();
     registry.close();

@@ -2,7 +2,7 @@ import { describeError } from '../core/errors.ts';
 import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
 import type { RunDoc } from './ports.ts';
-import { WorkQueue, type QueueOptions } from './queue.ts';
+import { WorkQueue, type Lane, type QueueOptions } from './queue.ts';
 import type { Reconciler } from './reconciler.ts';
 
 /** Events in, reconciles out: the part shared by the Kubernetes watcher and local mode. */
@@ -22,9 +22,9 @@ export class ControllerLoop {
   }
 
   /** An added/updated object: queue it (and its owning PipelineRun) when the filters want it. */
-  enqueue(doc: RunDoc): void {
+  enqueue(doc: RunDoc, lane: Lane = 'fresh'): void {
     for (const key of this.reconciler.keysFor(doc)) {
-      if (!this.queue.add(key))
+      if (!this.queue.add(key, lane))
         this.log('warn', 'work queue full, the next resync will bring the run back', { key });
     }
   }

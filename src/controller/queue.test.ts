@@ -27,6 +27,49 @@ describe('WorkQueue', () => {
     await q.stop();
   });
 
+  it('a run that arrives while a backlog waits is processed before the backlog remainder', async () => {
+    const q = new WorkQueue({ workers: 1 });
+    for (let i = 0; i < 100; i++) q.add(`old-${i}`, 'backlog');
+    const seen: string[] = [];
+    q.start(async (k) => {
+      seen.push(k);
+      if (seen.length === 3) q.add('new', 'fresh'); // completes while old-2 is being processed
+      await Promise.resolve();
+      return 'done';
+    });
+    await new Promise((r) => setTimeout(r, 10));
+    await q.idle();
+    expect(seen).toHaveLength(101);
+    expect(seen.slice(0, 4)).toEqual(['old-0', 'old-1', 'old-2', 'new']);
+    expect(seen.slice(4)).toEqual(Array.from({ length: 97 }, (_, i) => `old-${i + 3}`));
+    await q.stop();
+  });
+
+  it('a backlog key with a fresh event moves to the fresh lane once; retries keep their lane', async () => {
+    const q = new WorkQueue({ workers: 1, baseDelayMs: 1, maxDelayMs: 1 });
+    for (const k of ['b1', 'b2', 'b3', 'b4']) q.add(k, 'backlog');
+    q.add('b3', 'fresh');
+    q.add('b3', 'backlog'); // no demotion
+    const seen: string[] = [];
+    let retried = false;
+    q.start(async (k) => {
+      seen.push(k);
+      if (k === 'b1' && !retried) {
+        retried = true;
+        return 'retry';
+      }
+      await new Promise((r) => setTimeout(r, 5));
+      return 'done';
+    });
+    for (let i = 0; i < 100 && seen.length < 5; i++) await new Promise((r) => setTimeout(r, 5));
+    await q.idle();
+    expect(seen[0]).toBe('b3');
+    expect(seen.filter((k) => k === 'b3')).toHaveLength(1);
+    expect(seen.filter((k) => k === 'b1')).toHaveLength(2);
+    expect(seen.length).toBe(5);
+    await q.stop();
+  });
+
   it('retries with per-item exponential backoff and skips events while backing off', async () => {
     const q = new WorkQueue({ workers: 1, baseDelayMs: 20, maxDelayMs: 40 });
     const at: number[] = [];

@@ -1,8 +1,15 @@
 /** What a worker says about a key it processed. */
 export type WorkResult = 'done' | 'retry';
 
+/**
+ * Which line a key waits in: `fresh` for runs that just changed (watch events), `backlog` for the initial list and
+ * periodic resyncs. Workers take fresh keys first, so a newly completed run is signed within one reconcile even
+ * while thousands of older runs drain (Chains #979, where new runs queued behind the backlog).
+ */
+export type Lane = 'fresh' | 'backlog';
+
 export interface QueueOptions {
-  /** concurrent workers (`--threads`) */
+  /** concurrent workers (`--threads-per-controller`) */
   workers: number;
   /** most keys waiting at once; beyond that `add` refuses and the next resync brings the key back */
   maxLength?: number;
@@ -12,15 +19,37 @@ export interface QueueOptions {
   onError?: (key: string, e: unknown) => void;
 }
 
+/** FIFO of keys with O(1) shift (Array#shift moves every element: slow with a 10,000-key backlog). */
+class Fifo {
+  private items: string[] = [];
+  private head = 0;
+
+  push(k: string): void {
+    this.items.push(k);
+  }
+
+  shift(): string | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const k = this.items[this.head++];
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return k;
+  }
+}
+
 /**
  * A bounded work queue with client-go semantics: a key is queued at most once, never processed by two workers
- * at the same time (a key added while processing is re-queued after), and retried with per-item backoff.
+ * at the same time (a key added while processing is re-queued after), and retried with per-item backoff; plus
+ * two lanes, fresh before backlog (a backlog key that gets a fresh event moves to the fresh lane).
  */
 export class WorkQueue {
-  private readonly queue: string[] = [];
-  private readonly queued = new Set<string>();
-  private readonly processing = new Set<string>();
-  private readonly dirty = new Set<string>();
+  private readonly lanes: Record<Lane, Fifo> = { fresh: new Fifo(), backlog: new Fifo() };
+  /** waiting keys and their lane (a lane's FIFO may also hold stale entries of promoted keys: skipped) */
+  private readonly queued = new Map<string, Lane>();
+  private readonly processing = new Map<string, Lane>();
+  private readonly dirty = new Map<string, Lane>();
   private readonly failures = new Map<string, number>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly idleWaiters: (() => void)[] = [];
@@ -32,34 +61,42 @@ export class WorkQueue {
   constructor(private readonly o: QueueOptions) {}
 
   get length(): number {
-    return this.queue.length;
+    return this.queued.size;
   }
 
   /** Queue a key now; false when the queue is full. */
-  add(key: string): boolean {
+  add(key: string, lane: Lane = 'fresh'): boolean {
     if (this.stopped) return false;
     if (this.processing.has(key)) {
-      this.dirty.add(key);
+      if (this.dirty.get(key) !== 'fresh') this.dirty.set(key, lane);
       return true;
     }
-    if (this.queued.has(key)) return true;
+    const waiting = this.queued.get(key);
+    if (waiting !== undefined) {
+      if (waiting === 'backlog' && lane === 'fresh') this.enter(key, 'fresh');
+      return true;
+    }
     // backing off: the pending retry brings the key back (our own annotation writes must not skip the backoff)
     if (this.timers.has(key)) return true;
-    if (this.o.maxLength !== undefined && this.queue.length >= this.o.maxLength) {
+    if (this.o.maxLength !== undefined && this.queued.size >= this.o.maxLength) {
       this.dropped++;
       return false;
     }
-    this.queued.add(key);
-    this.queue.push(key);
-    this.waiters.shift()?.();
+    this.enter(key, lane);
     return true;
   }
 
-  addAfter(key: string, ms: number): void {
+  private enter(key: string, lane: Lane): void {
+    this.queued.set(key, lane);
+    this.lanes[lane].push(key);
+    this.waiters.shift()?.();
+  }
+
+  addAfter(key: string, ms: number, lane: Lane = 'fresh'): void {
     if (this.stopped || this.timers.has(key)) return;
     const t = setTimeout(() => {
       this.timers.delete(key);
-      this.add(key);
+      this.add(key, lane);
     }, ms);
     t.unref();
     this.timers.set(key, t);
@@ -76,10 +113,21 @@ export class WorkQueue {
     for (let i = 0; i < this.o.workers; i++) this.running.push(this.loop(work));
   }
 
-  private async next(): Promise<string | undefined> {
+  /** The next waiting key, fresh lane first; entries left behind by a promotion are skipped. */
+  private take(): { key: string; lane: Lane } | undefined {
+    for (const lane of ['fresh', 'backlog'] as const)
+      for (let key = this.lanes[lane].shift(); key !== undefined; key = this.lanes[lane].shift())
+        if (this.queued.get(key) === lane) {
+          this.queued.delete(key);
+          return { key, lane };
+        }
+    return undefined;
+  }
+
+  private async next(): Promise<{ key: string; lane: Lane } | undefined> {
     while (!this.stopped) {
-      const key = this.queue.shift();
-      if (key !== undefined) return key;
+      const next = this.take();
+      if (next) return next;
       if (this.processing.size === 0) for (const w of this.idleWaiters.splice(0)) w();
       await new Promise<void>((r) => this.waiters.push(r));
     }
@@ -88,10 +136,10 @@ export class WorkQueue {
 
   private async loop(work: (key: string) => Promise<WorkResult>): Promise<void> {
     for (;;) {
-      const key = await this.next();
-      if (key === undefined) return;
-      this.queued.delete(key);
-      this.processing.add(key);
+      const next = await this.next();
+      if (next === undefined) return;
+      const { key, lane } = next;
+      this.processing.set(key, lane);
       let result: WorkResult = 'retry';
       try {
         result = await work(key);
@@ -100,15 +148,19 @@ export class WorkQueue {
       }
       this.processing.delete(key);
       if (result === 'done') this.failures.delete(key);
-      else this.addAfter(key, this.backoff(key));
-      if (this.dirty.delete(key)) this.add(key);
-      if (!this.queue.length && !this.processing.size) for (const w of this.idleWaiters.splice(0)) w();
+      else this.addAfter(key, this.backoff(key), lane);
+      const again = this.dirty.get(key);
+      if (again !== undefined) {
+        this.dirty.delete(key);
+        this.add(key, again);
+      }
+      if (!this.queued.size && !this.processing.size) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 
   /** Resolves when nothing is queued or processing (delayed retries may still be pending). */
   idle(): Promise<void> {
-    if (!this.queue.length && !this.processing.size) return Promise.resolve();
+    if (!this.queued.size && !this.processing.size) return Promise.resolve();
     return new Promise((r) => this.idleWaiters.push(r));
   }
 

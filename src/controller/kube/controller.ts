@@ -15,7 +15,7 @@ import type { RunDoc } from '../ports.ts';
 import { Reconciler, type RunKind } from '../reconciler.ts';
 import type { SecretSignerSource } from '../signer-source.ts';
 import { startHealthServer, type HealthServer } from './http.ts';
-import { Informer, type KubeList } from './informer.ts';
+import { Informer, type DeliveryOrigin, type KubeList } from './informer.ts';
 import { LeaseElector } from './leader.ts';
 import { KubeRuns } from './runs.ts';
 import { ServiceAccountKeychains } from './keychain.ts';
@@ -66,7 +66,7 @@ function slim(doc: RunDoc): RunDoc {
 /** Informers over TaskRuns and PipelineRuns (all namespaces, or each given one); also the console's run source. */
 export function runInformers(
   o: Pick<KubeControllerOptions, 'kc' | 'namespaces' | 'resyncMs'>,
-  onRun: (doc: RunDoc) => void,
+  onRun: (doc: RunDoc, origin: DeliveryOrigin) => void,
   log: Logger,
 ): Informer<RunDoc>[] {
   const api = o.kc.makeApiClient(CustomObjectsApi);
@@ -94,7 +94,7 @@ export function runInformers(
           path,
           list,
           onAdd: onRun,
-          onUpdate: onRun,
+          onUpdate: (doc, _old, origin) => onRun(doc, origin),
           transform: slim,
           resyncMs: o.resyncMs ?? 600_000,
           log,
@@ -188,7 +188,12 @@ export async function startKubeController(o: KubeControllerOptions): Promise<Kub
   );
   const [cmInf, secretInf] = systemInformers(o, log);
   await Promise.all([cmInf.start(), secretInf.start()]);
-  const created = runInformers(o, (doc) => loop.enqueue(doc), log);
+  // watch events go first; the initial list and resyncs are the backlog (Chains #979)
+  const created = runInformers(
+    o,
+    (doc, origin) => loop.enqueue(doc, origin === 'live' ? 'fresh' : 'backlog'),
+    log,
+  );
   informers.push(...created);
   await Promise.all(informers.map((i) => i.start()));
   const elector = new LeaseElector({

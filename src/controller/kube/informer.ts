@@ -15,9 +15,15 @@ export interface KubeList<T> {
   items: T[];
 }
 
+/**
+ * Why an object is delivered: `initial` (the first list, before the cache was synced), `live` (a watch event, or
+ * a change found by a later relist) or `resync` (the periodic re-delivery of the cache).
+ */
+export type DeliveryOrigin = 'initial' | 'live' | 'resync';
+
 export interface InformerHandlers<T> {
-  onAdd?(obj: T): void;
-  onUpdate?(obj: T, old: T): void;
+  onAdd?(obj: T, origin: DeliveryOrigin): void;
+  onUpdate?(obj: T, old: T, origin: DeliveryOrigin): void;
   onDelete?(obj: T): void;
 }
 
@@ -80,7 +86,7 @@ export class Informer<T extends KubeObject> {
     this.stopped = false;
     if (this.o.resyncMs) {
       this.resync = setInterval(() => {
-        for (const obj of this.store.values()) this.o.onUpdate?.(obj, obj);
+        for (const obj of this.store.values()) this.o.onUpdate?.(obj, obj, 'resync');
       }, this.o.resyncMs);
       this.resync.unref();
     }
@@ -114,12 +120,13 @@ export class Informer<T extends KubeObject> {
   /** Replace the cache with a fresh list; deliver adds, updates and deletes for the difference. */
   private async relist(): Promise<void> {
     const list = await this.o.list();
+    const origin: DeliveryOrigin = this.relists === 0 ? 'initial' : 'live';
     this.relists++;
     const seen = new Set<string>();
     for (const item of list.items) {
       const k = keyOf(item);
       seen.add(k);
-      this.upsert(k, item);
+      this.upsert(k, item, origin);
     }
     for (const [k, old] of this.store) {
       if (seen.has(k)) continue;
@@ -130,12 +137,13 @@ export class Informer<T extends KubeObject> {
     this.syncedResolve();
   }
 
-  private upsert(k: string, raw: T): void {
+  private upsert(k: string, raw: T, origin: DeliveryOrigin): void {
     const obj = this.o.transform ? this.o.transform(raw) : raw;
     const old = this.store.get(k);
     this.store.set(k, obj);
-    if (!old) this.o.onAdd?.(obj);
-    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) this.o.onUpdate?.(obj, old);
+    if (!old) this.o.onAdd?.(obj, origin);
+    else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion)
+      this.o.onUpdate?.(obj, old, origin);
   }
 
   private watch(): Promise<void> {
@@ -163,7 +171,7 @@ export class Informer<T extends KubeObject> {
     switch (type) {
       case 'ADDED':
       case 'MODIFIED':
-        this.upsert(keyOf(obj), obj);
+        this.upsert(keyOf(obj), obj, 'live');
         break;
       case 'DELETED':
         this.store.delete(keyOf(obj));
