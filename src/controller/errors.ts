@@ -10,6 +10,7 @@ export type ControllerErrorCode =
   | 'INVALID_RUN'
   | 'KUBE_API'
   | 'LOCAL_RUN_FILE'
-  | 'SIGNING_SECRET';
+  | 'SIGNING_SECRET'
+  | 'INVALID_FLAG';
 
 export class ControllerError extends ChainsError<ControllerErrorCode> {}

@@ -23,7 +23,21 @@ export function registerControllerCommands(program: Command): void {
     )
     .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster, then $KUBECONFIG / ~/.kube/config)')
     .option('--namespace <a,b>', 'only these namespaces (default: all)')
-    .option('--threads <n>', 'concurrent workers', positiveInt, 2)
+    .option(
+      '--threads-per-controller <n>',
+      'workers per reconciler (TaskRuns, PipelineRuns), as upstream: 2 × n in all',
+      positiveInt,
+      2,
+    )
+    .option('--threads <n>', 'concurrent workers in all (overrides --threads-per-controller)', positiveInt)
+    .option(
+      '--kube-api-qps <qps>',
+      'Kubernetes client QPS before the doubling for two controllers (env KUBE_API_QPS; default 10)',
+    )
+    .option(
+      '--kube-api-burst <n>',
+      'Kubernetes client burst before that doubling (env KUBE_API_BURST; default 10)',
+    )
     .option('--config <file>', 'chains-config as YAML (local mode; Kubernetes reads the ConfigMap)')
     .option(
       '--key <file>',
@@ -40,10 +54,13 @@ export function registerControllerCommands(program: Command): void {
     .option('--once', 'local mode: exit when every run is handled')
     .option('--console <host:port>', 'local mode: also serve the web console over these runs and the log')
     .option('--log-level <level>', 'debug, info, warn or error', 'info')
-    .action(async (f: ControllerFlags) => {
-      if (f.local) return (await actions()).runLocal({ ...f, local: f.local });
-      return (await import('../controller/kube-mode.ts')).runKubeController(f);
-    });
+    .action(
+      async (raw: Omit<ControllerFlags, 'threads'> & { threads?: number; threadsPerController: number }) => {
+        const f: ControllerFlags = { ...raw, threads: raw.threads ?? 2 * raw.threadsPerController };
+        if (f.local) return (await actions()).runLocal({ ...f, local: f.local });
+        return (await import('../controller/kube-mode.ts')).runKubeController(f);
+      },
+    );
 
   program
     .command('sign-run')

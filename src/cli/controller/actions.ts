@@ -22,6 +22,8 @@ export interface ControllerFlags {
   kubeconfig?: string;
   namespace?: string;
   threads: number;
+  kubeApiQps?: string;
+  kubeApiBurst?: string;
   config?: string;
   key: string;
   store?: string;

@@ -7,6 +7,12 @@ import { defaultConfig, parseConfig } from '../../config/parse.ts';
 import type { ChainsConfig } from '../../config/types.ts';
 import { startKubeController, CONFIG_MAP, type KubeController } from '../../controller/kube/controller.ts';
 import { jsonLogger, type Logger } from '../../controller/log.ts';
+import {
+  effectiveLimits,
+  kubeApiLimitsFrom,
+  limitKubeConfig,
+  TokenBucket,
+} from '../../controller/kube/rate-limit.ts';
 import { ChainsMetrics } from '../../controller/metrics.ts';
 import { SecretSignerSource } from '../../controller/signer-source.ts';
 import { buildOrchestrator } from './wiring.ts';
@@ -15,6 +21,8 @@ export interface KubeFlags {
   kubeconfig?: string;
   namespace?: string;
   threads: number;
+  kubeApiQps?: string;
+  kubeApiBurst?: string;
   store?: string;
   metricsAddr: string;
   systemNamespace: string;
@@ -117,10 +125,14 @@ export async function startKube(
   return { controller, config };
 }
 
-/** `chains controller [--kubeconfig F] [--namespace a,b] [--threads N]`: runs until SIGINT/SIGTERM or lost leadership. */
+/**
+ * `chains controller [--kubeconfig F] [--namespace a,b] [--threads-per-controller N] [--kube-api-qps Q]
+ * [--kube-api-burst B]`: runs until SIGINT/SIGTERM or lost leadership.
+ */
 export async function runKubeController(f: KubeFlags): Promise<void> {
   const log = jsonLogger((l) => void process.stderr.write(l), f.logLevel);
-  const kc = loadKubeConfig(f.kubeconfig);
+  const limits = effectiveLimits(kubeApiLimitsFrom(f));
+  const kc = limitKubeConfig(loadKubeConfig(f.kubeconfig), new TokenBucket(limits.qps, limits.burst));
   let stop!: () => void;
   const stopped = new Promise<void>((r) => (stop = r));
   const { controller } = await startKube(kc, f, log, () => {
@@ -133,6 +145,8 @@ export async function runKubeController(f: KubeFlags): Promise<void> {
     cluster: kc.getCurrentCluster()?.server,
     metrics: controller.health?.url,
     threads: f.threads,
+    kubeApiQps: limits.qps,
+    kubeApiBurst: limits.burst,
   });
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
