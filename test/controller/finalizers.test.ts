@@ -205,8 +205,13 @@ describe('nothing to do is not a failure', () => {
     );
     expect(signedOf('pr', 'PipelineRun')).toBe('true');
     expect(signedOf('image')).toBe('true'); // its image is signed (oci stays on)
-    expect(c.get('clone')?.metadata.annotations ?? {}).toEqual({});
+    // the gate does not wait for it (nothing to sign); its own reconcile releases what it held meanwhile
+    await until(
+      () => finalizersOf('clone'),
+      (f) => f.length === 0,
+    );
     expect(finalizersOf('clone')).toEqual([]);
+    expect(c.get('clone')?.metadata.annotations ?? {}).toEqual({});
     expect(finalizersOf('pr', 'PipelineRun')).toEqual([]);
     const metrics = await (await fetch(`${s.controller.health?.url}/metrics`)).text();
     expect(metrics).not.toMatch(/signing_failures_total\{[^}]*\} [1-9]/);
