@@ -13,6 +13,7 @@ import { keyFileSigner } from '../../src/cli/controller/signer.ts';
 import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
 import { pushDemoImage } from '../../src/cli/controller/demo-image.ts';
 import { imagesFromFlags } from '../../src/cli/console-wiring.ts';
+import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
 import { RegistryClient } from '../../src/registry/registry.ts';
 import { startRegistryServer } from '../../src/registry/server/server.ts';
 import type { RunningRegistry } from '../../src/registry/server/server.ts';
@@ -47,6 +48,7 @@ describe('console: runs, live updates and provenance in Chromium', () => {
   let reg: RunningRegistry;
   let image = '';
   let digestA = '';
+  let digestB = '';
 
   beforeAll(async () => {
     work = tempDir();
@@ -56,7 +58,7 @@ describe('console: runs, live updates and provenance in Chromium', () => {
     reg = await startRegistryServer({ addr: '127.0.0.1:0' });
     image = `${reg.host}/app`;
     digestA = await pushDemoImage(new RegistryClient(), image, 'a', 'build a\n');
-    const digestB = await pushDemoImage(new RegistryClient(), image, 'b', 'build b\n');
+    digestB = await pushDemoImage(new RegistryClient(), image, 'b', 'build b\n');
     writeRun(runsDir, 'build-a', image, digestA);
     writeRun(runsDir, 'build-b', image, digestB);
     // a hostile run file: its name and failure reason are attacker text
@@ -198,5 +200,40 @@ describe('console: runs, live updates and provenance in Chromium', () => {
     const report = await wrong.verify(`${image}@${digestA}`);
     expect(report.items.map((i) => i.verdict)).toEqual(['failed', 'failed']);
     expect(problems).toEqual([]);
+  });
+
+  it('lists sigstore-bundle referrers beside the legacy layers, each with its verdict', async () => {
+    const ref = `${image}@${digestB}`;
+    const key = join(work, 'x509.pem');
+    const predicate = join(work, 'predicate.json');
+    writeFileSync(predicate, JSON.stringify({ note: 'a custom predicate' }));
+    const rekor = ['--rekor-url', log.server.url];
+    const signed = await runChainsCli(['sign', '--key', key, '--new-bundle-format', ...rekor, ref]);
+    expect(signed.code, signed.stderr).toBe(0);
+    const attested = await runChainsCli([
+      'attest',
+      '--key',
+      key,
+      '--new-bundle-format',
+      '--predicate',
+      predicate,
+      ...rekor,
+      ref,
+    ]);
+    expect(attested.code, attested.stderr).toBe(0);
+    await page.goto(`${con.url}/images/${encodeURIComponent(ref)}`);
+    await page.waitForSelector('[data-verdict]');
+    const items = await page.$$eval('[data-verdict]', (els) =>
+      els.map(
+        (e) =>
+          `${e.getAttribute('data-kind')}/${e.getAttribute('data-source')}=${e.getAttribute('data-verdict')}`,
+      ),
+    );
+    expect(items.sort()).toEqual([
+      'attestation/legacy=verified',
+      'attestation/referrer=verified',
+      'signature/legacy=verified',
+      'signature/referrer=verified',
+    ]);
   });
 });
