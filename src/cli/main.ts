@@ -11,6 +11,7 @@ import { registerConsoleCommand } from './commands/console.ts';
 import { registerCtlogCommands } from './commands/ctlog.ts';
 import { registerTrustRootCommands } from './commands/trustroot.ts';
 import { registerCaCommands } from './commands/ca.ts';
+import { registerStackCommands } from './commands/stack.ts';
 
 /** Composition root: the only module that reads argv/env and builds concrete backends. */
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerCtlogCommands(program);
   registerTrustRootCommands(program);
   registerCaCommands(program);
+  registerStackCommands(program);
   return program;
 }
 
