@@ -3,7 +3,7 @@ import { isHandled } from '../../controller/annotations.ts';
 import { ControllerError } from '../../controller/errors.ts';
 import { RunDirectory } from '../../controller/local/run-directory.ts';
 import { jsonLogger } from '../../controller/log.ts';
-import { Reconciler, docKey } from '../../controller/reconciler.ts';
+import { Reconciler, docKey, isDoneDoc } from '../../controller/reconciler.ts';
 import * as A from '../../controller/annotations.ts';
 import { consoleFromFlags } from '../console-wiring.ts';
 import { loadLocalConfig, startLocalController } from './local-mode.ts';
@@ -119,19 +119,20 @@ export async function signRun(file: string, f: SignRunFlags): Promise<void> {
       if ((await reconciler.reconcile(key)) === 'done') break;
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
     }
-    const a =
-      (
-        await runs.latest({
-          kind: doc.kind === 'PipelineRun' ? 'PipelineRun' : 'TaskRun',
-          namespace: doc.metadata.namespace ?? 'default',
-          name: doc.metadata.name,
-          uid: '',
-        })
-      )?.metadata.annotations ?? {};
-    const state = a[A.SIGNED] ?? (isHandled(a) ? '' : 'not signed (run not done?)');
+    const latest = await runs.latest({
+      kind: doc.kind === 'PipelineRun' ? 'PipelineRun' : 'TaskRun',
+      namespace: doc.metadata.namespace ?? 'default',
+      name: doc.metadata.name,
+      uid: '',
+    });
+    const a = latest?.metadata.annotations ?? {};
+    // nothing enabled for this run: left unmarked, and not a failure (issue 16 item 10)
+    const nothing = latest && !isHandled(a) && isDoneDoc(latest) && !orchestrator.hasWork(latest);
+    const state =
+      a[A.SIGNED] ?? (nothing ? 'unset (nothing to sign for this run)' : 'not signed (run not done?)');
     say(`${key}: ${A.SIGNED}=${state}${a[A.TRANSPARENCY] ? ` ${A.TRANSPARENCY}=${a[A.TRANSPARENCY]}` : ''}`);
     if (a[A.FAILURE_REASON]) say(`  ${A.FAILURE_REASON}: ${a[A.FAILURE_REASON]}`);
-    if (a[A.SIGNED] !== 'true') failed = true;
+    if (a[A.SIGNED] !== 'true' && !nothing) failed = true;
   }
   if (failed) process.exitCode = 1;
 }
