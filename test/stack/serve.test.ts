@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { startStack } from '../../src/stack/index.ts';
 import type { TrustedRootJson } from '../../src/trustroot/index.ts';
 import { BIN } from '../keys/helpers.ts';
 import { tempDir } from '../tlog/helpers.ts';
@@ -77,4 +80,25 @@ describe('chains stack serve', () => {
     expect(root2.certificateAuthorities[0]?.certChain).toEqual(root.certificateAuthorities[0]?.certChain);
     expect(await again.stop('SIGTERM')).toBe(0);
   }, 120_000);
+
+  it('a service that cannot start stops the ones already started', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const taken = (busy.address() as AddressInfo).port;
+    const probe = createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const oidcPort = (probe.address() as AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const ports = { registry: 0, tlog: 0, ctlog: 0, oidc: oidcPort, ca: taken };
+    await expect(startStack({ dir: tempDir('stack-fail-'), ports })).rejects.toMatchObject({
+      code: 'EADDRINUSE',
+    });
+    // the issuer started first was closed again: its port is free
+    const again = createServer();
+    await new Promise<void>((resolve, reject) =>
+      again.once('error', reject).listen(oidcPort, '127.0.0.1', resolve),
+    );
+    again.close();
+    busy.close();
+  });
 });
