@@ -5,11 +5,11 @@ import { RekorClient } from '../tlog/client/index.ts';
 import { loadConsoleAssets } from './assets.ts';
 import type { ConsoleAssets } from './assets.ts';
 import { ConsoleError } from './errors.ts';
-import { send, sendError, sendJson } from './http.ts';
+import { send, sendError } from './http.ts';
 import type { Route } from './http.ts';
 import type { ImageVerifier } from './images.ts';
-import { entryPage, search } from './log-api.ts';
-import { filterRuns, runStatement, summarizeRun } from './runs.ts';
+import { imageRoutes, logRoutes } from './routes-log.ts';
+import { runRoutes } from './routes-runs.ts';
 import type { RunSource } from './runs.ts';
 import { logTrust } from './trust.ts';
 import type { LogTrust } from './trust.ts';
@@ -42,25 +42,8 @@ function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', port };
 }
 
-function intParam(url: URL, name: string, max: number): number | undefined {
-  const v = url.searchParams.get(name);
-  if (v === null || v === '') return undefined;
-  if (!/^[0-9]{1,15}$/.test(v))
-    throw new ConsoleError('CONSOLE_INPUT', `${name} must be a non-negative integer`);
-  return Math.min(Number(v), max);
-}
-
-function routes(
-  o: ConsoleOptions,
-  client: RekorClient,
-  trust: () => Promise<LogTrust>,
-  assets: ConsoleAssets,
-): Route[] {
-  const runs = (): RunSource => {
-    if (!o.runs)
-      throw new ConsoleError('CONSOLE_NOT_FOUND', 'no run source: start with --runs DIR or --kubeconfig F');
-    return o.runs;
-  };
+function routes(o: ConsoleOptions, client: RekorClient, assets: ConsoleAssets): Route[] {
+  const described = { runs: o.runs?.description ?? null, images: o.images?.description ?? null };
   return [
     {
       pattern: /^\/assets\/app\.js$/,
@@ -70,97 +53,11 @@ function routes(
       pattern: /^\/assets\/app\.css$/,
       handler: (_q, r) => send(r, 200, 'text/css; charset=utf-8', assets.css),
     },
-    {
-      pattern: /^\/api\/config$/,
-      handler: async (_q, r) => {
-        const t = await trust();
-        sendJson(r, 200, {
-          rekorUrl: client.baseUrl,
-          trust: t,
-          runs: o.runs?.description ?? null,
-          images: o.images?.description ?? null,
-        });
-      },
-    },
-    { pattern: /^\/api\/log$/, handler: async (_q, r) => sendJson(r, 200, await client.logInfo()) },
-    {
-      pattern: /^\/api\/log\/entries$/,
-      handler: async (_q, r, u) =>
-        sendJson(
-          r,
-          200,
-          await entryPage(
-            client,
-            intParam(u, 'end', Number.MAX_SAFE_INTEGER),
-            intParam(u, 'limit', 50) ?? 20,
-          ),
-        ),
-    },
-    {
-      pattern: /^\/api\/log\/entries\/([0-9a-fA-F]{64}|[0-9a-fA-F]{80})$/,
-      handler: async (_q, r, _u, m) => sendJson(r, 200, await client.getEntry((m[1] ?? '').toLowerCase())),
-    },
-    {
-      pattern: /^\/api\/search$/,
-      handler: async (_q, r, u) => sendJson(r, 200, await search(client, u.searchParams.get('q') ?? '')),
-    },
-    {
-      pattern: /^\/api\/runs$/,
-      handler: (_q, r, u) => {
-        const all = runs().list().map(summarizeRun);
-        const namespaces = [...new Set(all.map((x) => x.namespace))].sort();
-        sendJson(r, 200, {
-          source: runs().description,
-          namespaces,
-          runs: filterRuns(
-            all,
-            u.searchParams.get('namespace') ?? undefined,
-            u.searchParams.get('status') ?? undefined,
-          ),
-        });
-      },
-    },
-    { pattern: /^\/api\/runs\/events$/, handler: (q, r) => runEvents(q, r, runs()) },
-    {
-      pattern: /^\/api\/runs\/([^/]+)\/([^/]+)$/,
-      handler: (_q, r, _u, m) => {
-        const [ns, name] = [decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? '')];
-        const doc = runs()
-          .list()
-          .find((d) => (d.metadata.namespace ?? 'default') === ns && d.metadata.name === name);
-        if (!doc) throw new ConsoleError('CONSOLE_NOT_FOUND', `no run ${ns}/${name}`);
-        sendJson(r, 200, { run: summarizeRun(doc), statement: runStatement(doc) ?? null });
-      },
-    },
-    {
-      pattern: /^\/api\/images\/(.+)$/,
-      handler: async (_q, r, _u, m) => {
-        if (!o.images)
-          throw new ConsoleError('CONSOLE_NOT_FOUND', 'no registry access: start with --registry or --key');
-        sendJson(r, 200, await o.images.verify(decodeURIComponent(m[1] ?? '')));
-      },
-    },
+    ...logRoutes(client, logTrust(o.trust, client), described),
+    ...runRoutes(o.runs),
+    ...imageRoutes(o.images),
     { pattern: PAGES, handler: (_q, r) => send(r, 200, 'text/html; charset=utf-8', assets.html) },
   ];
-}
-
-/** Server-sent events: one `run` event per changed run, a comment every 15 s so proxies keep the stream. */
-function runEvents(req: IncomingMessage, res: ServerResponse, source: RunSource): void {
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    'content-security-policy': "default-src 'none'",
-  });
-  res.write(': connected\n\n');
-  const stop = source.subscribe((doc) =>
-    res.write(`event: run\ndata: ${JSON.stringify(summarizeRun(doc))}\n\n`),
-  );
-  const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
-  req.on('close', () => {
-    clearInterval(ping);
-    stop();
-  });
 }
 
 async function handle(table: Route[], req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -180,7 +77,7 @@ async function handle(table: Route[], req: IncomingMessage, res: ServerResponse)
 export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
   const { host, port } = splitAddr(o.addr ?? '127.0.0.1:8080');
   const client = new RekorClient(o.rekorUrl, { timeoutMs: 15_000 });
-  const table = routes(o, client, logTrust(o.trust, client), await loadConsoleAssets(o.assetsDir));
+  const table = routes(o, client, await loadConsoleAssets(o.assetsDir));
   const server: Server = createServer((req, res) => {
     handle(table, req, res).catch((e: unknown) => {
       if (!res.headersSent) sendError(res, e);

@@ -190,53 +190,62 @@ interface RunDetail {
   statement: { source: 'tekton-annotation' | 'computed'; statement: unknown } | null;
 }
 
+function RunProvenance(p: { d: RunDetail }) {
+  const { run, statement } = p.d;
+  if (!statement) return <p>No statement: the run is not finished or cannot be read.</p>;
+  return (
+    <>
+      <p class="muted">
+        {statement.source === 'tekton-annotation'
+          ? 'The signed payload stored on the run (tekton storage).'
+          : 'Computed from the run by the provenance library (in-toto format); not the signed bytes.'}
+      </p>
+      <StatementPicture statement={statement.statement} />
+      <p>
+        <Link to={`/diff?a=${encodeURIComponent(`run:${run.namespace}/${run.name}`)}`}>
+          Compare this statement with another…
+        </Link>
+      </p>
+    </>
+  );
+}
+
+function RunView(p: { d: RunDetail }) {
+  const r = p.d.run;
+  return (
+    <>
+      <h1>
+        {r.kind} {r.namespace}/{r.name}
+      </h1>
+      <dl class="facts">
+        <dt>Status</dt>
+        <dd>
+          <Status s={r.status} />
+        </dd>
+        <dt>Retries</dt>
+        <dd>{r.retries ?? '0'}</dd>
+        {r.failureReason !== undefined && (
+          <>
+            <dt>Failure reason</dt>
+            <dd class="reason">{r.failureReason}</dd>
+          </>
+        )}
+        <dt>Log entries and OCI locations</dt>
+        <dd>
+          <Locations r={r} />
+        </dd>
+      </dl>
+      <h2>Provenance</h2>
+      <RunProvenance d={p.d} />
+    </>
+  );
+}
+
 export function RunPage(p: { namespace: string; name: string }) {
   const v = useApi<RunDetail>(`/api/runs/${encodeURIComponent(p.namespace)}/${encodeURIComponent(p.name)}`);
   return (
     <Load v={v} what="the run">
-      {(d) => (
-        <>
-          <h1>
-            {d.run.kind} {d.run.namespace}/{d.run.name}
-          </h1>
-          <dl class="facts">
-            <dt>Status</dt>
-            <dd>
-              <Status s={d.run.status} />
-            </dd>
-            <dt>Retries</dt>
-            <dd>{d.run.retries ?? '0'}</dd>
-            {d.run.failureReason !== undefined && (
-              <>
-                <dt>Failure reason</dt>
-                <dd class="reason">{d.run.failureReason}</dd>
-              </>
-            )}
-            <dt>Log entries and OCI locations</dt>
-            <dd>
-              <Locations r={d.run} />
-            </dd>
-          </dl>
-          <h2>Provenance</h2>
-          {d.statement ? (
-            <>
-              <p class="muted">
-                {d.statement.source === 'tekton-annotation'
-                  ? 'The signed payload stored on the run (tekton storage).'
-                  : 'Computed from the run by the provenance library (in-toto format); not the signed bytes.'}
-              </p>
-              <StatementPicture statement={d.statement.statement} />
-              <p>
-                <Link to={`/diff?a=${encodeURIComponent(`run:${d.run.namespace}/${d.run.name}`)}`}>
-                  Compare this statement with another…
-                </Link>
-              </p>
-            </>
-          ) : (
-            <p>No statement: the run is not finished or cannot be read.</p>
-          )}
-        </>
-      )}
+      {(d) => <RunView d={d} />}
     </Load>
   );
 }
