@@ -124,6 +124,9 @@ export class Reconciler {
     let latest = await this.deps.runs.latest(runRefOf(cached));
     if (!latest) return 'done';
     if (isHandled(latest.metadata.annotations)) return this.release(latest);
+    // held before a PipelineRun waits on its children too: it must not be pruned while it waits
+    if (!deleting(latest) && this.deps.orchestrator.signsKind(kind) && this.deps.finalizers)
+      latest = await this.deps.finalizers.hold(latest);
     let children: TaskRun[] = [];
     if (kind === 'PipelineRun') {
       const gate = this.children(latest);
@@ -140,8 +143,6 @@ export class Reconciler {
       }
       children = gate.children;
     }
-    if (!deleting(latest) && this.deps.orchestrator.signsKind(kind) && this.deps.finalizers)
-      latest = await this.deps.finalizers.hold(latest);
     const out = await this.deps.orchestrator.signRun(latest, children);
     // nothing to sign: no mark, and no finalizer kept for it
     if (out.status === 'skipped') return this.release(latest);

@@ -47,6 +47,34 @@ const history = (name: string) =>
     .filter((e) => (e.object.metadata as { name?: string }).name === name)
     .map((e) => `${e.type}:${(e.object.metadata as RunDoc['metadata']).annotations?.[A.SIGNED] ?? '-'}`);
 
+const pipelineRun = (name: string, children: string[]): RunDoc => ({
+  apiVersion: 'tekton.dev/v1',
+  kind: 'PipelineRun',
+  metadata: { name, namespace: 'default', uid: randomUUID() },
+  spec: { pipelineRef: { name: 'build-pipeline' } },
+  status: {
+    conditions: [{ type: 'Succeeded', status: 'True' }],
+    startTime: '2026-01-01T00:00:00Z',
+    completionTime: '2026-01-01T00:01:00Z',
+    childReferences: children.map((n) => ({
+      apiVersion: 'tekton.dev/v1',
+      kind: 'TaskRun',
+      name: n,
+      pipelineTaskName: n,
+    })),
+    pipelineSpec: { tasks: children.map((n) => ({ name: n, taskRef: { name: 'task' } })) },
+  },
+});
+const child = (run: RunDoc, pr: string): RunDoc => {
+  run.metadata.labels = {
+    ...run.metadata.labels,
+    'tekton.dev/pipelineRun': pr,
+    'tekton.dev/pipelineTask': run.metadata.name,
+  };
+  run.metadata.ownerReferences = [{ apiVersion: 'tekton.dev/v1', kind: 'PipelineRun', name: pr, uid: 'x' }];
+  return run;
+};
+
 describe('finalizers (chains.tekton.dev/taskrun, /pipelinerun)', () => {
   it('a running TaskRun gets the finalizer; the patch marking it signed removes it and keeps the others', async () => {
     c = await TestCluster.start(TEKTON);
@@ -71,6 +99,27 @@ describe('finalizers (chains.tekton.dev/taskrun, /pipelinerun)', () => {
         ] === 'true',
     );
     expect(mark?.body).toMatchObject({ metadata: { finalizers: ['example.com/keep'] } });
+  });
+
+  it('a done PipelineRun waiting on a running child holds its finalizer; both are released when signed', async () => {
+    c = await TestCluster.start({ ...TEKTON, 'artifacts.pipelinerun.storage': 'tekton' });
+    c.create(child(running('step'), 'wait-pr'));
+    c.create(pipelineRun('wait-pr', ['step']));
+    await c.controller();
+    await until(
+      () => finalizersOf('wait-pr', 'PipelineRun'),
+      (f) => f.includes(A.PIPELINERUN_FINALIZER),
+    );
+    expect(signedOf('wait-pr', 'PipelineRun')).toBeUndefined();
+    expect(finalizersOf('step')).toEqual([A.TASKRUN_FINALIZER]);
+    c.update('step', (d) => ({ ...d, status: done('step').status }));
+    await until(
+      () => signedOf('wait-pr', 'PipelineRun'),
+      (v) => v !== undefined,
+    );
+    expect(signedOf('wait-pr', 'PipelineRun')).toBe('true');
+    expect(signedOf('step')).toBe('true');
+    expect([...finalizersOf('wait-pr', 'PipelineRun'), ...finalizersOf('step')]).toEqual([]);
   });
 
   it('a run deleted while still running is released at once (nothing to sign yet, as upstream)', async () => {
@@ -161,34 +210,6 @@ describe('finalizers (chains.tekton.dev/taskrun, /pipelinerun)', () => {
 });
 
 describe('nothing to do is not a failure', () => {
-  const pipelineRun = (name: string, children: string[]): RunDoc => ({
-    apiVersion: 'tekton.dev/v1',
-    kind: 'PipelineRun',
-    metadata: { name, namespace: 'default', uid: randomUUID() },
-    spec: { pipelineRef: { name: 'build-pipeline' } },
-    status: {
-      conditions: [{ type: 'Succeeded', status: 'True' }],
-      startTime: '2026-01-01T00:00:00Z',
-      completionTime: '2026-01-01T00:01:00Z',
-      childReferences: children.map((n) => ({
-        apiVersion: 'tekton.dev/v1',
-        kind: 'TaskRun',
-        name: n,
-        pipelineTaskName: n,
-      })),
-      pipelineSpec: { tasks: children.map((n) => ({ name: n, taskRef: { name: 'task' } })) },
-    },
-  });
-  const child = (run: RunDoc, pr: string): RunDoc => {
-    run.metadata.labels = {
-      ...run.metadata.labels,
-      'tekton.dev/pipelineRun': pr,
-      'tekton.dev/pipelineTask': run.metadata.name,
-    };
-    run.metadata.ownerReferences = [{ apiVersion: 'tekton.dev/v1', kind: 'PipelineRun', name: pr, uid: 'x' }];
-    return run;
-  };
-
   it('PipelineRun-only config (taskrun storage ""): an image-less TaskRun stays unmarked, not failed; the PipelineRun is signed', async () => {
     c = await TestCluster.start({
       'artifacts.taskrun.storage': '',
