@@ -158,6 +158,32 @@ describe('kubectl against the fake API server', () => {
     expect(out).toMatch(/"name": "build-1"/);
   });
 
+  it('watches Secrets and ConfigMaps (the objects the controller watches) with the default table output', async () => {
+    const ns = ['-n', 'tekton-chains'];
+    const cm = await readUntil(
+      ['get', 'configmaps', ...ns, '--watch-only'],
+      (o) => o.includes('chains-config'),
+      () => {
+        const cur = kube.store.mustGet('configmaps', 'tekton-chains', 'chains-config');
+        kube.store.update('configmaps', 'tekton-chains', 'chains-config', {
+          ...cur,
+          data: { changed: 'yes' },
+        });
+      },
+    );
+    expect(cm).toMatch(/^chains-config\s+\d+s/m);
+    const secret = await readUntil(
+      ['get', 'secret', 'signing-secrets', ...ns, '--watch-only', '-o', 'jsonpath={.data.rotated}{"\\n"}'],
+      (o) => o.includes(Buffer.from('new').toString('base64')),
+      () => {
+        const cur = kube.store.mustGet('secrets', 'tekton-chains', 'signing-secrets');
+        const data = { ...(cur.data as object), rotated: Buffer.from('new').toString('base64') };
+        kube.store.update('secrets', 'tekton-chains', 'signing-secrets', { ...cur, data });
+      },
+    );
+    expect(secret.trim()).toBe(Buffer.from('new').toString('base64'));
+  });
+
   it('deletes a TaskRun with a finalizer: kubectl waits until the finalizer is removed', async () => {
     kube.store.create('taskruns', 'default', {
       metadata: { name: 'held', finalizers: ['chains.tekton.dev/taskrun'] },
