@@ -16,9 +16,14 @@ interface Started {
 
 /** `chains stack serve` with every port free; resolves once it prints "stack ready". */
 async function startStackChild(dir: string): Promise<Started> {
-  const ports = ['--registry-port', '--tlog-port', '--ca-port', '--ctlog-port', '--oidc-port'].flatMap(
-    (p) => [p, '0'],
-  );
+  const ports = [
+    '--registry-port',
+    '--tlog-port',
+    '--ca-port',
+    '--ctlog-port',
+    '--oidc-port',
+    '--console-port',
+  ].flatMap((p) => [p, '0']);
   const child = spawn(BIN, ['stack', 'serve', '--dir', dir, ...ports], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -32,7 +37,7 @@ async function startStackChild(dir: string): Promise<Started> {
   });
   const lines = Object.fromEntries(
     out.split('\n').flatMap((l) => {
-      const m = /^(registry|rekor|fulcio|ctlog|oidc issuer|trusted root)\s+(\S+)$/.exec(l);
+      const m = /^(registry|rekor|fulcio|ctlog|oidc issuer|trusted root|console)\s+(\S+)$/.exec(l);
       return m ? [[m[1] as string, m[2] as string]] : [];
     }),
   );
@@ -53,6 +58,7 @@ describe('chains stack serve', () => {
     const s = await startStackChild(dir);
     const l = s.lines;
     expect(Object.keys(l).sort()).toEqual([
+      'console',
       'ctlog',
       'fulcio',
       'oidc issuer',
@@ -66,6 +72,13 @@ describe('chains stack serve', () => {
     expect(await status(`${l.fulcio}/api/v2/trustBundle`)).toBe(200);
     expect(await status(`${l.ctlog}/ct/v1/get-sth`)).toBe(200);
     expect(await status(`${l['oidc issuer']}/.well-known/openid-configuration`)).toBe(200);
+    // the console pins the stack's log key from its trusted root and reads images from its registry only
+    const cfg = (await (await fetch(`${l.console}/api/config`)).json()) as {
+      rekorUrl: string;
+      trust: { source: string };
+    };
+    expect(cfg).toMatchObject({ rekorUrl: l.rekor, trust: { source: 'trusted-root' } });
+    expect(await status(`${l.console}/api/images/${encodeURIComponent('elsewhere.example/x:1')}`)).toBe(400);
     const root = JSON.parse(readFileSync(join(dir, 'trusted_root.json'), 'utf8')) as TrustedRootJson;
     expect(root.tlogs[0]?.baseUrl).toBe(l.rekor);
     expect(root.ctlogs[0]?.baseUrl).toBe(l.ctlog);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { ChainsError } from '../../core/errors.ts';
+import type { RunningStack } from '../../stack/index.ts';
 
 interface StackFlags {
   dir: string;
@@ -12,6 +13,8 @@ interface StackFlags {
   caPort: string;
   ctlogPort: string;
   oidcPort: string;
+  consolePort: string;
+  console: boolean;
   identityType: 'kubernetes' | 'email';
 }
 
@@ -20,6 +23,23 @@ function port(v: string, flag: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535)
     throw new ChainsError('STACK_FLAGS', `${flag} must be a port (0: any free one)`);
   return n;
+}
+
+/** The web console over the stack: its log pinned by the stack's trusted root, images read from its registry. */
+async function startStackConsole(
+  f: StackFlags,
+  s: RunningStack,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const { consoleFromFlags } = await import('../console-wiring.ts');
+  return consoleFromFlags({
+    addr: `${f.host.includes(':') ? `[${f.host}]` : f.host}:${port(f.consolePort, '--console-port')}`,
+    rekorUrl: s.urls.rekor,
+    trustedRoot: s.trustedRootPath,
+    registry: s.urls.registryHost,
+  }).catch(async (e: unknown) => {
+    await s.close();
+    throw e;
+  });
 }
 
 async function serve(f: StackFlags): Promise<void> {
@@ -38,6 +58,7 @@ async function serve(f: StackFlags): Promise<void> {
     ...(process.env.CHAINS_CA_PASSWORD ? { caPassword: process.env.CHAINS_CA_PASSWORD } : {}),
   });
   const u = s.urls;
+  const con = f.console ? await startStackConsole(f, s) : undefined;
   process.stdout.write(
     [
       `registry     ${u.registryHost}`,
@@ -46,13 +67,14 @@ async function serve(f: StackFlags): Promise<void> {
       `ctlog        ${u.ctlog}`,
       `oidc issuer  ${u.oidcIssuer}`,
       `trusted root ${s.trustedRootPath}`,
+      ...(con ? [`console      ${con.url}`] : []),
       `token:       chains oidc token --dir ${s.dirs.oidc} --kubernetes-sa NAMESPACE/SERVICEACCOUNT`,
       'stack ready (Ctrl-C stops every service)',
       '',
     ].join('\n'),
   );
   await new Promise<void>((resolve) => {
-    const stop = (): void => void s.close().then(resolve);
+    const stop = (): void => void (con?.close() ?? Promise.resolve()).then(() => s.close()).then(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
@@ -74,6 +96,8 @@ export function registerStackCommands(program: Command): void {
     .option('--ca-port <n>', 'CA (Fulcio API) port', '5555')
     .option('--ctlog-port <n>', 'CT log port', '6962')
     .option('--oidc-port <n>', 'OIDC issuer port', '5556')
+    .option('--console-port <n>', 'web console port (chains console over the stack)', '8080')
+    .option('--no-console', 'do not start the web console')
     .addOption(
       new Option('--identity-type <type>', 'identity the CA takes from the issuer')
         .choices(['kubernetes', 'email'])
