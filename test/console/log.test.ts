@@ -92,11 +92,12 @@ describe('console: log, search and entry pages in Chromium', () => {
     expect(await page.locator('table.entries tbody tr').first().locator('td').first().textContent()).toBe(
       '26',
     );
+    await screenshot(page, 'log');
     await page.getByRole('link', { name: 'Older →' }).click();
     await page.waitForURL(/\/log\?end=7$/);
     await page.waitForSelector('table.entries tbody tr');
     expect(await page.locator('table.entries tbody tr').count()).toBe(7);
-    await screenshot(page, 'log');
+    await screenshot(page, 'log-older');
   });
 
   it('search a digest, open the entry, see ✓ with data-verified="true"', async () => {
