@@ -10,6 +10,7 @@ import { fastPostTargets } from './targets-fast-post.ts';
 import { httpTargets } from './targets-http.ts';
 import { http1Targets } from './targets-http1.ts';
 import { keylessTargets } from './targets-keyless.ts';
+import { ctlogTargets } from './targets-ctlog.ts';
 
 /** One parser that takes outside input, its generator, and how many inputs the full run gives it. */
 export interface Target {
@@ -40,6 +41,7 @@ export async function buildTargets(): Promise<TargetSet> {
   const reg = await startRegistryServer({ addr: '127.0.0.1:0' });
   const seeds = await buildSeeds(log.url, log.publicKeyPem);
   const keyless = await keylessTargets();
+  const ctlog = await ctlogTargets();
   return {
     targets: [
       ...cryptoTargets(seeds),
@@ -48,7 +50,8 @@ export async function buildTargets(): Promise<TargetSet> {
       ...fastPostTargets(seeds, log.url),
       ...http1Targets(),
       ...keyless.targets,
+      ...ctlog.targets,
     ],
-    close: async () => (await keyless.close(), await reg.close(), await log.close()),
+    close: async () => (await ctlog.close(), await keyless.close(), await reg.close(), await log.close()),
   };
 }
