@@ -45,7 +45,8 @@ function imageSubjects(subjects: { name: string; digest: Record<string, string> 
   const out: ImageTarget[] = [];
   for (const s of subjects) {
     const hex = s.digest.sha256;
-    if (!hex || /^[a-z+]+:/.test(s.name)) continue;
+    // a URI (`git+https://…`, `pkg:npm/…`), not `host:port/repo` (localhost:5000/app is an image)
+    if (!hex || /^[a-z][a-z0-9+.-]*:(?!\d)/i.test(s.name)) continue;
     try {
       parseRepository(s.name);
       out.push({ repository: s.name, digest: `sha256:${hex}` });

@@ -3,12 +3,17 @@ import { basicHeader, fetchBearer, parseChallenge } from './auth.ts';
 import { RegistryError } from './errors.ts';
 import { anonymous, type Keychain } from './keychain.ts';
 import { isLoopback, repositoryName, type Repository } from './reference.ts';
-import { nodeTransport, type HttpResponse, type Transport } from './transport.ts';
+import { routedTransport, type HttpResponse, type Transport } from './transport.ts';
 
 export interface RegistryClientOptions {
   keychain?: Keychain;
   /** allow plain HTTP and skip TLS verification for every registry (cosign --allow-insecure-registry) */
   insecure?: boolean;
+  /**
+   * allow plain HTTP and skip TLS verification for these registries (`host[:port]`) only: Chains'
+   * `storage.oci.repository.insecure` for the override repository
+   */
+  insecureRegistries?: readonly string[];
   /** extra CA certificate(s), PEM */
   caCert?: string | Buffer;
   /** default 4 MiB, distribution's own manifest limit */
@@ -52,21 +57,30 @@ export class RegistrySession {
   private readonly basicHeaders = new Map<string, string>();
   /** registries that answered a monolithic POST with 202 (distribution 2.8 ignores `?digest=` there) */
   private readonly noMonolithicPost = new Set<string>();
+  private readonly insecureRegistries: ReadonlySet<string>;
 
   constructor(private readonly opts: RegistryClientOptions = {}) {
+    this.insecureRegistries = new Set((opts.insecureRegistries ?? []).map((r) => r.toLowerCase()));
     this.transport =
       opts.transport ??
-      nodeTransport({ ...(opts.caCert ? { ca: opts.caCert } : {}), insecure: opts.insecure === true });
+      routedTransport({
+        ...(opts.caCert ? { ca: opts.caCert } : {}),
+        insecure: opts.insecure === true,
+        insecureHosts: [...this.insecureRegistries],
+      });
     this.keychain = opts.keychain ?? anonymous;
     this.maxManifestBytes = opts.maxManifestBytes ?? 4 * 1024 * 1024;
     this.maxBlobBytes = opts.maxBlobBytes ?? 128 * 1024 * 1024;
   }
 
-  /** Base URL: https, falling back to http only for loopback or --allow-insecure-registry (ggcr ping). */
+  /** Base URL: https, falling back to http only for loopback or an insecure registry (ggcr ping). */
   async base(registry: string): Promise<string> {
     const known = this.schemes.get(registry);
     if (known) return known;
-    const mayHttp = this.opts.insecure === true || isLoopback(registry);
+    const mayHttp =
+      this.opts.insecure === true ||
+      isLoopback(registry) ||
+      this.insecureRegistries.has(registry.toLowerCase());
     try {
       await this.transport({ method: 'GET', url: new URL(`https://${registry}/v2/`), maxBytes: 1 << 16 });
       this.schemes.set(registry, `https://${registry}`);

@@ -83,3 +83,28 @@ function tooLarge(req: HttpRequest, size: number): RegistryError {
     `${what} at ${req.url.pathname} is ${size} bytes, more than the ${req.maxBytes}-byte limit`,
   );
 }
+
+/** `host[:port]` as a URL's `host` spells it (default ports dropped), for comparing with request URLs. */
+function urlHost(registry: string, scheme: 'https' | 'http'): string {
+  try {
+    return new URL(`${scheme}://${registry}`).host;
+  } catch {
+    return registry;
+  }
+}
+
+/**
+ * The registry transport: TLS verified (against the system roots plus `ca`) except for `insecureHosts`, which get
+ * a second, unverified connection pool; everything is unverified with `insecure` (--allow-insecure-registry).
+ */
+export function routedTransport(tls: TlsOptions & { insecureHosts?: readonly string[] }): Transport {
+  const base = tls.ca ? { ca: tls.ca } : {};
+  const strict = nodeTransport({ ...base, insecure: tls.insecure === true });
+  const hosts = new Set(
+    (tls.insecureHosts ?? []).flatMap((h) => [h, urlHost(h, 'https'), urlHost(h, 'http')]),
+  );
+  if (tls.insecure === true || hosts.size === 0) return strict;
+  let loose: Transport | undefined;
+  return (req) =>
+    (hosts.has(req.url.host) ? (loose ??= nodeTransport({ ...base, insecure: true })) : strict)(req);
+}

@@ -6,6 +6,7 @@ import type { MetricsRecorder } from '../../controller/metrics.ts';
 import { Orchestrator } from '../../controller/orchestrator.ts';
 import type { RunAccess, RunDoc, SignerSource } from '../../controller/ports.ts';
 import { anonymous, type Keychain } from '../../registry/keychain.ts';
+import { parseRepository } from '../../registry/reference.ts';
 import { RegistryClient } from '../../registry/registry.ts';
 import type { StorageBackend } from '../../storage/backend.ts';
 import { LocalBackend } from '../../storage/local/local.ts';
@@ -28,26 +29,41 @@ export interface WiringOptions {
   caCert?: string;
 }
 
+/**
+ * `storage.oci.repository.insecure` lets the override repository's registry use plain HTTP or unverified TLS,
+ * and no other registry (Chains turns TLS verification off for every registry it talks to).
+ */
+function insecureRegistries(cfg: ChainsConfig): string[] {
+  const { insecure, repository } = cfg.storage.oci;
+  return insecure && repository ? [parseRepository(repository).registry] : [];
+}
+
 /** Composition root of the controller: concrete backends, log client and formatter from the current config. */
 export function buildOrchestrator(o: WiringOptions): Orchestrator {
   const tekton = new TektonBackend(o.annotations);
   const locals = new Map<string, LocalBackend>();
   // one registry client per keychain and TLS setting: keeps pings, tokens and connections across runs
-  const clients = new WeakMap<Keychain, { insecure: boolean; client: RegistryClient }>();
+  const clients = new WeakMap<Keychain, { insecure: string; client: RegistryClient }>();
+  let warnedFor: ChainsConfig | undefined;
   const backends = async (run: RunDoc): Promise<ReadonlyMap<string, StorageBackend>> => {
     const cfg: ChainsConfig = o.config.current;
     const dir = cfg.storage.local.dir ?? o.localDir;
     let local = locals.get(dir);
     if (!local) locals.set(dir, (local = new LocalBackend(dir)));
     const keychain = o.keychainFor ? await o.keychainFor(run) : anonymous;
+    const insecure = insecureRegistries(cfg);
+    if (cfg.storage.oci.insecure && !insecure.length && warnedFor !== cfg) {
+      warnedFor = cfg;
+      o.log?.('warn', 'storage.oci.repository.insecure has no effect without storage.oci.repository');
+    }
     let cached = clients.get(keychain);
-    if (!cached || cached.insecure !== cfg.storage.oci.insecure) {
+    if (!cached || cached.insecure !== insecure.join(',')) {
       const client = new RegistryClient({
         keychain,
-        insecure: cfg.storage.oci.insecure,
+        insecureRegistries: insecure,
         ...(o.caCert ? { caCert: o.caCert } : {}),
       });
-      clients.set(keychain, (cached = { insecure: cfg.storage.oci.insecure, client }));
+      clients.set(keychain, (cached = { insecure: insecure.join(','), client }));
     }
     const client = cached.client;
     const oci = new OciStorageBackend({
