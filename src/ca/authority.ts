@@ -35,6 +35,7 @@ import {
   keyIdentifier,
   randomSerial,
   signCertificate,
+  withDer,
 } from './x509.ts';
 import type { CertificateSpec, ExtensionSpec } from './x509.ts';
 
@@ -124,7 +125,8 @@ export class CertificateAuthority {
 
   /** No certificate leaves here without its SCT when a CT log is configured. */
   async certify(p: Principal, key: RequestKey): Promise<Issued> {
-    const spec = this.leafSpec(p, key);
+    const base = this.leafSpec(p, key);
+    const spec = { ...base, extensions: base.extensions.map(withDer) }; // encoded once for both certificates
     const { intermediateDer, rootDer, signer } = this.material;
     const tail = [certificatePem(intermediateDer), certificatePem(rootDer)];
     if (!this.ct) return { chain: [certificatePem(signCertificate(spec, signer)), ...tail] };
