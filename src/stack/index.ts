@@ -62,49 +62,48 @@ async function closeAll(closers: Closer[]): Promise<void> {
   for (const c of [...closers].reverse()) await c().catch(() => undefined);
 }
 
-/** Start every service; if one fails, the ones already running are stopped before the error is thrown. */
-export async function startStack(o: StackOptions): Promise<RunningStack> {
+type Dirs = RunningStack['dirs'];
+
+/** Start the services in dependency order, pushing each one's close onto `closers`; returns their URLs. */
+async function startServices(o: StackOptions, dirs: Dirs, closers: Closer[]): Promise<StackUrls> {
   const host = o.host ?? '127.0.0.1';
   const ports = { ...DEFAULT_PORTS, ...o.ports };
-  const dirs = { registry: 'registry', tlog: 'tlog', ca: 'ca', ctlog: 'ctlog', oidc: 'oidc' };
-  for (const [k, v] of Object.entries(dirs)) dirs[k as keyof typeof dirs] = join(o.dir, v);
+  const issuer = await startIssuerServer({ dir: dirs.oidc, addr: `${host}:${ports.oidc}` });
+  closers.push(() => issuer.close());
+  const material = await loadCa(dirs.ca, { init: true, ...(o.caPassword ? { password: o.caPassword } : {}) });
+  const rootsPem = encodePem('CERTIFICATE', material.rootDer);
+  const ct = await startCtLogServer({ dir: dirs.ctlog, addr: `${host}:${ports.ctlog}`, rootsPem });
+  closers.push(() => ct.close());
+  mkdirSync(dirs.tlog, { recursive: true, mode: 0o700 });
+  const tlog = await startLogServer({ dbPath: join(dirs.tlog, 'tlog.db'), addr: `${host}:${ports.tlog}` });
+  closers.push(() => tlog.close());
+  const registry = await startRegistryServer({ dir: dirs.registry, addr: `${host}:${ports.registry}` });
+  closers.push(() => registry.close());
+  const verifier = new TokenVerifier(
+    singleIssuer({ issuerUrl: issuer.url, clientId: 'sigstore', type: o.identityType ?? 'kubernetes' }),
+  );
+  // the CA logs every precertificate in the stack's CT log and checks the SCT with its key
+  const authority = new CertificateAuthority(material, verifier, { url: ct.url, publicKey: ct.publicKeyPem });
+  const ca = await startCaServer(authority, { addr: `${host}:${ports.ca}` });
+  closers.push(() => ca.close());
+  return {
+    registry: registry.url,
+    registryHost: registry.host,
+    rekor: tlog.url,
+    fulcio: ca.url,
+    ctlog: ct.url,
+    oidcIssuer: issuer.url,
+  };
+}
+
+/** Start every service; if one fails, the ones already running are stopped before the error is thrown. */
+export async function startStack(o: StackOptions): Promise<RunningStack> {
+  const names = ['registry', 'tlog', 'ca', 'ctlog', 'oidc'] as const;
+  const dirs = Object.fromEntries(names.map((n) => [n, join(o.dir, n)])) as Dirs;
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const closers: Closer[] = [];
   try {
-    const issuer = await startIssuerServer({ dir: dirs.oidc, addr: `${host}:${ports.oidc}` });
-    closers.push(() => issuer.close());
-    const material = await loadCa(dirs.ca, {
-      init: true,
-      ...(o.caPassword ? { password: o.caPassword } : {}),
-    });
-    const ct = await startCtLogServer({
-      dir: dirs.ctlog,
-      addr: `${host}:${ports.ctlog}`,
-      rootsPem: encodePem('CERTIFICATE', material.rootDer),
-    });
-    closers.push(() => ct.close());
-    mkdirSync(dirs.tlog, { recursive: true, mode: 0o700 });
-    const tlog = await startLogServer({ dbPath: join(dirs.tlog, 'tlog.db'), addr: `${host}:${ports.tlog}` });
-    closers.push(() => tlog.close());
-    const registry = await startRegistryServer({ dir: dirs.registry, addr: `${host}:${ports.registry}` });
-    closers.push(() => registry.close());
-    const verifier = new TokenVerifier(
-      singleIssuer({ issuerUrl: issuer.url, clientId: 'sigstore', type: o.identityType ?? 'kubernetes' }),
-    );
-    const authority = new CertificateAuthority(material, verifier, {
-      url: ct.url,
-      publicKey: ct.publicKeyPem,
-    });
-    const ca = await startCaServer(authority, { addr: `${host}:${ports.ca}` });
-    closers.push(() => ca.close());
-    const urls = {
-      registry: registry.url,
-      registryHost: registry.host,
-      rekor: tlog.url,
-      fulcio: ca.url,
-      ctlog: ct.url,
-      oidcIssuer: issuer.url,
-    };
+    const urls = await startServices(o, dirs, closers);
     // read back over HTTP, as any client would, so the file matches what the services serve
     const trustedRoot = buildTrustedRoot(
       await fetchTrustMaterial({ rekorUrl: urls.rekor, fulcioUrl: urls.fulcio, ctlogUrl: urls.ctlog }),

@@ -62,6 +62,36 @@ function intParam(q: URLSearchParams, name: string): number {
 
 type Handler = (q: URLSearchParams, req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
+/** The read endpoints (RFC 6962 §4.3–4.7, plus the public key): each returns its JSON answer. */
+function reads(log: CtLog, o: Required<CtHttpOptions>): Record<string, (q: URLSearchParams) => unknown> {
+  return {
+    '/ct/v1/get-sth': () => {
+      const s = log.signedTreeHead();
+      return {
+        tree_size: s.treeSize,
+        timestamp: s.timestamp,
+        sha256_root_hash: toBase64(s.rootHash),
+        tree_head_signature: toBase64(s.signature),
+      };
+    },
+    '/ct/v1/get-sth-consistency': (q) => ({
+      consistency: log.consistency(intParam(q, 'first'), intParam(q, 'second')).map((h) => toBase64(h)),
+    }),
+    '/ct/v1/get-proof-by-hash': (q) => {
+      const hash = fromBase64(q.get('hash') ?? '', 'hash');
+      if (hash.length !== 32) throw new CtLogError('CT_REQUEST_INVALID', 'hash must be 32 bytes of base64');
+      const p = log.proofByHash(hash, intParam(q, 'tree_size'));
+      return { leaf_index: p.leafIndex, audit_path: p.auditPath.map((h) => toBase64(h)) };
+    },
+    '/ct/v1/get-entries': (q) => ({
+      entries: log
+        .entries(intParam(q, 'start'), intParam(q, 'end'), o.maxGetEntries)
+        .map((r) => ({ leaf_input: toBase64(r.leaf), extra_data: toBase64(r.extra) })),
+    }),
+    '/ct/v1/get-roots': () => ({ certificates: log.roots.map((r) => toBase64(r.raw)) }),
+  };
+}
+
 function routes(log: CtLog, o: Required<CtHttpOptions>): Record<string, [string, Handler]> {
   const add =
     (kind: SubmissionKind): Handler =>
@@ -69,64 +99,15 @@ function routes(log: CtLog, o: Required<CtHttpOptions>): Record<string, [string,
       const chain = decodeChainRequest(await readJson(req, o.maxBodyBytes));
       send(res, 200, sctToJson(await log.add(kind, chain)));
     };
-  return {
+  const pem = encodePem('PUBLIC KEY', log.publicKey.export({ type: 'spki', format: 'der' }));
+  const table: Record<string, [string, Handler]> = {
     '/ct/v1/add-chain': ['POST', add('add-chain')],
     '/ct/v1/add-pre-chain': ['POST', add('add-pre-chain')],
-    '/ct/v1/get-sth': [
-      'GET',
-      (_q, _r, res) => {
-        const s = log.signedTreeHead();
-        send(res, 200, {
-          tree_size: s.treeSize,
-          timestamp: s.timestamp,
-          sha256_root_hash: toBase64(s.rootHash),
-          tree_head_signature: toBase64(s.signature),
-        });
-      },
-    ],
-    '/ct/v1/get-sth-consistency': [
-      'GET',
-      (q, _r, res) => {
-        const proof = log.consistency(intParam(q, 'first'), intParam(q, 'second'));
-        send(res, 200, { consistency: proof.map((h) => toBase64(h)) });
-      },
-    ],
-    '/ct/v1/get-proof-by-hash': [
-      'GET',
-      (q, _r, res) => {
-        const hash = fromBase64(q.get('hash') ?? '', 'hash');
-        if (hash.length !== 32) throw new CtLogError('CT_REQUEST_INVALID', 'hash must be 32 bytes of base64');
-        const p = log.proofByHash(hash, intParam(q, 'tree_size'));
-        send(res, 200, { leaf_index: p.leafIndex, audit_path: p.auditPath.map((h) => toBase64(h)) });
-      },
-    ],
-    '/ct/v1/get-entries': [
-      'GET',
-      (q, _r, res) => {
-        const rows = log.entries(intParam(q, 'start'), intParam(q, 'end'), o.maxGetEntries);
-        send(res, 200, {
-          entries: rows.map((r) => ({ leaf_input: toBase64(r.leaf), extra_data: toBase64(r.extra) })),
-        });
-      },
-    ],
-    '/ct/v1/get-roots': [
-      'GET',
-      (_q, _r, res) => {
-        send(res, 200, { certificates: log.roots.map((r) => toBase64(r.raw)) });
-      },
-    ],
-    '/ct/v1/public-key': [
-      'GET',
-      (_q, _r, res) => {
-        send(
-          res,
-          200,
-          encodePem('PUBLIC KEY', log.publicKey.export({ type: 'spki', format: 'der' })),
-          'application/x-pem-file',
-        );
-      },
-    ],
+    '/ct/v1/public-key': ['GET', (_q, _r, res) => send(res, 200, pem, 'application/x-pem-file')],
   };
+  for (const [path, read] of Object.entries(reads(log, o)))
+    table[path] = ['GET', (q, _r, res) => send(res, 200, read(q))];
+  return table;
 }
 
 export function createCtHttpServer(log: CtLog, opts: CtHttpOptions = {}): Server {
