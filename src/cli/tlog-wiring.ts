@@ -59,7 +59,7 @@ export function switchingUploader(config: ConfigStore): TransparencyUploader {
       return get().url;
     },
     upload: async (r) => get().upload(r),
-    findByPayload: async (sha256Hex) => get().findByPayload(sha256Hex),
+    findByPayload: async (digest) => get().findByPayload(digest),
   };
 }
 

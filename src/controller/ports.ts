@@ -73,8 +73,11 @@ export interface LoggedEntry {
 export interface TransparencyUploader {
   readonly url: string;
   upload(record: SignedRecord): Promise<UploadedEntry>;
-  /** entries whose payload (dsse) or artifact (hashedrekord) has this sha256: a retry after a restart reuses them */
-  findByPayload?(sha256Hex: string): Promise<LoggedEntry[]>;
+  /**
+   * entries whose payload (dsse) or artifact (hashedrekord) has this digest (bare sha256 hex, or
+   * `sha384:<hex>` / `sha512:<hex>`): a retry after a restart reuses them
+   */
+  findByPayload?(digest: string): Promise<LoggedEntry[]>;
 }
 
 /** Storage backends for one run by configured name (the OCI one carries that run's registry credentials). */

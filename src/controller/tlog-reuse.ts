@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, hash } from 'node:crypto';
 import { INTOTO_PAYLOAD_TYPE, preAuthEncoding } from '../core/dsse.ts';
 import { sha256Hex } from '../core/hash.ts';
 import type { SignedRecord } from '../core/signed.ts';
@@ -49,7 +49,8 @@ function ourSignatures(body: CanonicalBody, item: SignableItem, signer: Signer):
   let candidates: unknown[];
   let signed: Buffer;
   if (item.type === 'oci') {
-    if (body.kind !== 'hashedrekord' || s?.data?.hash?.value !== sha256Hex(item.payload)) return [];
+    const digest = hash(signer.digestAlgorithm, item.payload, 'hex');
+    if (body.kind !== 'hashedrekord' || s?.data?.hash?.value !== digest) return [];
     candidates = isOurKey(s.signature?.publicKey?.content, signer) ? [s.signature?.content] : [];
     signed = item.payload;
   } else {
@@ -84,7 +85,9 @@ export async function reuseLogged(
       const replay: Signer = {
         identity: signer.identity,
         publicKey: signer.publicKey,
+        digestAlgorithm: signer.digestAlgorithm,
         sign: async () => Buffer.from(sig, 'base64'),
+        signMessage: async () => Buffer.from(sig, 'base64'),
       };
       const record: SignedRecord =
         item.type === 'oci'
@@ -113,9 +116,12 @@ export async function lookUpLogged(
   if (!tlog.findByPayload) return undefined;
   const signer = await signers.current().catch(() => undefined);
   if (!signer) return undefined;
+  // hashedrekord entries of P-384, P-521 and Ed25519 keys record the key's own digest (cosign's hash choice)
+  const alg = item.type === 'oci' ? signer.digestAlgorithm : 'sha256';
+  const key = alg === 'sha256' ? payloadSha256 : `${alg}:${hash(alg, item.payload, 'hex')}`;
   let found: LoggedEntry[];
   try {
-    found = await tlog.findByPayload(payloadSha256);
+    found = await tlog.findByPayload(key);
   } catch (e) {
     const status = (e as { status?: unknown }).status;
     if (status === 404 || status === 501) return undefined;

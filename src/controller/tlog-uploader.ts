@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { sha256Hex } from '../core/hash.ts';
+import { hash } from 'node:crypto';
 import type { SignedRecord } from '../core/signed.ts';
 import {
   proposeDsse,
@@ -52,24 +52,27 @@ export class RekorUploader implements TransparencyUploader {
   async upload(record: SignedRecord): Promise<UploadedEntry> {
     const id = record.identity;
     const verifier = id.kind === 'certificate' ? id.certificatePem : id.publicKeyPem;
-    const digest = sha256Hex(record.bytes);
+    // dsse hashes are sha256; a raw signature's digest is the one its key signs (cosign's hash per key type)
+    const alg = record.kind === 'dsse' ? 'sha256' : (record.digestAlgorithm ?? 'sha256');
+    const digest = hash(alg, record.bytes, 'hex');
     const proposed =
       record.kind === 'dsse'
         ? proposeDsse(record.bytes, verifier)
-        : proposeHashedRekord(digest, record.signature, verifier);
+        : proposeHashedRekord(digest, record.signature, verifier, alg);
     const [entry, key] = await Promise.all([this.client.createEntry(proposed), this.logKey()]);
     const body = verifyEntryPromise(entry, key);
-    if (!bodyIsFor(body, record, digest))
+    if (!bodyIsFor(body, record, digest, alg))
       throw new TlogError('TLOG_VERIFY', `log entry ${entry.uuid} is not the entry of this signature`);
     return uploaded(entry, entry.created);
   }
 
   /**
-   * Search the index by `sha256:<hex>` (dsse payloadHash, hashedrekord data hash: sigstore.md §4.5) and fetch the
-   * newest ≤ 10 hits. Entries that do not verify are left out: they cannot be reused.
+   * Search the index by `sha256:<hex>` (dsse payloadHash, hashedrekord data hash: sigstore.md §4.5; or the
+   * given `sha384:`/`sha512:` digest) and fetch the newest ≤ 10 hits. Entries that do not verify are left out:
+   * they cannot be reused.
    */
-  async findByPayload(sha256Hex: string): Promise<LoggedEntry[]> {
-    const ids = await this.client.search({ hash: `sha256:${sha256Hex}` });
+  async findByPayload(digest: string): Promise<LoggedEntry[]> {
+    const ids = await this.client.search({ hash: digest.includes(':') ? digest : `sha256:${digest}` });
     if (ids.length === 0) return [];
     const [entries, key] = await Promise.all([
       this.client.retrieve({ entryUUIDs: ids.slice(-10) }),
@@ -102,13 +105,13 @@ interface CanonicalBody {
   kind?: unknown;
   spec?: {
     envelopeHash?: { value?: unknown };
-    data?: { hash?: { value?: unknown } };
+    data?: { hash?: { algorithm?: unknown; value?: unknown } };
     signature?: { content?: unknown };
   };
 }
 
 /** Does a canonical leaf body (sigstore.md §4.4) record exactly this envelope, or this signature over this payload? */
-function bodyIsFor(body: Buffer, record: SignedRecord, digest: string): boolean {
+function bodyIsFor(body: Buffer, record: SignedRecord, digest: string, alg: string): boolean {
   let b: CanonicalBody;
   try {
     b = JSON.parse(body.toString('utf8')) as CanonicalBody;
@@ -118,7 +121,8 @@ function bodyIsFor(body: Buffer, record: SignedRecord, digest: string): boolean 
   if (record.kind === 'dsse') return b.kind === 'dsse' && b.spec?.envelopeHash?.value === digest;
   return (
     b.kind === 'hashedrekord' &&
-    b.spec?.data?.hash?.value === digest &&
+    b.spec?.data?.hash?.algorithm === alg &&
+    b.spec.data.hash.value === digest &&
     b.spec.signature?.content === record.signature
   );
 }

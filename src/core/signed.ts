@@ -28,4 +28,9 @@ export interface SignedRecord {
   signature: string;
   identity: SignerIdentity;
   bundle?: RekorBundle;
+  /**
+   * For `simplesigning`/`raw`: the digest of `bytes` the signature is over, as the log records it (hashedrekord
+   * data.hash.algorithm; cosign's hash per key type). Absent means sha256.
+   */
+  digestAlgorithm?: 'sha256' | 'sha384' | 'sha512';
 }

@@ -54,5 +54,18 @@ export async function importKeyPair(
       cause: e,
     });
   }
-  return toKeyPair(privateKeyMaterial(key), password);
+  return toKeyPair(importedMaterial(key, type), password);
+}
+
+/** The key's material; explicit EC curve parameters fail with cosign's parse error (Go cannot read them). */
+function importedMaterial(key: KeyObject, type: 'pkcs1' | 'sec1' | 'pkcs8'): PrivateKeyMaterial {
+  try {
+    return privateKeyMaterial(key);
+  } catch (e) {
+    if (!(e instanceof KeyError && e.code === 'EXPLICIT_CURVE_PARAMS')) throw e;
+    const what = type === 'sec1' ? 'error parsing ecdsa private key' : 'error parsing pkcs #8 private key';
+    throw new KeyError('EXPLICIT_CURVE_PARAMS', `${what}: explicit curve parameters are not supported`, {
+      cause: e,
+    });
+  }
 }

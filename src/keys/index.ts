@@ -1,5 +1,7 @@
 export * from './errors.ts';
 export * from './algorithm.ts';
+export * from './ed25519ph.ts';
+export * from './signing-algorithms.ts';
 export * from './public.ts';
 export * from './private.ts';
 export * from './encrypted.ts';

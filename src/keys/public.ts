@@ -1,7 +1,7 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { decodePemAll, encodePem } from '../core/encoding.ts';
-import { keyAlgorithm } from './algorithm.ts';
+import { hasNamedCurve, keyAlgorithm } from './algorithm.ts';
 import type { KeyAlgorithm } from './algorithm.ts';
 import { KeyError } from './errors.ts';
 
@@ -20,6 +20,8 @@ export function publicKeyMaterial(key: KeyObject): PublicKeyMaterial {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
   const algorithm = keyAlgorithm(pub);
   const der = pub.export({ type: 'spki', format: 'der' });
+  if (pub.asymmetricKeyType === 'ec' && !hasNamedCurve(der))
+    throw new KeyError('EXPLICIT_CURVE_PARAMS', 'x509: invalid ECDSA parameters (explicit curve parameters)');
   return { key: pub, pem: encodePem('PUBLIC KEY', der), der, algorithm };
 }
 

@@ -42,7 +42,7 @@ export async function signDsse(
   payloadType: string,
   payload: Uint8Array,
 ): Promise<SignedRecord> {
-  const sig = (await signer.sign(preAuthEncoding(payloadType, payload))).toString('base64');
+  const sig = (await signer.signMessage(preAuthEncoding(payloadType, payload))).toString('base64');
   const b64 = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('base64');
   // Same bytes as goMarshal(envelope): base64 needs no escaping, so only the short strings go through it.
   const json =

@@ -33,10 +33,20 @@ export function simpleSigningPayload(
   return Buffer.from(goMarshal(doc), 'utf8');
 }
 
-/** Sign arbitrary bytes; `record.bytes` is the payload and `signature` the base64 signature over it. */
-export async function signRaw(signer: Signer, payload: Uint8Array): Promise<SignedRecord> {
-  const signature = (await signer.sign(payload)).toString('base64');
-  return { kind: 'raw', bytes: Buffer.from(payload), signature, identity: signer.identity };
+/**
+ * Sign arbitrary bytes; `record.bytes` is the payload and `signature` the base64 signature over it. `logged`
+ * (default) signs as cosign does for the log (Ed25519ph); false signs a blob cosign would not log (pure
+ * Ed25519: cosign sign-blob without a log).
+ */
+export async function signRaw(signer: Signer, payload: Uint8Array, logged = true): Promise<SignedRecord> {
+  const sig = await (logged ? signer.sign(payload) : signer.signMessage(payload));
+  return {
+    kind: 'raw',
+    bytes: Buffer.from(payload),
+    signature: sig.toString('base64'),
+    identity: signer.identity,
+    digestAlgorithm: signer.digestAlgorithm,
+  };
 }
 
 /** Image signature: simple-signing payload + raw signature over it (not DSSE-wrapped; chains.md §4.4). */
@@ -48,5 +58,11 @@ export async function signSimpleSigning(
 ): Promise<SignedRecord> {
   const payload = simpleSigningPayload(dockerReference, manifestDigest, annotations);
   const signature = (await signer.sign(payload)).toString('base64');
-  return { kind: 'simplesigning', bytes: payload, signature, identity: signer.identity };
+  return {
+    kind: 'simplesigning',
+    bytes: payload,
+    signature,
+    identity: signer.identity,
+    digestAlgorithm: signer.digestAlgorithm,
+  };
 }

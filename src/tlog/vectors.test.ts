@@ -202,6 +202,11 @@ describe('canonical bodies are reproduced byte for byte from their proposed inpu
       spec: { data: { hash: { value: string } } };
     };
     bad.spec.data.hash.value = 'a'.repeat(64);
-    expect(() => acceptProposed(bad)).toThrow(/does not verify/);
+    expect(() => acceptProposed(bad)).toThrow(
+      expect.objectContaining({
+        code: 'TLOG_SIGNATURE_INVALID',
+        message: expect.stringMatching(/verifying signature/),
+      }),
+    );
   });
 });

@@ -3,7 +3,7 @@ import { checkSignature, decodeSignature } from './signature.ts';
 
 /**
  * cosign verify-blob with a key: `signature` (raw bytes, or base64 text) must verify over `blob`.
- * Throws VerificationError otherwise.
+ * Throws VerificationError otherwise. File contents go through signatureBytes first (cosign's shapes).
  */
 export function verifyBlob(
   publicKey: PublicKeyMaterial,

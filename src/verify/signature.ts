@@ -20,6 +20,23 @@ export function decodeSignature(text: string | Uint8Array): Buffer {
   return sig;
 }
 
+/**
+ * A signature as cosign verify-blob reads one (verify_blob.go base64signature/isb64): text that Go's
+ * base64.StdEncoding decodes (it skips CR and LF, so line-wrapped base64 counts) is base64; anything else is
+ * the raw signature bytes (DER). Surrounding whitespace is ignored; base64 must be canonical.
+ */
+export function signatureBytes(input: Uint8Array | string): Buffer {
+  const raw = typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input);
+  const text = raw
+    .toString('latin1')
+    .replace(/[\r\n]/g, '')
+    .trim();
+  if (text.length > 0 && text.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(text))
+    return decodeSignature(text);
+  if (raw.length === 0) throw new VerificationError('INVALID_SIGNATURE', 'signature is empty');
+  return raw;
+}
+
 /** Throws SIGNATURE_MISMATCH unless `signature` is a valid signature by `publicKey` over `data`. */
 export function checkSignature(publicKey: PublicKeyMaterial, data: Uint8Array, signature: Uint8Array): void {
   if (verifySignature(publicKey, data, signature)) return;

@@ -1,4 +1,5 @@
-import { X509Certificate, createHash, createPublicKey } from 'node:crypto';
+import { X509Certificate, createHash, createPublicKey, hash } from 'node:crypto';
+import { digestAlgorithmFor } from '../keys/index.ts';
 import type { KeyObject } from 'node:crypto';
 import type { RekorBundle } from '../core/signed.ts';
 import { TlogError, toLogKey, verifyLogEntry, verifySet } from '../tlog/client/index.ts';
@@ -17,6 +18,8 @@ export interface BundleExpectations {
   envelope?: Uint8Array | string;
   /** Hex sha256 of the signed payload: hashedrekord `data.hash.value`, dsse/intoto `payloadHash`. */
   payloadSha256?: string;
+  /** The signed payload of a hashedrekord entry, hashed with the entry's own algorithm (sha256/384/512). */
+  payload?: Uint8Array;
   /** Base64 signature that must be the logged one. */
   signature?: string;
   /** Signer public key (or certificate) PEM that must be the logged one. */
@@ -41,6 +44,7 @@ function fail(message: string): never {
 }
 
 const sha256Hex = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
+const DIGESTS = new Set(['sha256', 'sha384', 'sha512']);
 
 function spkiOf(pem: string): Buffer {
   const key: KeyObject = pem.includes('CERTIFICATE')
@@ -50,7 +54,13 @@ function spkiOf(pem: string): Buffer {
 }
 
 /** Facts of a canonical body per kind: logged payload hash, envelope hash, signatures, signer PEMs. */
-function facts(b: Body): { payload?: string; envelope?: string; sigs: string[]; keys: string[] } {
+function facts(b: Body): {
+  payload?: string;
+  payloadAlg?: string;
+  envelope?: string;
+  sigs: string[];
+  keys: string[];
+} {
   const s = b.spec ?? {};
   const dec = (v: unknown): string => Buffer.from(String(v ?? ''), 'base64').toString('utf8');
   const get = (o: unknown, ...path: string[]): unknown =>
@@ -62,6 +72,7 @@ function facts(b: Body): { payload?: string; envelope?: string; sigs: string[]; 
     case 'hashedrekord/0.0.1':
       return {
         payload: String(get(s, 'data', 'hash', 'value') ?? ''),
+        payloadAlg: String(get(s, 'data', 'hash', 'algorithm') ?? ''),
         sigs: [String(get(s, 'signature', 'content') ?? '')],
         keys: [dec(get(s, 'signature', 'publicKey', 'content'))],
       };
@@ -112,6 +123,12 @@ function checkExpectations(
   const f = facts(body);
   if (want.payloadSha256 && f.payload?.toLowerCase() !== want.payloadSha256.toLowerCase())
     fail(`tlog entry payload hash ${f.payload} does not match ${want.payloadSha256}`);
+  if (want.payload !== undefined) {
+    const alg = f.payloadAlg ?? '';
+    if (!DIGESTS.has(alg)) fail(`tlog entry digest algorithm ${alg} is not sha256, sha384 or sha512`);
+    if (f.payload?.toLowerCase() !== hash(alg, want.payload, 'hex'))
+      fail(`tlog entry payload hash ${f.payload} does not match the signed payload`);
+  }
   if (want.envelope !== undefined && f.envelope?.toLowerCase() !== sha256Hex(want.envelope))
     fail('tlog entry envelope hash does not match the stored envelope');
   if (want.signature && f.sigs.length > 0 && !f.sigs.includes(want.signature))
@@ -165,7 +182,7 @@ export interface TlogCheckOptions {
 function expectationsFor(subject: TlogSubject): BundleExpectations {
   return subject.kind === 'hashedrekord'
     ? {
-        payloadSha256: sha256Hex(subject.bytes),
+        payload: subject.bytes,
         signature: subject.signature,
         publicKeyPem: subject.publicKey.pem,
       }
@@ -174,7 +191,9 @@ function expectationsFor(subject: TlogSubject): BundleExpectations {
 
 /** Online: find entries about these exact bytes, verify each (SET, proof, checkpoint) and accept the first match. */
 async function lookUp(client: RekorClient, key: LogKeyInput, subject: TlogSubject): Promise<void> {
-  const ids = await client.search({ hash: `sha256:${sha256Hex(subject.bytes)}` });
+  // a hashedrekord entry records the digest the key signs (cosign: sha384 for P-384, sha512 for P-521, Ed25519ph)
+  const alg = subject.kind === 'hashedrekord' ? digestAlgorithmFor(subject.publicKey.algorithm) : 'sha256';
+  const ids = await client.search({ hash: `${alg}:${hash(alg, subject.bytes, 'hex')}` });
   const want = expectationsFor(subject);
   for (let i = 0; i < ids.length; i += 10) {
     for (const e of await client.retrieve({ entryUUIDs: ids.slice(i, i + 10) })) {

@@ -3,15 +3,27 @@ import type { Command } from 'commander';
 import { INTOTO_PAYLOAD_TYPE } from '../../core/dsse.ts';
 import { KeySigner, signDsse, signRaw } from '../../signing/index.ts';
 import { verifyBlob } from '../../verify/blob.ts';
+import { signatureBytes } from '../../verify/signature.ts';
+import { uploadToLog } from '../tlog-wiring.ts';
 import { verifyDsse } from '../../verify/dsse.ts';
 import { loadKeyFile, loadVerifyKey, readInput, writeFileAtomic } from './keys.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
-/** `--signature` is a file when one exists at that path, else the base64 text itself (cosign verify-blob). */
-function signatureArg(sig: string): string {
-  if (existsSync(sig) && statSync(sig).isFile()) return readInput(sig, 'signature').toString('utf8');
-  return sig;
+/**
+ * `--signature` is a file when one exists at that path, else the base64 text itself (cosign verify-blob); a
+ * file may hold single-line or line-wrapped base64, or the raw DER signature.
+ */
+function signatureArg(sig: string): Buffer {
+  if (existsSync(sig) && statSync(sig).isFile()) return signatureBytes(readInput(sig, 'signature'));
+  return signatureBytes(sig);
+}
+
+interface SignBlobFlags {
+  key: string;
+  outputSignature?: string;
+  tlogUpload: boolean;
+  rekorUrl: string;
 }
 
 /** sign-blob, verify-blob, sign-dsse, verify-dsse with key files (cosign flags and messages). */
@@ -22,9 +34,13 @@ export function registerSignCommands(program: Command): void {
     .argument('<file>', 'the blob to sign')
     .requiredOption('--key <file>', 'private key (cosign.key, PKCS#8 PEM, or k8s://NS/NAME)')
     .option('--output-signature <file>', 'write the base64 signature to this file')
-    .action(async (file: string, o: { key: string; outputSignature?: string }) => {
+    .option('--tlog-upload', 'also record the signature in the transparency log (hashedrekord)', false)
+    .option('--rekor-url <url>', 'transparency log address', 'https://rekor.sigstore.dev')
+    .action(async (file: string, o: SignBlobFlags) => {
       const blob = readInput(file, 'blob');
-      const rec = await signRaw(new KeySigner(await loadKeyFile(o.key)), blob);
+      // cosign signs Ed25519 blobs as Ed25519ph only when it logs them (sign_blob.go)
+      let rec = await signRaw(new KeySigner(await loadKeyFile(o.key)), blob, o.tlogUpload);
+      if (o.tlogUpload) rec = await uploadToLog(rec, { rekorUrl: o.rekorUrl, tlogUpload: true });
       if (!o.outputSignature) return void process.stdout.write(`${rec.signature}\n`);
       writeFileAtomic(o.outputSignature, rec.signature, 0o600);
       say(`Signature wrote in the file ${o.outputSignature}`);

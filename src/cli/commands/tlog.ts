@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,9 @@ import {
   verifyLogEntry,
 } from '../../tlog/client/index.ts';
 import type { OutputFormat, ProposedEntry, SearchIndex, TlogEntry } from '../../tlog/client/index.ts';
+import { DEFAULT_CLIENT_SIGNING_ALGORITHMS, digestAlgorithmFor, loadPublicKey } from '../../keys/index.ts';
+import type { DigestAlgorithm } from '../../keys/index.ts';
+import { signatureBytes } from '../../verify/signature.ts';
 
 interface ClientFlags {
   rekorServer: string;
@@ -63,12 +66,30 @@ async function connect(f: ClientFlags): Promise<{ client: RekorClient; key: stri
   return { client: new RekorClient(server, { logPublicKey: key }), key, server };
 }
 
-/** Signature file: base64 text (cosign .sig) or raw DER bytes. */
+/** Signature file: base64 text (cosign .sig, single-line or wrapped) or raw bytes (DER), as cosign reads it. */
 function signatureBase64(path: string): string {
-  const raw = readFile(path, 'signature');
-  const t = raw.toString('utf8').trim();
-  if (/^[A-Za-z0-9+/]+={0,2}$/.test(t) && Buffer.from(t, 'base64')[0] === 0x30) return t;
-  return raw.toString('base64');
+  return signatureBytes(readFile(path, 'signature')).toString('base64');
+}
+
+const DIGEST_LENGTHS: Record<number, DigestAlgorithm> = { 64: 'sha256', 96: 'sha384', 128: 'sha512' };
+
+/** `--artifact-hash`: `[sha256:|sha384:|sha512:]<hex>`, the algorithm told by the prefix or the length (rekor-cli). */
+function parseArtifactHash(text: string): { algorithm: DigestAlgorithm; value: string } {
+  const m = /^(?:(sha256|sha384|sha512):)?([0-9a-fA-F]+)$/.exec(text.trim());
+  const algorithm = m?.[1] ?? DIGEST_LENGTHS[m?.[2]?.length ?? 0];
+  const value = m?.[2] ?? '';
+  if (!algorithm || value.length !== { sha256: 64, sha384: 96, sha512: 128 }[algorithm])
+    throw new TlogError('TLOG_INPUT', `--artifact-hash ${text} is not a sha256, sha384 or sha512 hex digest`);
+  return { algorithm: algorithm as DigestAlgorithm, value };
+}
+
+/** The digest cosign logs for this key's signatures (P-384 sha384, P-521 and Ed25519ph sha512); else sha256. */
+function keyDigestAlgorithm(pem: string): DigestAlgorithm {
+  try {
+    return digestAlgorithmFor(loadPublicKey(pem).algorithm);
+  } catch {
+    return 'sha256'; // a key we would not sign with: the log decides
+  }
 }
 
 interface UploadFlags extends ClientFlags {
@@ -86,12 +107,13 @@ function proposals(f: UploadFlags): ProposedEntry[] {
   const pem = readFile(f.publicKey, 'public key').toString('utf8');
   if (f.type === 'hashedrekord') {
     if (!f.signature) throw new TlogError('TLOG_INPUT', '--signature is required for hashedrekord');
-    const digest =
-      f.artifactHash?.replace(/^sha256:/, '') ??
-      (f.artifact ? createHash('sha256').update(readFile(f.artifact, 'artifact')).digest('hex') : undefined);
-    if (!digest || !/^[0-9a-fA-F]{64}$/.test(digest))
-      throw new TlogError('TLOG_INPUT', '--artifact or a sha256 --artifact-hash is required');
-    return [proposeHashedRekord(digest, signatureBase64(f.signature), pem)];
+    let digest: { algorithm: DigestAlgorithm; value: string };
+    if (f.artifactHash) digest = parseArtifactHash(f.artifactHash);
+    else if (f.artifact) {
+      const algorithm = keyDigestAlgorithm(pem);
+      digest = { algorithm, value: hash(algorithm, readFile(f.artifact, 'artifact'), 'hex') };
+    } else throw new TlogError('TLOG_INPUT', '--artifact or --artifact-hash is required');
+    return [proposeHashedRekord(digest.value, signatureBase64(f.signature), pem, digest.algorithm)];
   }
   if (!f.artifact)
     throw new TlogError('TLOG_INPUT', `--artifact (the DSSE envelope) is required for ${f.type}`);
@@ -173,6 +195,15 @@ async function verifyCmd(f: GetFlags & UploadFlags): Promise<void> {
   process.stdout.write(formatVerify(entry, f.format));
 }
 
+/** `--client-signing-algorithms a,b,c`; an empty list means Rekor's default, as in rekor-server. */
+function algorithmList(text: string): string[] | undefined {
+  const list = text
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a.length > 0);
+  return list.length > 0 ? list : undefined;
+}
+
 interface ServeFlags {
   addr: string;
   db: string;
@@ -180,6 +211,7 @@ interface ServeFlags {
   hostname?: string;
   maxBodyBytes: string;
   verifyWorkers?: string;
+  clientSigningAlgorithms: string;
 }
 
 /** `chains tlog …`: the log server and a rekor-cli-compatible client (docs/tlog.md). */
@@ -194,6 +226,11 @@ export function registerTlogCommands(program: Command): void {
     .option('--hostname <name>', 'checkpoint origin/signer name (default: host of --addr)')
     .option('--max-body-bytes <n>', 'request body cap', '4194304')
     .option('--verify-workers <n>', 'signature verification threads (default: 1 with ≥ 2 cores)')
+    .option(
+      '--client-signing-algorithms <list>',
+      'allowed key and hash pairs of hashedrekord entries, comma-separated (Rekor names)',
+      DEFAULT_CLIENT_SIGNING_ALGORITHMS.join(','),
+    )
     .action(async (f: ServeFlags) => {
       const s = await (
         await import('../../tlog/server/index.ts')
@@ -204,6 +241,7 @@ export function registerTlogCommands(program: Command): void {
         hostname: f.hostname,
         maxBodyBytes: Number(f.maxBodyBytes),
         verifyWorkers: f.verifyWorkers === undefined ? undefined : Number(f.verifyWorkers),
+        clientSigningAlgorithms: algorithmList(f.clientSigningAlgorithms),
       });
       if (s.migrated > 0)
         process.stderr.write(`migrated ${s.migrated} entries of ${f.db} from schema 1 to schema 2\n`);
@@ -225,7 +263,10 @@ export function registerTlogCommands(program: Command): void {
         .default('hashedrekord'),
     )
     .option('--artifact <file>', 'artifact (hashedrekord) or DSSE envelope (dsse, intoto)')
-    .option('--artifact-hash <sha256>', 'artifact digest instead of --artifact (hashedrekord)')
+    .option(
+      '--artifact-hash <digest>',
+      'artifact digest instead of --artifact, [sha256:|sha384:|sha512:]<hex> (hashedrekord)',
+    )
     .option('--signature <file>', 'signature over the artifact (base64 or DER)')
     .option('--public-key <file>', 'signer public key or certificate (PEM)')
     .option('--entry <file>', 'a complete proposed entry (JSON)')

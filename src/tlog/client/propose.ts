@@ -27,17 +27,21 @@ export function proposeDsse(
   };
 }
 
-/** hashedrekord 0.0.1 over an artifact digest (for a cosign image signature: sha256 of the simplesigning payload). */
+/**
+ * hashedrekord 0.0.1 over an artifact digest (for a cosign image signature: the simplesigning payload's digest
+ * with the key's hash: sha256, sha384 for P-384, sha512 for P-521 and Ed25519ph).
+ */
 export function proposeHashedRekord(
-  sha256HexDigest: string,
+  hexDigest: string,
   signatureBase64: string,
   publicKeyPem: string,
+  algorithm: 'sha256' | 'sha384' | 'sha512' = 'sha256',
 ): ProposedHashedRekord {
   return {
     apiVersion: '0.0.1',
     kind: 'hashedrekord',
     spec: {
-      data: { hash: { algorithm: 'sha256', value: sha256HexDigest.toLowerCase() } },
+      data: { hash: { algorithm, value: hexDigest.toLowerCase() } },
       signature: { content: signatureBase64, publicKey: { content: toBase64(publicKeyPem) } },
     },
   };

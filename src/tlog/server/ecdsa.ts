@@ -32,6 +32,13 @@ const CURVES: Record<string, Curve> = {
     bits: 384,
     bytes: 48,
   },
+  'P-521': {
+    ossl: 'secp521r1',
+    p: (1n << 521n) - 1n,
+    n: 0x1fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+    bits: 521,
+    bytes: 66,
+  },
 };
 
 type Point = [bigint, bigint];

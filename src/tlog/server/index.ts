@@ -8,11 +8,13 @@ import { withFastPost } from './fast-post.ts';
 import { TransparencyLog } from './log.ts';
 import { VerifyPool, defaultWorkers } from './pool.ts';
 import { loadOrCreateLogKey } from './logkey.ts';
+import { SigningPolicy } from './policy.ts';
 
 export { TransparencyLog } from './log.ts';
 export { acceptProposed, prepareProposed } from './kinds/index.ts';
 export type { Accepted, Prepared } from './kinds/index.ts';
 export { VerifyPool } from './pool.ts';
+export { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
 export { loadOrCreateLogKey, logKeyFrom } from './logkey.ts';
 export type { LogKey } from './logkey.ts';
 export { createLogHttpServer } from './http.ts';
@@ -33,6 +35,11 @@ export interface LogServerOptions {
   verifyWorkers?: number;
   /** Use another store instead of SQLite at dbPath. */
   store?: LogStore;
+  /**
+   * Allowed client signing algorithms for hashedrekord entries, by Rekor's flag names (rekor-server
+   * `--client-signing-algorithms`). Default: Rekor's default list.
+   */
+  clientSigningAlgorithms?: readonly string[];
 }
 
 export interface RunningLogServer {
@@ -56,10 +63,12 @@ function splitAddr(addr: string): { host: string; port: number } {
 /** Start a Rekor-compatible log over HTTP (used by `chains tlog serve`, the controller and `chains demo`). */
 export async function startLogServer(o: LogServerOptions): Promise<RunningLogServer> {
   const { host, port } = splitAddr(o.addr ?? '127.0.0.1:3000');
+  const policy = new SigningPolicy(o.clientSigningAlgorithms); // refuse a bad name before anything starts
   const key = loadOrCreateLogKey(o.keyPath ?? `${o.dbPath}.key`);
   const store = o.store ?? new SqliteLogStore(o.dbPath);
   const pool = new VerifyPool(o.verifyWorkers ?? defaultWorkers());
   pool.useLogKey(key);
+  if (o.clientSigningAlgorithms) pool.usePolicy(policy.names);
   const log = await TransparencyLog.open({
     store,
     key,

@@ -1,3 +1,4 @@
+import type { EntryErrorCode } from './errors.ts';
 import type { WorkerReply } from './pool.ts';
 
 /**
@@ -16,12 +17,12 @@ export interface PackedReplies {
   data: ArrayBuffer;
   /**
    * Per job: [id, bodyLength, attestationLength or -1, keysLength] (data: body, attestation, 32-byte UUID,
-   * packed index keys) or [id, isEntryError, status, message].
+   * packed index keys) or [id, entry error code or '', status, message].
    */
   meta: string;
 }
 
-type Meta = [number, number, number, number] | [number, boolean, number, string];
+type Meta = [number, number, number, number] | [number, string, number, string];
 
 export function packJobs(jobs: readonly { id: number; body: Uint8Array }[]): PackedJobs {
   const total = jobs.reduce((n, j) => n + j.body.length, 0);
@@ -62,8 +63,14 @@ export function unpackReplies(p: PackedReplies): WorkerReply[] {
   let o = 0;
   const take = (n: number): Buffer => Buffer.from(p.data, (o += n) - n, n);
   return (JSON.parse(p.meta) as Meta[]).map((m): WorkerReply => {
-    if (typeof m[1] === 'boolean')
-      return { id: m[0], ok: false, entry: m[1], status: m[2], message: m[3] as string };
+    if (typeof m[1] === 'string')
+      return {
+        id: m[0],
+        ok: false,
+        entry: m[1] as EntryErrorCode | '',
+        status: m[2],
+        message: m[3] as string,
+      };
     const body = take(m[1]);
     const attestation = m[2] >= 0 ? take(m[2]) : null;
     const uuid = take(32);

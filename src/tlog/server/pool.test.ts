@@ -160,7 +160,7 @@ describe('packed worker messages', () => {
         keys: Buffer.alloc(16, 9),
         attestation: Buffer.from('att'),
       },
-      { id: 2, ok: false, entry: true, status: 400, message: 'bad "sig"\n' },
+      { id: 2, ok: false, entry: 'TLOG_SIGNATURE_INVALID', status: 400, message: 'bad "sig"\n' },
       {
         id: 3,
         ok: true,

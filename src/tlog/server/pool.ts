@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EntryError, HttpError } from './errors.ts';
+import type { EntryErrorCode } from './errors.ts';
+import { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
 import { prepareProposed } from './kinds/index.ts';
 import type { Prepared } from './kinds/index.ts';
 import type { LogKey } from './logkey.ts';
@@ -21,12 +23,13 @@ export type WorkerReply =
       keys: Uint8Array;
       attestation: Uint8Array | null;
     }
-  | { id: number; ok: false; entry: boolean; status: number; message: string };
+  | { id: number; ok: false; entry: EntryErrorCode | ''; status: number; message: string };
 
 /** Messages to a worker: request bodies to prepare, the log key, SETs to sign. */
 export type ToWorker =
   | { jobs: PackedJobs }
   | { key: { privateKey: LogKey['privateKey']; logId: string } }
+  | { policy: readonly string[] }
   | { sets: { id: number; items: SetItem[] } };
 export type FromWorker = { replies: PackedReplies } | { signed: { id: number; sigs: Uint8Array[] } };
 
@@ -40,14 +43,14 @@ interface Waiter {
 }
 
 /** Parse a request body and verify + canonicalise the proposed entry (same thread). */
-export function prepareBody(body: Uint8Array): Prepared {
+export function prepareBody(body: Uint8Array, policy: SigningPolicy = DEFAULT_POLICY): Prepared {
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   } catch (e) {
     throw new HttpError(400, `parsing body body from "" failed, because ${(e as Error).message}`);
   }
-  return prepareProposed(value);
+  return prepareProposed(value, policy);
 }
 
 function settlePrepared(r: WorkerReply, res: (p: Prepared) => void, rej: (e: unknown) => void): void {
@@ -59,7 +62,7 @@ function settlePrepared(r: WorkerReply, res: (p: Prepared) => void, rej: (e: unk
       keys: buf(r.keys),
       attestation: r.attestation ? Buffer.from(r.attestation) : null,
     });
-  else rej(r.entry ? new EntryError(r.message) : new HttpError(r.status, r.message));
+  else rej(r.entry ? new EntryError(r.message, undefined, r.entry) : new HttpError(r.status, r.message));
 }
 
 /** Default: one verification worker when there is a second core, so HTTP/integration and ECDSA verify overlap. */
@@ -111,6 +114,7 @@ export class VerifyPool {
   private readonly inlineUpTo: number;
   private readonly setsFrom: number;
   private key: LogKey | null = null;
+  private policy: SigningPolicy = DEFAULT_POLICY;
 
   constructor(size: number, o: PoolOptions = {}) {
     this.inlineUpTo = o.inlineUpTo ?? 16;
@@ -158,12 +162,12 @@ export class VerifyPool {
 
   /** Prepare one request body; `load` is the number of entry requests in flight (default: treat as busy). */
   async prepare(body: Buffer, load = Infinity): Promise<Prepared> {
-    if (this.workers.length === 0 || load <= this.inlineUpTo) return prepareBody(body);
+    if (this.workers.length === 0 || load <= this.inlineUpTo) return prepareBody(body, this.policy);
     const id = this.nextId++;
     return new Promise<Prepared>((res, rej) => {
       const here = (): void => {
         try {
-          res(prepareBody(body));
+          res(prepareBody(body, this.policy));
         } catch (e) {
           rej(e);
         }
@@ -217,6 +221,12 @@ export class VerifyPool {
     this.key = key;
     for (const w of this.workers)
       w.postMessage({ key: { privateKey: key.privateKey, logId: key.logId } } satisfies ToWorker);
+  }
+
+  /** The allowed client signing algorithms (Rekor flag names; validated here), here and in every worker. */
+  usePolicy(names: readonly string[]): void {
+    this.policy = new SigningPolicy(names);
+    for (const w of this.workers) w.postMessage({ policy: [...names] } satisfies ToWorker);
   }
 
   /** Sign the SETs of a batch: in a worker for big batches (that thread has the spare core), else here. */

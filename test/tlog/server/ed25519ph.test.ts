@@ -1,10 +1,9 @@
-import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startLogServer } from '../../../src/tlog/server/index.ts';
-import { verifyEd25519ph } from '../../../src/tlog/server/ed25519ph.ts';
 
 const hex = (s: string) => Buffer.from(s, 'hex');
 /** RFC 8032 §7.3, test 1 (Ed25519ph, message "abc"). */
@@ -16,39 +15,6 @@ const RFC = {
       '31f85042463c2a355a2003d062adf5aaa10b8c61e636062aaad11c2a26083406',
   ),
 };
-
-describe('Ed25519ph over a SHA-512 digest (hashedrekord with Ed25519 keys)', () => {
-  it('accepts the RFC 8032 test vector', () => {
-    expect(verifyEd25519ph(RFC.publicKey, RFC.digest, RFC.sig)).toBe(true);
-  });
-
-  it('refuses every single-bit change of signature, digest and key', () => {
-    for (const [name, field] of [
-      ['sig', RFC.sig],
-      ['digest', RFC.digest],
-      ['publicKey', RFC.publicKey],
-    ] as const)
-      for (let bit = 0; bit < field.length * 8; bit += 7) {
-        const t = Buffer.from(field);
-        t[bit >> 3] = (t[bit >> 3] ?? 0) ^ (1 << (bit & 7));
-        const args = { ...RFC, [name]: t };
-        expect(verifyEd25519ph(args.publicKey, args.digest, args.sig), `${name} bit ${bit}`).toBe(false);
-      }
-  });
-
-  it('refuses a plain Ed25519 signature, S ≥ L, wrong lengths and a key that is not a point', () => {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-    const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(-32);
-    const digest = createHash('sha512').update('m').digest();
-    expect(verifyEd25519ph(raw, digest, sign(null, digest, privateKey))).toBe(false);
-    const highS = Buffer.from(RFC.sig);
-    highS.fill(0xff, 32);
-    expect(verifyEd25519ph(RFC.publicKey, RFC.digest, highS)).toBe(false);
-    expect(verifyEd25519ph(RFC.publicKey, RFC.digest.subarray(0, 32), RFC.sig)).toBe(false);
-    expect(verifyEd25519ph(RFC.publicKey.subarray(1), RFC.digest, RFC.sig)).toBe(false);
-    expect(verifyEd25519ph(Buffer.alloc(32, 0xff), RFC.digest, RFC.sig)).toBe(false);
-  });
-});
 
 describe('hashedrekord with an Ed25519 key, through the log over HTTP', () => {
   const pem = (raw: Buffer) =>
@@ -81,7 +47,7 @@ describe('hashedrekord with an Ed25519 key, through the log over HTTP', () => {
       const sha256 = createHash('sha256').update('abc').digest();
       const wrongAlg = await post(proposal(RFC.sig, 'sha256', sha256));
       expect(wrongAlg.status).toBe(400);
-      expect(await wrongAlg.text()).toMatch(/sha512 digest \(Ed25519ph\)/);
+      expect(await wrongAlg.text()).toMatch(/unsupported hash algorithm: \\"SHA-256\\" not in \[SHA-512\]/);
       expect(s.log.checkpoint.size).toBe(0);
       const ok = await post(proposal(RFC.sig, 'sha512', RFC.digest));
       expect(ok.status).toBe(201);

@@ -4,6 +4,8 @@ import { EntryError } from '../errors.ts';
 import { parseVerifier, verifyDigest } from '../pki.ts';
 import { b64, parse, signerKeys } from './common.ts';
 import type { Accepted } from './common.ts';
+import { DEFAULT_POLICY } from '../policy.ts';
+import type { SigningPolicy } from '../policy.ts';
 
 const hashedRekordSchema = z.object({
   data: z.object({
@@ -16,8 +18,11 @@ const hashedRekordSchema = z.object({
 });
 const HASH_LEN = { sha256: 64, sha384: 96, sha512: 128 } as const;
 
-/** hashedrekord 0.0.1: signature over the digest; canonical key PEM. */
-export function hashedRekord(spec: unknown): Accepted {
+/**
+ * hashedrekord 0.0.1: signature over the digest (verified first, as Rekor does in Unmarshal), then the key and
+ * digest pair against the log's algorithm policy; canonical key PEM.
+ */
+export function hashedRekord(spec: unknown, policy: SigningPolicy = DEFAULT_POLICY): Accepted {
   const s = parse(hashedRekordSchema, spec, 'hashedrekord');
   const { algorithm, value } = s.data.hash;
   if (value.length !== HASH_LEN[algorithm])
@@ -27,8 +32,8 @@ export function hashedRekord(spec: unknown): Accepted {
     b64(s.signature.publicKey.content, 'hashedrekord public key'),
     'hashedrekord public key',
   );
-  if (!verifyDigest(v, algorithm, Buffer.from(value, 'hex'), sig))
-    throw new EntryError('hashedrekord: signature does not verify over the digest with the given key');
+  verifyDigest(v, algorithm, Buffer.from(value, 'hex'), sig);
+  policy.check(v, algorithm);
   const canonical = {
     apiVersion: '0.0.1',
     kind: 'hashedrekord',

@@ -8,18 +8,20 @@ import type { Accepted } from './common.ts';
 import { dsse } from './dsse.ts';
 import { hashedRekord } from './hashedrekord.ts';
 import { intotoV001, intotoV002 } from './intoto.ts';
+import { DEFAULT_POLICY } from '../policy.ts';
+import type { SigningPolicy } from '../policy.ts';
 
 export type { Accepted } from './common.ts';
 
 const proposedSchema = z.object({ apiVersion: z.string(), kind: z.string(), spec: z.unknown() });
 
 /** Verify a proposed entry and produce Rekor's canonical form; throws EntryError for anything unacceptable. */
-export function acceptProposed(value: unknown): Accepted {
+export function acceptProposed(value: unknown, policy: SigningPolicy = DEFAULT_POLICY): Accepted {
   const p = parse(proposedSchema, value, 'proposed entry');
   const key = `${p.kind}/${p.apiVersion}`;
   switch (key) {
     case 'hashedrekord/0.0.1':
-      return hashedRekord(p.spec);
+      return hashedRekord(p.spec, policy);
     case 'dsse/0.0.1':
       return dsse(p.spec);
     case 'intoto/0.0.1':
@@ -64,8 +66,8 @@ export function canonicalJson(v: unknown): string {
   return alreadyCanonical(v) ? JSON.stringify(v) : canonicalize(v);
 }
 
-export function prepareProposed(value: unknown): Prepared {
-  const a = acceptProposed(value);
+export function prepareProposed(value: unknown, policy: SigningPolicy = DEFAULT_POLICY): Prepared {
+  const a = acceptProposed(value, policy);
   const body = Buffer.from(canonicalJson(a.canonical), 'utf8');
   const keys = packKeys([...new Set(a.searchKeys.map((k) => k.toLowerCase()))]);
   return { body, uuid: hashLeaf(body), keys, attestation: a.attestation };

@@ -29,7 +29,11 @@ export function intotoV001(spec: unknown): Accepted {
   const v = parseVerifier(b64(s.publicKey, 'intoto public key'), 'intoto public key');
   const pae = preAuthEncoding(env.payloadType, payload);
   if (!env.signatures.some((sg, i) => verifyMessage(v, pae, b64(sg.sig, `intoto signature ${i}`))))
-    throw new EntryError('intoto: no envelope signature verifies with the public key');
+    throw new EntryError(
+      'intoto: no envelope signature verifies with the public key',
+      undefined,
+      'TLOG_SIGNATURE_INVALID',
+    );
   const hash = sha256Hex(s.content.envelope);
   const payloadHash = sha256Hex(payload);
   const canonical = {
@@ -83,7 +87,11 @@ export function intotoV002(spec: unknown): Accepted {
     const pem = b64(sg.publicKey, `intoto public key ${i}`);
     const v = parseVerifier(pem, `intoto public key ${i}`);
     if (!verifyMessage(v, pae, b64(sigB64.toString('latin1'), `intoto signature ${i} (inner)`)))
-      throw new EntryError(`intoto: signature ${i} does not verify with its public key`);
+      throw new EntryError(
+        `intoto: signature ${i} does not verify with its public key`,
+        undefined,
+        'TLOG_SIGNATURE_INVALID',
+      );
     const out: { keyid?: string; publicKey: string; sig: string } = {
       publicKey: toBase64(pem),
       sig: toBase64(sigB64),

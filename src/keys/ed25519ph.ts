@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
 
 /**
- * Ed25519ph verification (RFC 8032 §5.1, phflag 1, empty context) over a SHA-512 prehash: what Rekor's
- * hashedrekord uses for Ed25519 keys (sigstore's ed25519ph.go; node:crypto on Node 20 has no Ed25519ph). The
- * field and group arithmetic is tweetnacl's (`nacl.lowlevel`); unpackneg and pack follow its crypto_sign_open.
+ * Ed25519ph (RFC 8032 §5.1, phflag 1, empty context) over a SHA-512 prehash: what cosign signs and Rekor's
+ * hashedrekord verifies for Ed25519 keys (sigstore's ed25519ph.go; node:crypto on Node 20 has no Ed25519ph).
+ * The field and group arithmetic is tweetnacl's (`nacl.lowlevel`); unpackneg and pack follow its
+ * crypto_sign_open, the scalar arithmetic of signing its crypto_sign.
  */
 
 type Gf = Float64Array;
@@ -113,6 +115,49 @@ function unpackneg(r: Point, p: Uint8Array): boolean {
   return true;
 }
 
+/** x mod L of a little-endian 64-byte value (tweetnacl's reduce). */
+function reduce(x: Uint8Array): Uint8Array {
+  const out = new Uint8Array(32);
+  ll.modL(out, Float64Array.from(x));
+  return out;
+}
+
+/** SHA-512 over dom2(1, "") and the parts (RFC 8032 §5.1: dom2(phflag, context) prefixes both hashes). */
+function hashDom2(...parts: Uint8Array[]): Buffer {
+  const h = createHash('sha512').update(DOM2);
+  for (const p of parts) h.update(p);
+  return h.digest();
+}
+
+/**
+ * Ed25519ph signature over a SHA-512 `digest` of the message with a private KeyObject (RFC 8032 §5.1.6):
+ * r = H(dom2 ‖ prefix ‖ PH(M)), R = r·B, k = H(dom2 ‖ R ‖ A ‖ PH(M)), S = r + k·s mod L.
+ */
+export function signEd25519ph(privateKey: KeyObject, digest: Uint8Array): Buffer {
+  if (digest.length !== 64) throw new RangeError('Ed25519ph signs a 64-byte SHA-512 digest');
+  const jwk = privateKey.export({ format: 'jwk' });
+  const seed = Buffer.from(jwk.d ?? '', 'base64url');
+  const publicKey = Buffer.from(jwk.x ?? '', 'base64url');
+  const h = createHash('sha512').update(seed).digest();
+  seed.fill(0);
+  const s = h.subarray(0, 32);
+  s[0] = (s[0] ?? 0) & 248;
+  s[31] = ((s[31] ?? 0) & 127) | 64;
+  const r = reduce(hashDom2(h.subarray(32), digest));
+  const p = point();
+  ll.scalarbase(p, r);
+  const rBytes = pack(p);
+  const k = reduce(hashDom2(rBytes, publicKey, digest));
+  const x = new Float64Array(64);
+  for (let i = 0; i < 32; i++) x[i] = r[i] ?? 0;
+  for (let i = 0; i < 32; i++)
+    for (let j = 0; j < 32; j++) x[i + j] = (x[i + j] ?? 0) + (k[i] ?? 0) * (s[j] ?? 0);
+  const sBytes = new Uint8Array(32);
+  ll.modL(sBytes, x);
+  h.fill(0);
+  return Buffer.concat([rBytes, sBytes]);
+}
+
 /** Verify an Ed25519ph signature by a raw 32-byte public key over a SHA-512 digest of the message. */
 export function verifyEd25519ph(publicKey: Uint8Array, digest: Uint8Array, sig: Uint8Array): boolean {
   if (publicKey.length !== 32 || digest.length !== 64 || sig.length !== 64) return false;
@@ -121,11 +166,9 @@ export function verifyEd25519ph(publicKey: Uint8Array, digest: Uint8Array, sig: 
   if (!lessThanL(s)) return false;
   const q = point();
   if (!unpackneg(q, publicKey)) return false;
-  const h = createHash('sha512').update(DOM2).update(rBytes).update(publicKey).update(digest).digest();
-  const k = new Uint8Array(64);
-  ll.modL(k, Float64Array.from(h));
+  const k = reduce(hashDom2(rBytes, publicKey, digest));
   const p = point();
-  ll.scalarmult(p, q, k.subarray(0, 32));
+  ll.scalarmult(p, q, k);
   const b = point();
   ll.scalarbase(b, s);
   ll.add(p, b);
