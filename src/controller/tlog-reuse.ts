@@ -116,8 +116,10 @@ export async function lookUpLogged(
   if (!tlog.findByPayload) return undefined;
   const signer = await signers.current().catch(() => undefined);
   if (!signer) return undefined;
-  // hashedrekord entries of P-384, P-521 and Ed25519 keys record the key's own digest (cosign's hash choice)
+  // hashedrekord entries of P-384, P-521 and Ed25519 keys record the key's own digest (cosign's hash choice);
+  // Rekor's search API takes sha256, sha512 and sha1 only, so a P-384 image signature cannot be found again
   const alg = item.type === 'oci' ? signer.digestAlgorithm : 'sha256';
+  if (alg === 'sha384') return undefined;
   const key = alg === 'sha256' ? payloadSha256 : `${alg}:${hash(alg, item.payload, 'hex')}`;
   let found: LoggedEntry[];
   try {

@@ -5,7 +5,7 @@ import { VECTORS } from '../../test/setup/env.ts';
 import { loadPublicKey, privateKeyMaterial } from '../keys/index.ts';
 import { verifyBlob } from './blob.ts';
 import { verifyDsse } from './dsse.ts';
-import { decodeSignature } from './signature.ts';
+import { decodeSignature, signatureBytes } from './signature.ts';
 
 const DSSE = `${VECTORS}cosign-keys/dsse/`;
 const ENVELOPES = [
@@ -81,5 +81,28 @@ describe('verifyBlob', () => {
       expect.objectContaining({ code: 'INVALID_SIGNATURE' }),
     );
     expect(() => decodeSignature('QR==')).toThrow(/canonical/);
+  });
+});
+
+describe('signatureBytes: the shapes cosign verify-blob reads', () => {
+  const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const der = sign('sha256', Buffer.from('blob'), key.privateKey);
+  const b64 = der.toString('base64');
+
+  it('single-line base64 (with or without a newline), line-wrapped base64 (LF or CRLF), raw DER', () => {
+    const wrapped = (b64.match(/.{1,16}/g) ?? []).join('\n');
+    for (const shape of [b64, `${b64}\n`, wrapped, `${wrapped}\n`, wrapped.replace(/\n/g, '\r\n')])
+      expect(signatureBytes(Buffer.from(shape)).equals(der), JSON.stringify(shape)).toBe(true);
+    expect(signatureBytes(der).equals(der)).toBe(true);
+    verifyBlob(privateKeyMaterial(key.privateKey).publicKey, Buffer.from('blob'), signatureBytes(wrapped));
+  });
+
+  it('non-canonical base64 is refused; empty input is refused; other bytes are taken as raw', () => {
+    // "AB==" decodes to the same byte as the canonical "AA==" (unused bits set)
+    expect(() => signatureBytes('AB==')).toThrow(expect.objectContaining({ code: 'INVALID_SIGNATURE' }));
+    expect(() => signatureBytes(Buffer.alloc(0))).toThrow(
+      expect.objectContaining({ code: 'INVALID_SIGNATURE' }),
+    );
+    expect(signatureBytes('not base64!').toString()).toBe('not base64!');
   });
 });

@@ -192,8 +192,13 @@ function expectationsFor(subject: TlogSubject): BundleExpectations {
 /** Online: find entries about these exact bytes, verify each (SET, proof, checkpoint) and accept the first match. */
 async function lookUp(client: RekorClient, key: LogKeyInput, subject: TlogSubject): Promise<void> {
   // a hashedrekord entry records the digest the key signs (cosign: sha384 for P-384, sha512 for P-521, Ed25519ph)
+  // (Rekor's search takes no sha384 digest: a P-384 signature is looked up by its public key instead)
   const alg = subject.kind === 'hashedrekord' ? digestAlgorithmFor(subject.publicKey.algorithm) : 'sha256';
-  const ids = await client.search({ hash: `${alg}:${hash(alg, subject.bytes, 'hex')}` });
+  const ids = await client.search(
+    alg === 'sha384'
+      ? { publicKey: { format: 'x509', content: Buffer.from(subject.publicKey.pem).toString('base64') } }
+      : { hash: `${alg}:${hash(alg, subject.bytes, 'hex')}` },
+  );
   const want = expectationsFor(subject);
   for (let i = 0; i < ids.length; i += 10) {
     for (const e of await client.retrieve({ entryUUIDs: ids.slice(i, i + 10) })) {

@@ -104,12 +104,14 @@ function xOfMul(c: Curve, u: bigint, [x, y]: Point): bigint {
   return toBig(e.computeSecret(Buffer.concat([Buffer.of(4), toBuf(x, c.bytes), toBuf(y, c.bytes)])));
 }
 
-/** Parse an ASN.1 DER ECDSA-Sig-Value; null when malformed. */
+/** Parse an ASN.1 DER ECDSA-Sig-Value; null when malformed. P-521 signatures need the long length form. */
 export function parseDerSignature(sig: Uint8Array): { r: bigint; s: bigint } | null {
   const b = Buffer.from(sig);
-  if (b.length < 8 || b[0] !== 0x30 || b[1] !== b.length - 2) return null;
+  const long = b[1] === 0x81;
+  const len = long ? (b[2] ?? 0) : (b[1] ?? 0);
+  let o = long ? 3 : 2;
+  if (b.length < 8 || b[0] !== 0x30 || len !== b.length - o || (long && len < 0x80)) return null;
   const ints: bigint[] = [];
-  let o = 2;
   for (let k = 0; k < 2; k++) {
     if (b[o] !== 0x02) return null;
     const len = b[o + 1] ?? 0;
