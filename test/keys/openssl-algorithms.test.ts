@@ -28,7 +28,8 @@ const TLOG = new Set(['sign', 'attest', 'verify', 'verify-attestation']);
 let dir = '';
 let log: RunningLogServer;
 
-const openssl = (args: string[]): Buffer => execFileSync('openssl', args, { cwd: dir });
+const openssl = (args: string[]): Buffer =>
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
 
 function run(args: string[]): Promise<Run> {
   const [cmd = '', ...rest] = args;

@@ -45,6 +45,26 @@ describe('VerifyPool (worker threads)', () => {
     }
   });
 
+  it('applies the configured algorithm policy in the worker and in this thread, with the error code', async () => {
+    const pool = new VerifyPool(1);
+    try {
+      const body = Buffer.from(JSON.stringify(signer.hashedRekord('policy').proposed));
+      await expect(pool.prepare(body)).resolves.toBeDefined();
+      pool.usePolicy(['rsa-sign-pkcs1-2048-sha256']);
+      const refused = expect.objectContaining({
+        code: 'TLOG_ALGORITHM_NOT_ALLOWED',
+        message: 'entry algorithms are not allowed',
+      });
+      await expect(pool.prepare(body)).rejects.toEqual(refused); // worker
+      await expect(pool.prepare(body, 0)).rejects.toEqual(refused); // inline
+      expect(() => pool.usePolicy(['nope'])).toThrow(
+        /could not find matching signature algorithm for flag: nope/,
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('sends the bodies of one event-loop turn in one message and answers each with its own result', async () => {
     const pool = new VerifyPool(1);
     const posted = jobsPosted(pool);
