@@ -33,6 +33,8 @@ export interface Verifier {
   chainError?: string;
   /** Cached policy kind of the key (RSA size, EC curve, Ed25519); null when no policy names it. */
   kind?: PolicyKeyKind | null;
+  /** Cached default message hash of the key (null: Ed25519). */
+  messageHash?: string | null;
 }
 
 function ecPoint(v: Verifier): { crv: string; x: bigint; y: bigint } | null {
@@ -193,11 +195,22 @@ export function keyHash(v: Verifier): string {
   return v.hash;
 }
 
-/** The hash a key signs messages with by default (sigstore GetDefaultPublicKeyDetails): P-384 SHA-384, P-521 SHA-512. */
+/**
+ * The hash a key signs messages with by default (sigstore GetDefaultPublicKeyDetails): P-384 SHA-384, P-521
+ * SHA-512, else SHA-256; null for Ed25519. Cached on the verifier.
+ */
 function defaultHash(v: Verifier): string | null {
-  if (v.key.asymmetricKeyType === 'ed25519') return null;
+  if (v.messageHash !== undefined) return v.messageHash;
   const curve = v.key.asymmetricKeyDetails?.namedCurve;
-  return curve === 'secp384r1' ? 'sha384' : curve === 'secp521r1' ? 'sha512' : 'sha256';
+  v.messageHash =
+    v.key.asymmetricKeyType === 'ed25519'
+      ? null
+      : curve === 'secp384r1'
+        ? 'sha384'
+        : curve === 'secp521r1'
+          ? 'sha512'
+          : 'sha256';
+  return v.messageHash;
 }
 
 function rawEd25519(v: Verifier): Buffer {
