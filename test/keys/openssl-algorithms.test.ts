@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RekorClient } from '../../src/tlog/client/index.ts';
 import { startLogServer, type RunningLogServer } from '../../src/tlog/server/index.ts';
-import { chains, type Run } from '../keys-cli-helpers.ts';
+import { chains, type Run } from './helpers.ts';
 import { hostOf, skopeoCopyIn, uniqueRepo } from '../registry/helpers.ts';
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { preAuthEncoding } from '../../src/core/dsse.ts';
 import { startLogServer, type RunningLogServer } from '../../src/tlog/server/index.ts';
 import { VECTORS } from '../setup/env.ts';
-import { chains } from '../keys-cli-helpers.ts';
+import { chains } from '../keys/helpers.ts';
 import { tempDir } from './helpers.ts';
 
 /** The log's algorithm policy and Rekor's key rules, over HTTP, with keys and certificates made by openssl. */
