@@ -11,7 +11,7 @@ const mode = (p: string): string => {
   }
 };
 
-/** Files holding secrets are 0600 even under umask 000 (key pair, log key, tlog state, signature output). */
+/** Files holding secrets are 0600 even under umask 000 (key pair, log key, tlog state, signature output, CA and OIDC issuer keys). */
 export async function modeChecks(): Promise<Check[]> {
   const work = tempDir('modes');
   const env = { COSIGN_PASSWORD: 'pw', CHAINS_HOME: join(work, 'home') };
@@ -21,6 +21,12 @@ export async function modeChecks(): Promise<Check[]> {
     cwd: work,
     env,
   });
+  await runChains(['ca', 'init', '--dir', join(work, 'ca')], { cwd: work, env: { CHAINS_CA_PASSWORD: '' } });
+  await runChains(['ca', 'init', '--dir', join(work, 'ca-enc')], {
+    cwd: work,
+    env: { CHAINS_CA_PASSWORD: 'pw' },
+  });
+  await runChains(['oidc', 'rotate', '--dir', join(work, 'oidc')], { cwd: work, env });
   const log = await startLogChild(join(work, 'log.db'));
   const info = await runChains(['tlog', 'loginfo', '--rekor-server', log.url], { cwd: work, env });
   await log.stop();
@@ -29,6 +35,11 @@ export async function modeChecks(): Promise<Check[]> {
     ['log private key (<db>.key, tlog serve)', join(work, 'log.db.key'), '0600'],
     ['tlog state (loginfo)', join(work, 'home', 'tlog-state.json'), '0600'],
     ['signature (--output-signature)', join(work, 'b.sig'), '0600'],
+    ['CA intermediate key (ca init, plain PKCS#8)', join(work, 'ca', 'intermediate-key.pem'), '0600'],
+    ['CA root key (ca init, plain PKCS#8)', join(work, 'ca', 'root-key.pem'), '0600'],
+    ['CA intermediate key (ca init, encrypted)', join(work, 'ca-enc', 'intermediate-key.pem'), '0600'],
+    ['CA directory', join(work, 'ca'), '0700'],
+    ['OIDC issuer signing keys (oidc rotate)', join(work, 'oidc', 'signing-keys.json'), '0600'],
   ];
   const out: Check[] = want.map(([name, p, m]) => ({
     name: `file mode under umask 000: ${name}`,
@@ -55,6 +66,10 @@ export async function modeChecksInProcess(cliWork?: string): Promise<Check[]> {
   try {
     const { startLogServer } = await import('../../src/tlog/server/index.ts');
     const { RekorClient, checkLogInfo } = await import('../../src/tlog/client/index.ts');
+    const { initCa } = await import('../../src/ca/index.ts');
+    const { rotateKeys } = await import('../../src/oidc/issuer/index.ts');
+    await initCa(join(work, 'ca'));
+    await rotateKeys(join(work, 'oidc'));
     const log = await startLogServer({ dbPath: join(work, 'log.db'), addr: '127.0.0.1:0' });
     try {
       await checkLogInfo(new RekorClient(log.url), log.publicKeyPem, join(work, 'home', 'tlog-state.json'));
@@ -67,6 +82,9 @@ export async function modeChecksInProcess(cliWork?: string): Promise<Check[]> {
   const want: [string, string][] = [
     ['log private key (<db>.key)', join(work, 'log.db.key')],
     ['tlog state (loginfo)', join(work, 'home', 'tlog-state.json')],
+    ['CA intermediate key (initCa)', join(work, 'ca', 'intermediate-key.pem')],
+    ['CA root key (initCa)', join(work, 'ca', 'root-key.pem')],
+    ['OIDC issuer signing keys (rotateKeys)', join(work, 'oidc', 'signing-keys.json')],
   ];
   if (cliWork) want.push(['cosign.key (generate-key-pair)', join(cliWork, 'cosign.key')]);
   return want.map(([name, p]) => ({

@@ -200,3 +200,40 @@ describe('key, proof and request failures', () => {
     expect([notFound.status, ((await notFound.json()) as { code: number }).code]).toEqual([404, 5]);
   });
 });
+
+describe('key types Fulcio accepts, each with its default proof scheme', () => {
+  it('P-256/SHA-256, P-384/SHA-384, P-521/SHA-512, RSA-2048/3072 PKCS#1 v1.5 SHA-256, Ed25519; a mismatched scheme fails', async () => {
+    const token = await mintToken({ dir: k8s.issuerDir, kubernetesSa: 'ns/sa' });
+    const url = `${k8s.ca.url}/api/v2/signingCert`;
+    const ok: [string, ReturnType<typeof generateKeyPairSync>['privateKey'], string | null][] = [
+      ['P-256', generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, 'sha256'],
+      ['P-384', generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey, 'sha384'],
+      ['P-521', generateKeyPairSync('ec', { namedCurve: 'P-521' }).privateKey, 'sha512'],
+      ['RSA-2048', generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, 'sha256'],
+      ['RSA-3072', generateKeyPairSync('rsa', { modulusLength: 3072 }).privateKey, 'sha256'],
+      ['Ed25519', generateKeyPairSync('ed25519').privateKey, null],
+    ];
+    for (const [name, key, hash] of ok) {
+      const res = await post(url, v2Request(token, SUB, key, hash).body);
+      expect([name, res.status]).toEqual([name, 200]);
+    }
+    const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' }).privateKey;
+    const wrong = await answer(await post(url, v2Request(token, SUB, p384, 'sha256').body));
+    expect(wrong.reason).toBe('CA_SIGNATURE');
+    const rsa2049 = generateKeyPairSync('rsa', { modulusLength: 2056 }).privateKey;
+    expect((await answer(await post(url, v2Request(token, SUB, rsa2049, 'sha256').body))).reason).toBe(
+      'CA_PUBLIC_KEY_INSECURE',
+    );
+  });
+
+  it('an email identity gets an rfc822Name SAN', async () => {
+    const et = await mintToken({ dir: email.issuerDir, subject: 'u1', email: 'dev@example.com' });
+    const res = await post(`${email.ca.url}/api/v2/signingCert`, v2Request(et, 'dev@example.com').body);
+    const body = (await res.json()) as {
+      signedCertificateDetachedSct: { chain: { certificates: string[] } };
+    };
+    const { X509Certificate } = await import('node:crypto');
+    const leaf = new X509Certificate(body.signedCertificateDetachedSct.chain.certificates[0] ?? '');
+    expect(leaf.subjectAltName).toBe('email:dev@example.com');
+  });
+});
