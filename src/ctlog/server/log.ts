@@ -41,7 +41,10 @@ function extraData(kind: SubmissionKind, leaf: Buffer, rest: Buffer[]): Buffer {
 export class CtLog {
   readonly publicKey: KeyObject;
   readonly logId: Buffer;
+  /** Entries committed (sequenced). */
   private size: number;
+  /** Entries committed and synced: what tree heads, proofs and get-entries cover. */
+  private durable: number;
   private readonly edge: (Buffer | undefined)[] = [];
   private queue: Pending[] = [];
   private readonly inFlight = new Map<string, Promise<Sct>>();
@@ -56,13 +59,14 @@ export class CtLog {
     this.publicKey = createPublicKey(privateKey);
     this.logId = ctLogId(this.publicKey);
     this.size = store.size();
+    this.durable = this.size;
     for (let level = 0; 2 ** level <= this.size; level++)
       if (Math.floor(this.size / 2 ** level) % 2 === 1)
         this.edge[level] = store.node({ level, index: Math.floor(this.size / 2 ** level) - 1 });
   }
 
   get treeSize(): number {
-    return this.size;
+    return this.durable;
   }
 
   private signEntry(timestamp: number, entry: SignedEntry): Sct {
@@ -83,11 +87,19 @@ export class CtLog {
     const c = checkChain(ders, this.roots, kind);
     const entry = kind === 'add-pre-chain' ? precertEntry(c.leaf, c.issuer) : x509Entry(c.leaf);
     const identity = sha256(timestampedEntry(0, entry));
-    const known = this.store.byIdentity(identity);
-    if (known) return decodeSct(known.sct);
     const key = identity.toString('latin1');
-    const waiting = this.inFlight.get(key);
+    const waiting = this.inFlight.get(key); // checked first: an in-flight row is committed before it is synced
     if (waiting) return waiting;
+    const known = this.store.byIdentity(identity);
+    if (known) {
+      if (known.index >= this.durable) {
+        // left by a failed sync: make it durable before its SCT is answered again, and cover it in tree heads
+        const upto = this.size;
+        await this.store.sync();
+        this.durable = Math.max(this.durable, upto);
+      }
+      return decodeSct(known.sct);
+    }
     const timestamp = this.clock.now().getTime();
     const sct = this.signEntry(timestamp, entry);
     const leaf = timestampedEntry(timestamp, entry);
@@ -107,20 +119,25 @@ export class CtLog {
     return p;
   }
 
+  /** One flush at a time; what arrives while one is writing or syncing goes into the next (group commit). */
   private schedule(): void {
     if (this.flushing) return;
     this.flushing = new Promise<void>((done) =>
       setImmediate(() => {
-        this.flush();
-        this.flushing = null;
-        done();
-        if (this.queue.length > 0) this.schedule();
+        void this.flush().then(() => {
+          this.flushing = null;
+          done();
+          if (this.queue.length > 0) this.schedule();
+        });
       }),
     );
   }
 
-  /** One transaction for everything queued; on failure nothing is acknowledged and the frontier is restored. */
-  private flush(): void {
+  /**
+   * One transaction for everything queued, then an fdatasync of the WAL off the event loop; SCTs are answered
+   * only after both. On a failed write nothing is acknowledged and the frontier is restored.
+   */
+  private async flush(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
     const saved = [...this.edge];
@@ -129,6 +146,10 @@ export class CtLog {
       p.row.index = this.size + i;
       nodes.push(...appendToFrontier(this.edge, p.row.index, p.row.leafHash));
     });
+    const fail = (e: unknown): void => {
+      const err = new CtLogError('CT_STORE', `cannot store entries: ${(e as Error).message}`, { cause: e });
+      for (const p of batch) p.reject(err);
+    };
     try {
       this.store.append(
         batch.map((p) => p.row),
@@ -136,11 +157,16 @@ export class CtLog {
       );
     } catch (e) {
       this.edge.splice(0, this.edge.length, ...saved);
-      const err = new CtLogError('CT_STORE', `cannot store entries: ${(e as Error).message}`, { cause: e });
-      for (const p of batch) p.reject(err);
-      return;
+      return fail(e);
     }
     this.size += batch.length;
+    const upto = this.size;
+    try {
+      await this.store.sync();
+    } catch (e) {
+      return fail(e); // committed but maybe not on disk: never acknowledged, never in a signed tree head
+    }
+    this.durable = Math.max(this.durable, upto);
     for (const p of batch) p.resolve();
   }
 
@@ -155,7 +181,7 @@ export class CtLog {
 
   /** RFC 6962 §3.5: sign version ‖ tree_hash(1) ‖ timestamp ‖ tree_size ‖ root. */
   signedTreeHead(): SignedTreeHead {
-    const treeSize = this.size;
+    const treeSize = this.durable;
     const rootHash = this.rootAt(treeSize);
     const timestamp = this.clock.now().getTime();
     const tbs = Buffer.concat([uint(0, 1), uint(1, 1), uint64(timestamp), uint64(treeSize), rootHash]);
@@ -168,8 +194,8 @@ export class CtLog {
   }
 
   private checkSize(n: number, what: string): void {
-    if (!Number.isSafeInteger(n) || n < 0 || n > this.size)
-      throw new CtLogError('CT_REQUEST_INVALID', `${what} ${n} is not in 0..${this.size}`);
+    if (!Number.isSafeInteger(n) || n < 0 || n > this.durable)
+      throw new CtLogError('CT_REQUEST_INVALID', `${what} ${n} is not in 0..${this.durable}`);
   }
 
   consistency(first: number, second: number): Buffer[] {
@@ -194,8 +220,8 @@ export class CtLog {
   entries(start: number, end: number, max: number): CtEntryRow[] {
     if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start)
       throw new CtLogError('CT_REQUEST_INVALID', 'need 0 <= start <= end');
-    if (start >= this.size)
-      throw new CtLogError('CT_REQUEST_INVALID', `start ${start} is beyond the tree size ${this.size}`);
-    return this.store.entries(start, Math.min(end, start + max - 1, this.size - 1));
+    if (start >= this.durable)
+      throw new CtLogError('CT_REQUEST_INVALID', `start ${start} is beyond the tree size ${this.durable}`);
+    return this.store.entries(start, Math.min(end, start + max - 1, this.durable - 1));
   }
 }
