@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,10 +148,10 @@ const cfg = parseConfig({
 });
 
 /** A controller instance with fresh memory (a restart), counting its index searches. */
-function instance(runs: MemoryRuns, store: Capture, startedAt?: Date) {
+function instance(runs: MemoryRuns, store: Capture, startedAt?: Date, by: KeySigner = signer) {
   const spy = spyFetch();
   const orch = new Orchestrator({
-    signer: staticSigner(signer),
+    signer: staticSigner(by),
     payloads: new ChainsPayloadBuilder(() => cfg),
     backends: async () => new Map<string, StorageBackend>([['local', store]]),
     runs,
@@ -350,4 +350,53 @@ describe('the controller wiring', () => {
       else process.env.SIGSTORE_REKOR_PUBLIC_KEY = saved;
     }
   });
+});
+
+describe('the controller with P-384, P-521 and Ed25519 keys (cosign hash per key type)', () => {
+  const make = (o: Parameters<typeof generateKeyPairSync>[1], type: 'ec' | 'ed25519') =>
+    new KeySigner(
+      privateKeyMaterial(generateKeyPairSync(type as 'ec', o as { namedCurve: string }).privateKey),
+    );
+  it.each([
+    ['P-521', 'sha512', make({ namedCurve: 'secp521r1' }, 'ec'), true],
+    ['Ed25519', 'sha512', make({}, 'ed25519'), true],
+    ['P-384', 'sha384', make({ namedCurve: 'secp384r1' }, 'ec'), false],
+  ] as const)(
+    '%s: the image signature is logged with its %s digest; a restart reuses it when the log can search it',
+    async (_name, alg, by, searchable) => {
+      const runs = new Forgetful();
+      const doc = runs.add(
+        finishedKanikoTaskRun({
+          name: `kaniko-${randomUUID().slice(0, 6)}`,
+          uid: randomUUID(),
+          image: '127.0.0.1:5000/kaniko-chains',
+          digest: `sha256:${randomBytes(32).toString('hex')}`,
+        }),
+      );
+      const before = await treeSize();
+      const store = new Capture();
+      expect((await instance(runs, store, undefined, by).orch.signRun(doc)).status).toBe('signed');
+      expect(await treeSize()).toBe(before + 2);
+      const image = store.stored.find((r) => r.what === 'image-signature')?.record;
+      if (!image) throw new Error('no image signature stored');
+      expect(image.digestAlgorithm).toBe(alg);
+      const entry = await new RekorClient(log.url).getEntryByIndex(before + 1);
+      const body = JSON.parse(Buffer.from(entry.body, 'base64').toString()) as {
+        spec: { data: { hash: { algorithm: string; value: string } } };
+      };
+      expect(body.spec.data.hash).toEqual({
+        algorithm: alg,
+        value: createHash(alg).update(image.bytes).digest('hex'),
+      });
+      // a restart that lost the marks: the entries are found again (sha512), or signed anew (no sha384 search)
+      const again = new MemoryRuns();
+      again.add(doc);
+      expect(
+        (await instance(again, new Capture(), undefined, by).orch.signRun(again.get(doc.metadata.name)))
+          .status,
+      ).toBe('signed');
+      expect(await treeSize()).toBe(before + (searchable ? 2 : 3));
+    },
+    60_000,
+  );
 });
