@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, sign } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, hash, randomUUID, sign } from 'node:crypto';
 import { join } from 'node:path';
 import { bundleFromJSON, bundleToJSON } from '@sigstore/bundle';
 import type { Bundle } from '@sigstore/bundle';
@@ -7,7 +7,14 @@ import { DSSEBundleBuilder, MessageSignatureBundleBuilder, RekorWitness } from '
 import type { Signer } from '@sigstore/sign';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RekorClient, toBundleTlogEntry, verifyLogEntry } from '../../src/tlog/client/index.ts';
+import { privateKeyMaterial } from '../../src/keys/index.ts';
+import { KeySigner, signRaw } from '../../src/signing/index.ts';
+import {
+  RekorClient,
+  proposeHashedRekord,
+  toBundleTlogEntry,
+  verifyLogEntry,
+} from '../../src/tlog/client/index.ts';
 import { startLogServer } from '../../src/tlog/server/index.ts';
 import type { RunningLogServer } from '../../src/tlog/server/index.ts';
 import { TestSigner, sha, tempDir } from './helpers.ts';
@@ -27,7 +34,7 @@ beforeAll(async () => {
 afterAll(async () => srv?.close());
 
 /** A trusted root naming only our log (sigstore.md §4.12), and a verifier that requires a tlog entry. */
-function verifier(logKeyPem = srv.publicKeyPem): Verifier {
+function verifier(logKeyPem = srv.publicKeyPem, signerPem = me.publicKeyPem): Verifier {
   const der = createPublicKey(logKeyPem).export({ type: 'spki', format: 'der' });
   const root = TrustedRoot.fromJSON({
     mediaType: 'application/vnd.dev.sigstore.trustedroot+json;version=0.1',
@@ -48,7 +55,7 @@ function verifier(logKeyPem = srv.publicKeyPem): Verifier {
     timestampAuthorities: [],
   });
   const trust = toTrustMaterial(root, () => ({
-    publicKey: createPublicKey(me.publicKeyPem),
+    publicKey: createPublicKey(signerPem),
     validFor: () => true,
   }));
   return new Verifier(trust, { tlogThreshold: 1, ctlogThreshold: 0, timestampThreshold: 1 });
@@ -149,5 +156,40 @@ describe('sigstore-js as an independent client and verifier', () => {
     expect(t.inclusionProof.hashes.length).toBeGreaterThan(0);
     t.inclusionProof.hashes[0] = Buffer.alloc(32, 1).toString('base64');
     expect(() => verifier().verify(toSignedEntity(bundleFromJSON(json)))).toThrow();
+  });
+});
+
+describe('sigstore-js verifies what our signers log for each key type', () => {
+  const PROTO_HASH = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' } as const;
+  // Ed25519 is not applicable: sigstore-js verifies message signatures with a digest algorithm, which Node's
+  // Ed25519 refuses, and it has no Ed25519ph.
+  it.each([
+    ['P-256', () => generateKeyPairSync('ec', { namedCurve: 'prime256v1' })],
+    ['P-384', () => generateKeyPairSync('ec', { namedCurve: 'secp384r1' })],
+    ['P-521', () => generateKeyPairSync('ec', { namedCurve: 'secp521r1' })],
+    ['RSA-3072', () => generateKeyPairSync('rsa', { modulusLength: 3072 })],
+  ])('%s: a message signature over the key’s digest, logged as hashedrekord', async (_name, make) => {
+    const s = new KeySigner(privateKeyMaterial(make().privateKey));
+    const artifact = Buffer.from(`artifact ${randomUUID()}`);
+    const rec = await signRaw(s, artifact);
+    const alg = s.digestAlgorithm;
+    const digest = hash(alg, artifact, 'buffer');
+    const entry = await new RekorClient(srv.url, { logPublicKey: srv.publicKeyPem }).createEntry(
+      proposeHashedRekord(digest.toString('hex'), rec.signature, s.publicKey.pem, alg),
+    );
+    const json = {
+      mediaType: 'application/vnd.dev.sigstore.bundle.v0.3+json',
+      verificationMaterial: { publicKey: { hint: 'k' }, tlogEntries: [toBundleTlogEntry(entry)] },
+      messageSignature: {
+        messageDigest: { algorithm: PROTO_HASH[alg], digest: digest.toString('base64') },
+        signature: rec.signature,
+      },
+    };
+    verifier(srv.publicKeyPem, s.publicKey.pem).verify(toSignedEntity(bundleFromJSON(json), artifact));
+    expect(() =>
+      verifier(srv.publicKeyPem, s.publicKey.pem).verify(
+        toSignedEntity(bundleFromJSON(json), Buffer.from('x')),
+      ),
+    ).toThrow();
   });
 });
