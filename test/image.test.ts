@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -93,4 +93,35 @@ describe('container image contents (Dockerfile: production dependencies only)', 
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/signed=true|chains\.tekton\.dev\/signed/);
   }, 150_000);
+
+  it('serves the web console from a production-only install (the app bundled at start)', async () => {
+    const app = productionInstall();
+    const child = spawn(
+      join(app, 'bin/chains'),
+      ['console', '--addr', '127.0.0.1:0', '--rekor-url', 'http://127.0.0.1:9'],
+      {
+        env: { PATH: process.env.PATH, HOME: tmpdir() },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    try {
+      let out = '';
+      const url = await new Promise<string>((res, rej) => {
+        const on = (d: Buffer): void => {
+          out += d.toString();
+          const m = /console listening on (\S+)/.exec(out);
+          if (m?.[1]) res(m[1]);
+        };
+        child.stdout.on('data', on);
+        child.stderr.on('data', on);
+        child.once('exit', (c) => rej(new Error(`exited ${c}: ${out}`)));
+      });
+      const js = await fetch(`${url}/assets/app.js`);
+      expect(js.status).toBe(200);
+      expect((await js.text()).length).toBeGreaterThan(10_000);
+    } finally {
+      child.kill('SIGTERM');
+      rmSync(app, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
