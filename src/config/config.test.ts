@@ -26,6 +26,7 @@ describe('parseConfig defaults (chains.md §1.1)', () => {
     expect(c.artifacts.oci).toEqual({
       format: 'simplesigning',
       storage: ['oci'],
+      signIndexChildren: false,
       signer: 'x509',
       enabled: true,
     });
@@ -93,6 +94,12 @@ describe('parseConfig values', () => {
       { 'storage.oci.repository': 'reg:5000/sigs' },
       (c) => c.storage.oci.repository,
       'reg:5000/sigs',
+    ],
+    [
+      'sign-index-children (ours)',
+      { 'artifacts.oci.sign-index-children': 'true' },
+      (c) => c.artifacts.oci.signIndexChildren,
+      true,
     ],
     ['managed-by filter', { 'filter.managed-by': 'a, b' }, (c) => c.filter.managedBy, ['a', 'b']],
     [

@@ -115,6 +115,7 @@ export function parseConfig(data: ConfigData): ChainsConfig {
         storage: ociStorage,
         signer: ociSigner,
         enabled: ociSigner !== 'none' && ociStorage.length > 0,
+        signIndexChildren: bool(data, 'artifacts.oci.sign-index-children', false),
       },
     },
     storage: {

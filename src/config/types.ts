@@ -34,7 +34,11 @@ export interface ArtifactOptions<F extends string = FormatId> {
 export interface ArtifactsOptions {
   taskrun: ArtifactOptions;
   pipelinerun: ArtifactOptions & { deepInspection: boolean };
-  oci: ArtifactOptions<'simplesigning'>;
+  /**
+   * `signIndexChildren` (ours, `artifacts.oci.sign-index-children`; Chains has no such key, tektoncd/chains#1070):
+   * an image index is signed and attested, and so is every manifest below it
+   */
+  oci: ArtifactOptions<'simplesigning'> & { signIndexChildren: boolean };
 }
 
 export interface OciStorageOptions {

@@ -12,12 +12,14 @@ import { noMetrics, type FailureType, type MetricsRecorder } from './metrics.ts'
 import { parseRunDoc, type PayloadBuilder, type SignableItem, type SignableType } from './payloads.ts';
 import type {
   BackendResolver,
+  IndexChildren,
   RunAccess,
   RunDoc,
   SignerSource,
   TransparencyUploader,
   UploadedEntry,
 } from './ports.ts';
+import { expandIndexes } from './index-children.ts';
 import { SignCache } from './sign-cache.ts';
 import { lookUpLogged, mayBeLogged } from './tlog-reuse.ts';
 import { kindLabel, runRefOf, storeRequest } from './requests.ts';
@@ -47,6 +49,8 @@ export interface OrchestratorDeps {
    * when this replica started working (a standby replica built long before it took the Lease counts from then).
    */
   startedAt?: Date;
+  /** manifests below an image index, read with the run's registry credentials (sign-index-children) */
+  indexChildren?: IndexChildren;
 }
 
 export interface StepError {
@@ -167,6 +171,10 @@ export class Orchestrator {
     let items: SignableItem[];
     try {
       items = this.deps.payloads.build(type, run, children);
+      const lookup = this.deps.indexChildren;
+      // artifacts.oci.sign-index-children: the manifests below an image index are signed and attested too
+      if (lookup && opts.artifacts.oci.signIndexChildren)
+        items = await expandIndexes(items, (image) => lookup(doc, image));
     } catch (e) {
       this.failure(run, type, 'payload_creation');
       pass.errors.push({ step: 'payload_creation', message: `${type}: ${describeError(e)}` });

@@ -1,6 +1,6 @@
 import type { RekorBundle, SignedRecord } from '../core/signed.ts';
 import type { TaskRun } from '../model/index.ts';
-import type { RunRef, StorageBackend } from '../storage/backend.ts';
+import type { ImageTarget, RunRef, StorageBackend } from '../storage/backend.ts';
 import type { Signer } from '../signing/index.ts';
 
 /**
@@ -82,6 +82,9 @@ export interface TransparencyUploader {
 
 /** Storage backends for one run by configured name (the OCI one carries that run's registry credentials). */
 export type BackendResolver = (run: RunDoc) => Promise<ReadonlyMap<string, StorageBackend>>;
+
+/** Every manifest below an image index (nested ones too), for the run's registry credentials; [] for an image. */
+export type IndexChildren = (run: RunDoc, image: ImageTarget) => Promise<ImageTarget[]>;
 
 /** Child TaskRuns of a PipelineRun (from the informer cache or the run directory). */
 export type ChildLister = (namespace: string, names: string[]) => Promise<TaskRun[]>;

@@ -9,3 +9,4 @@ export * from './transport.ts';
 export * from './client.ts';
 export * from './registry.ts';
 export * from './upload.ts';
+export * from './index-walk.ts';

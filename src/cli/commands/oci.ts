@@ -6,8 +6,10 @@ import { KeySigner, signDsse, signSimpleSigning } from '../../signing/index.ts';
 import {
   RegistryClient,
   RegistryError,
+  manifestDigests,
   multiKeychain,
   parseReference,
+  parseRepository,
   repositoryName,
   staticKeychain,
   type Keychain,
@@ -127,12 +129,25 @@ interface SignFlags extends RegistryFlags, TlogFlags {
   key: string;
   annotations: Record<string, string>;
   newBundleFormat?: boolean;
+  recursive?: boolean;
 }
 
 async function runSign(image: string, o: SignFlags): Promise<void> {
   const client = buildClient(o, image);
   const target = await resolveTarget(client, image);
   const signer = new KeySigner(await loadKeyFile(o.key));
+  const repo = parseRepository(target.repository);
+  // --recursive: the index, then every manifest below it (cosign sign --recursive)
+  const digests = await manifestDigests(client, repo, target.digest, { recursive: o.recursive === true });
+  for (const digest of digests) await signOne(client, signer, { repository: target.repository, digest }, o);
+}
+
+async function signOne(
+  client: RegistryClient,
+  signer: KeySigner,
+  target: ImageTarget,
+  o: SignFlags,
+): Promise<void> {
   const ann = Object.keys(o.annotations).length ? o.annotations : undefined;
   const record = await uploadToLog(await signSimpleSigning(signer, target.repository, target.digest, ann), o);
   const backend = backendFor(
@@ -212,6 +227,16 @@ interface VerifyFlags extends RegistryFlags, TlogFlags {
   annotations: Record<string, string>;
   output: string;
   type?: string;
+  recursive?: boolean;
+}
+
+/** IMAGE, or with --recursive the image and every manifest below it, each as `repo@digest`. */
+async function verifyTargets(client: RegistryClient, image: string, recursive: boolean): Promise<string[]> {
+  if (!recursive) return [image];
+  const ref = parseReference(image);
+  const top = ref.digest ?? (await client.resolve(ref)).digest;
+  const name = repositoryName(ref);
+  return (await manifestDigests(client, ref, top, { recursive: true })).map((d) => `${name}@${d}`);
 }
 
 async function runVerify(images: string[], o: VerifyFlags): Promise<void> {
@@ -220,18 +245,20 @@ async function runVerify(images: string[], o: VerifyFlags): Promise<void> {
   for (const image of images) {
     const client = buildClient(o, image);
     const repository = process.env.COSIGN_REPOSITORY;
-    const r = await verifyImageSignatures(image, {
-      client,
-      publicKey,
-      annotations: o.annotations,
-      ...(checkBundle ? { checkBundle } : {}),
-      ...(repository ? { repository } : {}),
-    });
-    const annotations = Object.keys(o.annotations).length > 0;
-    process.stderr.write(verificationHeader(image, { annotations, tlogChecked: r.tlogChecked }));
-    if (o.output === 'text')
-      for (const v of r.verified) process.stdout.write(`${v.payload.toString('utf8')}\n`);
-    else process.stdout.write(imageVerificationJson(r));
+    for (const target of await verifyTargets(client, image, o.recursive === true)) {
+      const r = await verifyImageSignatures(target, {
+        client,
+        publicKey,
+        annotations: o.annotations,
+        ...(checkBundle ? { checkBundle } : {}),
+        ...(repository ? { repository } : {}),
+      });
+      const annotations = Object.keys(o.annotations).length > 0;
+      process.stderr.write(verificationHeader(target, { annotations, tlogChecked: r.tlogChecked }));
+      if (o.output === 'text')
+        for (const v of r.verified) process.stdout.write(`${v.payload.toString('utf8')}\n`);
+      else process.stdout.write(imageVerificationJson(r));
+    }
   }
 }
 
@@ -241,15 +268,18 @@ async function runVerifyAttestation(images: string[], o: VerifyFlags): Promise<v
   const checkBundle = await logCheck(o);
   for (const image of images) {
     const repository = process.env.COSIGN_REPOSITORY;
-    const r = await verifyImageAttestations(image, {
-      client: buildClient(o, image),
-      publicKey,
-      ...(checkBundle ? { checkBundle } : {}),
-      ...(predicateType ? { predicateType } : {}),
-      ...(repository ? { repository } : {}),
-    });
-    process.stderr.write(verificationHeader(image, { annotations: false, tlogChecked: r.tlogChecked }));
-    process.stdout.write(attestationVerificationText(r));
+    const client = buildClient(o, image);
+    for (const target of await verifyTargets(client, image, o.recursive === true)) {
+      const r = await verifyImageAttestations(target, {
+        client,
+        publicKey,
+        ...(checkBundle ? { checkBundle } : {}),
+        ...(predicateType ? { predicateType } : {}),
+        ...(repository ? { repository } : {}),
+      });
+      process.stderr.write(verificationHeader(target, { annotations: false, tlogChecked: r.tlogChecked }));
+      process.stdout.write(attestationVerificationText(r));
+    }
   }
 }
 
@@ -296,7 +326,8 @@ export function registerOciCommands(program: Command): void {
     .description('sign a container image and push the signature (cosign .sig layout)')
     .argument('<image>', 'image reference (tag or digest)')
     .requiredOption('--key <file>', 'private key (cosign.key)')
-    .option('--new-bundle-format', 'push a sigstore bundle v0.3 referrer instead of the .sig tag');
+    .option('--new-bundle-format', 'push a sigstore bundle v0.3 referrer instead of the .sig tag')
+    .option('-r, --recursive', 'if a multi-arch image is specified, additionally sign each discrete image');
   ann(tlogOptions(registryOptions(sign), true)).action(runSign);
 
   const attest = program
@@ -314,7 +345,8 @@ export function registerOciCommands(program: Command): void {
     .description('verify image signatures against a public key')
     .argument('<images...>', 'image references')
     .requiredOption('--key <file>', 'public key (cosign.pub)')
-    .option('-o, --output <format>', 'json or text', 'json');
+    .option('-o, --output <format>', 'json or text', 'json')
+    .option('-r, --recursive', 'for an image index, also verify every manifest it lists (each must verify)');
   ann(tlogOptions(registryOptions(verify), false)).action(runVerify);
 
   const verifyAtt = program
@@ -323,7 +355,8 @@ export function registerOciCommands(program: Command): void {
     .argument('<images...>', 'image references')
     .requiredOption('--key <file>', 'public key (cosign.pub)')
     .option('--type <type>', 'only attestations of this predicate type (name or URI)')
-    .option('-o, --output <format>', 'text', 'text');
+    .option('-o, --output <format>', 'text', 'text')
+    .option('-r, --recursive', 'for an image index, also verify every manifest it lists (each must verify)');
   tlogOptions(registryOptions(verifyAtt), false).action(runVerifyAttestation);
 
   const tri = program

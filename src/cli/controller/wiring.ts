@@ -6,9 +6,10 @@ import type { MetricsRecorder } from '../../controller/metrics.ts';
 import { Orchestrator } from '../../controller/orchestrator.ts';
 import type { RunAccess, RunDoc, SignerSource } from '../../controller/ports.ts';
 import { anonymous, type Keychain } from '../../registry/keychain.ts';
+import { manifestDigests } from '../../registry/index-walk.ts';
 import { parseRepository } from '../../registry/reference.ts';
 import { RegistryClient } from '../../registry/registry.ts';
-import type { StorageBackend } from '../../storage/backend.ts';
+import type { ImageTarget, StorageBackend } from '../../storage/backend.ts';
 import { LocalBackend } from '../../storage/local/local.ts';
 import { OciStorageBackend } from '../../storage/oci/backend.ts';
 import { TektonBackend, type AnnotationWriter } from '../../storage/tekton/tekton.ts';
@@ -45,11 +46,7 @@ export function buildOrchestrator(o: WiringOptions): Orchestrator {
   // one registry client per keychain and TLS setting: keeps pings, tokens and connections across runs
   const clients = new WeakMap<Keychain, { insecure: string; client: RegistryClient }>();
   let warnedFor: ChainsConfig | undefined;
-  const backends = async (run: RunDoc): Promise<ReadonlyMap<string, StorageBackend>> => {
-    const cfg: ChainsConfig = o.config.current;
-    const dir = cfg.storage.local.dir ?? o.localDir;
-    let local = locals.get(dir);
-    if (!local) locals.set(dir, (local = new LocalBackend(dir)));
+  const clientFor = async (run: RunDoc, cfg: ChainsConfig): Promise<RegistryClient> => {
     const keychain = o.keychainFor ? await o.keychainFor(run) : anonymous;
     const insecure = insecureRegistries(cfg);
     if (cfg.storage.oci.insecure && !insecure.length && warnedFor !== cfg) {
@@ -65,9 +62,15 @@ export function buildOrchestrator(o: WiringOptions): Orchestrator {
       });
       clients.set(keychain, (cached = { insecure: insecure.join(','), client }));
     }
-    const client = cached.client;
+    return cached.client;
+  };
+  const backends = async (run: RunDoc): Promise<ReadonlyMap<string, StorageBackend>> => {
+    const cfg: ChainsConfig = o.config.current;
+    const dir = cfg.storage.local.dir ?? o.localDir;
+    let local = locals.get(dir);
+    if (!local) locals.set(dir, (local = new LocalBackend(dir)));
     const oci = new OciStorageBackend({
-      client,
+      client: await clientFor(run, cfg),
       encoding: cfg.storage.oci.encodingFormat,
       ...(cfg.storage.oci.repository ? { repository: cfg.storage.oci.repository } : {}),
     });
@@ -77,6 +80,12 @@ export function buildOrchestrator(o: WiringOptions): Orchestrator {
       ['local', local],
     ]);
   };
+  const indexChildren = async (run: RunDoc, image: ImageTarget): Promise<ImageTarget[]> => {
+    const client = await clientFor(run, o.config.current);
+    const repo = parseRepository(image.repository);
+    const all = await manifestDigests(client, repo, image.digest, { recursive: true });
+    return all.slice(1).map((digest) => ({ repository: image.repository, digest }));
+  };
   return new Orchestrator({
     signer: o.signer,
     payloads: new ChainsPayloadBuilder(() => o.config.current),
@@ -84,6 +93,7 @@ export function buildOrchestrator(o: WiringOptions): Orchestrator {
     runs: o.runs,
     tlog: switchingUploader(o.config),
     options: () => o.config.current,
+    indexChildren,
     ...(o.metrics ? { metrics: o.metrics } : {}),
     ...(o.log ? { log: o.log } : {}),
   });
