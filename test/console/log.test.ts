@@ -143,6 +143,7 @@ describe('console: log, search and entry pages in Chromium', () => {
     expect(seen.at(-1)).toBe('A|entry');
     const outline = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
     expect(outline).not.toBe('none');
+    await screenshot(page, 'keyboard-focus');
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/log\/entries\//);
     await page.locator('[data-verified="true"]').waitFor();
@@ -201,6 +202,7 @@ describe('console: log, search and entry pages in Chromium', () => {
     await page.goto(`${tofu.url}/log/entries/${hostileUuid}`);
     await page.locator('[data-verified]').waitFor();
     expect(await page.getAttribute('[data-verified]', 'data-verified')).toBe('true');
+    await screenshot(page, 'entry-through-proxy');
   });
 
   it('renders a hostile statement as plain text and runs none of it', async () => {

@@ -135,6 +135,7 @@ describe('console: runs, live updates and provenance in Chromium', () => {
     await page.waitForURL(/status=signed/);
     await page.waitForSelector('tr[data-run="default/build-a"]');
     expect(await page.locator('table.runs tbody tr').count()).toBe(2);
+    await screenshot(page, 'runs-filtered');
   });
 
   it('shows hostile run data as text', async () => {
@@ -147,6 +148,7 @@ describe('console: runs, live updates and provenance in Chromium', () => {
       `({ pwned: window.__pwned, imgs: document.querySelectorAll('img').length })`,
     );
     expect(dom).toEqual({ pwned: undefined, imgs: 0 });
+    await screenshot(page, 'runs-hostile');
   });
 
   it('draws a run’s signed statement as materials → steps → subjects', async () => {
@@ -235,5 +237,6 @@ describe('console: runs, live updates and provenance in Chromium', () => {
       'signature/legacy=verified',
       'signature/referrer=verified',
     ]);
+    await screenshot(page, 'image-referrers');
   });
 });
