@@ -1,6 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { OidcError } from './errors.ts';
+import { parseCaCert } from './fetch.ts';
 import { ISSUER_TYPES } from './types.ts';
 import type { IssuerConfig, IssuersConfig, MetaIssuer } from './types.ts';
 
@@ -18,6 +19,7 @@ const issuerSchema = z
     issuerclaim: z.string().optional(),
     skipemailverification: z.boolean().optional(),
     challengeclaim: z.string().optional(),
+    cacert: z.string().optional(),
     description: z.string().optional(),
     contact: z.string().optional(),
   })
@@ -49,6 +51,7 @@ function readIssuer(where: string, value: unknown): Omit<IssuerConfig, 'issuerUr
     issuerClaim: raw.issuerclaim,
     skipEmailVerification: raw.skipemailverification,
     challengeClaim: raw.challengeclaim,
+    caCert: raw.cacert,
     description: raw.description,
     contact: raw.contact,
   };
@@ -56,6 +59,7 @@ function readIssuer(where: string, value: unknown): Omit<IssuerConfig, 'issuerUr
 
 /** Fulcio validateConfig, for the types supported here. */
 function validate(where: string, i: IssuerConfig, meta: boolean): void {
+  if (i.caCert) parseCaCert(i.caCert, where);
   if (i.issuerClaim && i.type !== 'email') fail(where, 'only email issuers can use issuer claim mapping');
   if (i.issuerClaim && !/^\$(\.[A-Za-z0-9_-]+)+$/.test(i.issuerClaim))
     fail(where, `issuer-claim "${i.issuerClaim}" must be a $.a.b path`);

@@ -1,7 +1,8 @@
-import { createRemoteJWKSet } from 'jose';
+import { createRemoteJWKSet, customFetch } from 'jose';
 import type { JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { OidcError } from './errors.ts';
+import type { Fetcher } from './fetch.ts';
 
 /** Signature algorithms go-oidc accepts; the issuer's advertised list is intersected with it. */
 const SUPPORTED_ALGS = [
@@ -37,12 +38,14 @@ export interface DiscoveryOptions {
   jwksMaxAgeMs: number;
 }
 
-async function fetchDiscovery(issuerUrl: string, timeoutMs: number): Promise<unknown> {
+async function fetchDiscovery(issuerUrl: string, timeoutMs: number, via?: Fetcher): Promise<unknown> {
   const url = `${issuerUrl.replace(/\/$/, '')}/.well-known/openid-configuration`;
   let res: Response;
   try {
-    // redirects are refused: the document must come from the issuer itself (Fulcio noRedirectClient)
-    res = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    const signal = AbortSignal.timeout(timeoutMs);
+    // redirects are refused: the document must come from the issuer itself (Fulcio noRedirectClient); the
+    // node:https fetcher follows none
+    res = via ? await via(url, { signal }) : await fetch(url, { redirect: 'error', signal });
   } catch (e) {
     throw new OidcError('OIDC_DISCOVERY', `cannot reach the issuer's discovery document ${url}`, {
       cause: e,
@@ -58,8 +61,8 @@ async function fetchDiscovery(issuerUrl: string, timeoutMs: number): Promise<unk
 }
 
 /** OpenID discovery (go-oidc NewProvider): the document's `issuer` must equal the configured URL exactly. */
-export async function discover(issuerUrl: string, o: DiscoveryOptions): Promise<RemoteIssuer> {
-  const r = discoverySchema.safeParse(await fetchDiscovery(issuerUrl, o.timeoutMs));
+export async function discover(issuerUrl: string, o: DiscoveryOptions, via?: Fetcher): Promise<RemoteIssuer> {
+  const r = discoverySchema.safeParse(await fetchDiscovery(issuerUrl, o.timeoutMs, via));
   if (!r.success) throw new OidcError('OIDC_DISCOVERY', `discovery document of ${issuerUrl} is invalid`);
   if (r.data.issuer !== issuerUrl)
     throw new OidcError(
@@ -74,6 +77,7 @@ export async function discover(issuerUrl: string, o: DiscoveryOptions): Promise<
     timeoutDuration: o.timeoutMs,
     cooldownDuration: o.jwksCooldownMs,
     cacheMaxAge: o.jwksMaxAgeMs,
+    ...(via ? { [customFetch]: via } : {}),
   });
   return { keys, algorithms };
 }

@@ -16,6 +16,8 @@ export interface IssuerConfig {
   /** `email` type: accept tokens without `email_verified`. */
   skipEmailVerification?: boolean;
   challengeClaim?: string;
+  /** PEM roots for TLS to this issuer (discovery and JWKS), instead of the system's. */
+  caCert?: string;
   description?: string;
   contact?: string;
 }

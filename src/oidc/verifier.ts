@@ -3,6 +3,7 @@ import { lookupIssuer } from './config.ts';
 import { discover } from './discovery.ts';
 import type { DiscoveryOptions, RemoteIssuer } from './discovery.ts';
 import { OidcError } from './errors.ts';
+import { fetcherFor } from './fetch.ts';
 import { principalFor } from './principals/index.ts';
 import type { Claims, IssuerConfig, IssuersConfig, Principal } from './types.ts';
 
@@ -85,11 +86,12 @@ export class TokenVerifier {
   }
 
   /** Discovery once per issuer; a failed discovery is retried by the next token. */
-  private remote(url: string): Promise<RemoteIssuer> {
+  private remote(cfg: IssuerConfig): Promise<RemoteIssuer> {
+    const url = cfg.issuerUrl;
     let p = this.remotes.get(url);
     if (!p) {
       if (this.remotes.size >= this.o.max) this.remotes.delete(this.remotes.keys().next().value ?? '');
-      p = discover(url, this.o);
+      p = discover(url, this.o, fetcherFor(cfg));
       p.catch(() => this.remotes.delete(url));
       this.remotes.set(url, p);
     }
@@ -103,7 +105,7 @@ export class TokenVerifier {
     if (!cfg) throw new OidcError('OIDC_UNKNOWN_ISSUER', `unsupported issuer: ${iss}`);
     let claims: Claims;
     try {
-      const remote = await this.remote(cfg.issuerUrl);
+      const remote = await this.remote(cfg);
       const r = await jwtVerify(token, remote.keys, {
         issuer: cfg.issuerUrl,
         audience: cfg.clientId,

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { loadOrCreateKeys, publicJwks, recordIssuerUrl } from './store.ts';
 
@@ -9,6 +10,8 @@ export interface IssuerServerOptions {
   addr?: string;
   /** Public issuer URL when it differs from http://<addr>. */
   issuerUrl?: string;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 export interface RunningIssuer {
@@ -76,16 +79,17 @@ export async function startIssuerServer(o: IssuerServerOptions): Promise<Running
   const [host = '127.0.0.1', port = '0'] = (o.addr ?? '127.0.0.1:0').split(/:(?=[^:]*$)/);
   let url = o.issuerUrl ?? '';
   let jwks = 0;
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
     route(o.dir, url, req, res, () => jwks++).catch(() => {
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
     });
-  });
+  };
+  const server = o.tls ? createHttpsServer(o.tls, handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject).listen(Number(port), host, () => resolve());
   });
   const a = server.address() as AddressInfo;
-  const listenUrl = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  const listenUrl = `${o.tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   url ||= listenUrl;
   recordIssuerUrl(o.dir, url);
   return {
