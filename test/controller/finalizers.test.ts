@@ -122,6 +122,23 @@ describe('finalizers (chains.tekton.dev/taskrun, /pipelinerun)', () => {
     expect([...finalizersOf('wait-pr', 'PipelineRun'), ...finalizersOf('step')]).toEqual([]);
   });
 
+  it('signing a done run costs 2 patches (hold, mark with release) and no GET per annotation write', async () => {
+    c = await TestCluster.start(LOCAL);
+    c.create(done('cheap'));
+    await c.controller({ threads: 1 });
+    await until(
+      () => signedOf('cheap'),
+      (v) => v === 'true',
+    );
+    await new Promise((r) => setTimeout(r, 300)); // the reconciles our own patches trigger
+    const calls = c.kube.requests.filter((r) => r.path.endsWith('/taskruns/cheap'));
+    expect(calls.filter((r) => r.method === 'PATCH')).toHaveLength(2);
+    // the reconcile's freshness GET (Chains re-reads before signing); at most one more for the re-reconcile
+    // that the hold patch's own watch event triggers
+    expect(calls.filter((r) => r.method === 'GET').length).toBeLessThanOrEqual(2);
+    expect(finalizersOf('cheap')).toEqual([]);
+  });
+
   it('a run deleted while still running is released at once (nothing to sign yet, as upstream)', async () => {
     c = await TestCluster.start(TEKTON);
     c.create(running('cancelled'));

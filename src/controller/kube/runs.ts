@@ -9,6 +9,7 @@ import { runRefOf } from '../requests.ts';
 
 const plural = (kind: RunRef['kind']): string => (kind === 'PipelineRun' ? 'pipelineruns' : 'taskruns');
 const codeOf = (e: unknown): number | undefined => (e as { code?: number }).code;
+const keyOf = (run: RunRef): string => `${run.kind}/${run.namespace}/${run.name}`;
 
 const ours = (kind: RunRef['kind'], doc: RunDoc): boolean =>
   (doc.metadata.finalizers ?? []).some((f) => isOurFinalizer(kind, f));
@@ -24,6 +25,14 @@ const without = (kind: RunRef['kind'], doc: RunDoc): string[] =>
  */
 export class KubeRuns implements RunAccess, AnnotationWriter, RunFinalizers {
   private readonly api: CustomObjectsApi;
+  /**
+   * The metadata of each run as our last GET or patch returned it: an annotation write starts from it instead of
+   * a fresh GET (a stale copy is a 409 and the retry GETs). Bounded; only what the write needs is kept.
+   */
+  private readonly known = new Map<
+    string,
+    Pick<RunDoc['metadata'], 'uid' | 'resourceVersion' | 'finalizers'>
+  >();
   conflicts = 0;
 
   constructor(
@@ -35,15 +44,21 @@ export class KubeRuns implements RunAccess, AnnotationWriter, RunFinalizers {
 
   async latest(run: RunRef): Promise<RunDoc | undefined> {
     try {
-      return (await this.api.getNamespacedCustomObject({
-        group: 'tekton.dev',
-        version: 'v1',
-        namespace: run.namespace,
-        plural: plural(run.kind),
-        name: run.name,
-      })) as RunDoc;
+      return this.remember(
+        run,
+        (await this.api.getNamespacedCustomObject({
+          group: 'tekton.dev',
+          version: 'v1',
+          namespace: run.namespace,
+          plural: plural(run.kind),
+          name: run.name,
+        })) as RunDoc,
+      );
     } catch (e) {
-      if (codeOf(e) === 404) return undefined;
+      if (codeOf(e) === 404) {
+        this.known.delete(keyOf(run));
+        return undefined;
+      }
       throw new ControllerError(
         'KUBE_API',
         `getting ${run.kind} ${run.namespace}/${run.name}: ${describeError(e)}`,
@@ -60,7 +75,7 @@ export class KubeRuns implements RunAccess, AnnotationWriter, RunFinalizers {
         `refusing to write annotation "${bad}": only ${PREFIX}* keys are written`,
       );
     for (let attempt = 1; ; attempt++) {
-      const current = await this.latest(run);
+      const current = (attempt === 1 && this.knownCopy(run)) || (await this.latest(run));
       if (!current)
         throw new ControllerError('KUBE_API', `${run.kind} ${run.namespace}/${run.name} no longer exists`);
       if (run.uid && current.metadata.uid && current.metadata.uid !== run.uid)
@@ -120,7 +135,7 @@ export class KubeRuns implements RunAccess, AnnotationWriter, RunFinalizers {
       if (!finalizers) return cur;
       const metadata = { resourceVersion: cur.metadata.resourceVersion, finalizers };
       try {
-        return (await this.patch(run, { metadata })) as RunDoc;
+        return await this.patch(run, { metadata });
       } catch (e) {
         const code = codeOf(e);
         if (code === 404) return undefined;
@@ -137,8 +152,8 @@ export class KubeRuns implements RunAccess, AnnotationWriter, RunFinalizers {
     return undefined;
   }
 
-  private patch(run: RunRef, body: object): Promise<unknown> {
-    return this.api.patchNamespacedCustomObject(
+  private async patch(run: RunRef, body: object): Promise<RunDoc> {
+    const out = (await this.api.patchNamespacedCustomObject(
       {
         group: 'tekton.dev',
         version: 'v1',
@@ -148,6 +163,24 @@ export class KubeRuns implements RunAccess, AnnotationWriter, RunFinalizers {
         body,
       },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    )) as RunDoc;
+    return this.remember(run, out);
+  }
+
+  private remember(run: RunRef, doc: RunDoc): RunDoc {
+    const k = keyOf(run);
+    const { uid, resourceVersion, finalizers } = doc.metadata ?? {};
+    if (!resourceVersion) return doc;
+    this.known.delete(k);
+    this.known.set(k, { uid, resourceVersion, ...(finalizers ? { finalizers } : {}) });
+    if (this.known.size > 4096) this.known.delete(this.known.keys().next().value ?? '');
+    return doc;
+  }
+
+  /** What an annotation write needs of the run, from our last GET or patch (same uid only). */
+  private knownCopy(run: RunRef): RunDoc | undefined {
+    const m = this.known.get(keyOf(run));
+    if (!m || (run.uid && m.uid !== run.uid)) return undefined;
+    return { metadata: { name: run.name, namespace: run.namespace, ...m } };
   }
 }
