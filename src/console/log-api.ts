@@ -75,6 +75,9 @@ const MAX_RESULTS = 50;
 export function classify(q: string): { type: QueryType; value: string } {
   const t = q.trim();
   if (/^[0-9]{1,15}$/.test(t)) return { type: 'index', value: t };
+  // an image reference pinned by digest: the entries about that digest (signatures, statements' subjects)
+  const image = /^[a-z0-9.:[\]-]+\/[^\s@]+@sha256:([0-9a-f]{64})$/.exec(t);
+  if (image) return { type: 'hash', value: `sha256:${image[1]}` };
   if (/^[0-9a-f]{80}$/i.test(t)) return { type: 'uuid', value: t.toLowerCase() };
   if (/^(sha256:)?[0-9a-f]{64}$/i.test(t))
     return { type: 'hash', value: `sha256:${t.slice(-64).toLowerCase()}` };

@@ -176,6 +176,19 @@ describe('console: runs, live updates and provenance in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('searching an image reference finds its log entries and links to its image page', async () => {
+    await page.goto(`${con.url}/search?q=${encodeURIComponent(`${image}@${digestA}`)}`);
+    await page.waitForSelector('[data-search-total]');
+    // the attestation's entry: the log indexes a statement's subject digests (the signature's entry is about the
+    // simplesigning payload, as in Rekor)
+    expect(await page.getAttribute('[data-search-total]', 'data-search-total')).toBe('1');
+    expect(await page.textContent('table.entries tbody')).toContain('dsse');
+    expect(await page.locator(`a[href="/images/${encodeURIComponent(`${image}@${digestA}`)}"]`).count()).toBe(
+      1,
+    );
+    await screenshot(page, 'search-image');
+  });
+
   it('shows an image’s signature and attestation with the server-side verdicts', async () => {
     await page.goto(`${con.url}/runs/default/build-a`);
     await page.locator('.subjects a').first().click(); // from the provenance picture

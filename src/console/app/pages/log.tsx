@@ -3,7 +3,7 @@ import { getJson, useApi } from '../api.ts';
 import type { ConsoleConfig, EntrySummary } from '../api.ts';
 import { base64ToBytes } from '../lib/bytes.ts';
 import { verifyCheckpointNote } from '../lib/verify.ts';
-import { Link, entryPath } from '../router.tsx';
+import { Link, entryPath, imagePath } from '../router.tsx';
 import { Hash, Load, time } from './common.tsx';
 
 interface LogInfo {
@@ -154,6 +154,11 @@ export function SearchPage(p: { q: string }) {
   return (
     <>
       <h1>Search</h1>
+      {/^[^\s@]+\/[^\s@]+@sha256:[0-9a-f]{64}$/.test(p.q.trim()) && (
+        <p>
+          <Link to={imagePath(p.q.trim())}>Signatures and attestations stored for this image</Link>
+        </p>
+      )}
       <Load v={v} what="search results">
         {(a) => (
           <section data-search-type={a.type} data-search-total={a.total}>
