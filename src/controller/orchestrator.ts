@@ -130,6 +130,16 @@ export class Orchestrator {
     return this.markSigned(ref, doc, pass, opts);
   }
 
+  /**
+   * A run that cannot be signed for a reason found before payloads (a PipelineRun's child TaskRun is gone): Chains'
+   * retry policy with the reason, so it ends `signed=failed` instead of waiting forever (Chains #602, #1210).
+   */
+  async refuse(doc: RunDoc, message: string): Promise<Outcome> {
+    const kind = doc.kind === 'PipelineRun' ? 'pipelinerun' : 'taskrun';
+    this.metrics.signingFailure(kind, 'payload_creation');
+    return this.fail(runRefOf(doc), doc, [{ step: 'payload_creation', message }]);
+  }
+
   /** Whether the configuration signs anything for runs of this kind (a finalizer is worth holding). */
   signsKind(kind: 'TaskRun' | 'PipelineRun'): boolean {
     const opts = this.deps.options();

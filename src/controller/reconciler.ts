@@ -130,13 +130,7 @@ export class Reconciler {
     let children: TaskRun[] = [];
     if (kind === 'PipelineRun') {
       const gate = this.children(latest);
-      if (gate.status === 'missing' && deleting(latest)) {
-        this.log('warn', 'run deleted while a child TaskRun is gone: released unsigned', {
-          run: key,
-          why: gate.why,
-        });
-        return this.release(latest);
-      }
+      if (gate.status === 'missing') return this.childGone(key, latest, gate.why);
       if (gate.status !== 'ready') {
         this.log('debug', 'waiting for child TaskRuns', { run: key, missing: gate.why });
         return 'done'; // a child's change re-enqueues this PipelineRun
@@ -146,6 +140,16 @@ export class Reconciler {
     const out = await this.deps.orchestrator.signRun(latest, children);
     // nothing to sign: no mark, and no finalizer kept for it
     if (out.status === 'skipped') return this.release(latest);
+    return out.status === 'retry' ? 'retry' : 'done';
+  }
+
+  /** A child is gone: retried, then `signed=failed` with the reason; a PipelineRun being deleted is released. */
+  private async childGone(key: string, pr: RunDoc, why: string): Promise<WorkResult> {
+    if (deleting(pr)) {
+      this.log('warn', 'run deleted while a child TaskRun is gone: released unsigned', { run: key, why });
+      return this.release(pr);
+    }
+    const out = await this.deps.orchestrator.refuse(pr, `child ${why}: the PipelineRun cannot be attested`);
     return out.status === 'retry' ? 'retry' : 'done';
   }
 

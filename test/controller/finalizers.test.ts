@@ -139,6 +139,23 @@ describe('finalizers (chains.tekton.dev/taskrun, /pipelinerun)', () => {
     expect(finalizersOf('cheap')).toEqual([]);
   });
 
+  it('a PipelineRun whose child TaskRun is gone ends signed=failed with the reason, not an endless wait', async () => {
+    c = await TestCluster.start({ ...TEKTON, 'artifacts.pipelinerun.storage': 'tekton' });
+    c.create(pipelineRun('orphan', ['ghost']));
+    await c.controller({ queue: { baseDelayMs: 10, maxDelayMs: 50 } });
+    await until(
+      () => signedOf('orphan', 'PipelineRun'),
+      (v) => v !== undefined,
+    );
+    const a = c.get('orphan', 'PipelineRun')?.metadata.annotations ?? {};
+    expect(a[A.SIGNED]).toBe('failed');
+    expect(a[A.RETRIES]).toBe('3');
+    expect(a[A.FAILURE_REASON]).toBe(
+      'payload_creation: child TaskRun ghost not found: the PipelineRun cannot be attested',
+    );
+    expect(finalizersOf('orphan', 'PipelineRun')).toEqual([]);
+  });
+
   it('a run deleted while still running is released at once (nothing to sign yet, as upstream)', async () => {
     c = await TestCluster.start(TEKTON);
     c.create(running('cancelled'));
