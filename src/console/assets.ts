@@ -12,7 +12,7 @@ export interface ConsoleAssets {
 const APP_DIR = resolve(import.meta.dirname, 'app');
 
 /** The one HTML page every address returns; the app routes on the client. No inline script or style. */
-export const SHELL = `<!doctype html>
+const SHELL = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">

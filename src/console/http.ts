@@ -5,7 +5,7 @@ import { ChainsError } from '../core/errors.ts';
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-export const SECURITY_HEADERS: Record<string, string> = {
+const SECURITY_HEADERS: Record<string, string> = {
   'content-security-policy': CSP,
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -47,8 +47,6 @@ export function sendError(res: ServerResponse, e: unknown): void {
         : 502;
   sendJson(res, status, { code, message });
 }
-
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
 /** A route table matched by path prefix (API) or exact pattern. */
 export interface Route {

@@ -10,7 +10,7 @@ export interface EntrySummary {
   apiVersion: string;
 }
 
-export function summarize(e: TlogEntry): EntrySummary {
+function summarize(e: TlogEntry): EntrySummary {
   let kind = '?';
   let apiVersion = '?';
   try {
@@ -72,7 +72,7 @@ export interface SearchAnswer {
 const MAX_RESULTS = 50;
 
 /** What `q` is, as `tlog search`/`tlog get` take it: a log index, UUID, digest, email or PEM public key. */
-export function classify(q: string): { type: QueryType; value: string } {
+function classify(q: string): { type: QueryType; value: string } {
   const t = q.trim();
   if (/^[0-9]{1,15}$/.test(t)) return { type: 'index', value: t };
   // an image reference pinned by digest: the entries about that digest (signatures, statements' subjects)

@@ -22,12 +22,6 @@ export function base64ToBytes(text: string): Uint8Array {
   return out;
 }
 
-export function bytesToBase64(b: Uint8Array): string {
-  let bin = '';
-  for (const x of b) bin += String.fromCharCode(x);
-  return btoa(bin);
-}
-
 export function utf8(text: string): Uint8Array {
   return new TextEncoder().encode(text);
 }

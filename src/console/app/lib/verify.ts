@@ -4,7 +4,7 @@ import { checkInclusion, leafHash } from './merkle.ts';
 import type { PathStep } from './merkle.ts';
 
 /** The checks the entry page makes, in order; the first failing one names the verdict. */
-export const CHECKS = ['key', 'uuid', 'set', 'checkpoint', 'inclusion'] as const;
+const CHECKS = ['key', 'uuid', 'set', 'checkpoint', 'inclusion'] as const;
 export type CheckName = (typeof CHECKS)[number];
 
 export interface CheckResult {
@@ -93,7 +93,7 @@ export interface ParsedNote {
 }
 
 /** A signed note (C2SP signed-note, tlog-checkpoint), parsed strictly. */
-export function parseNote(note: string): ParsedNote {
+function parseNote(note: string): ParsedNote {
   const sep = note.indexOf('\n\n');
   if (sep < 0 || !note.endsWith('\n')) throw new Error('checkpoint is not a signed note');
   const text = note.slice(0, sep + 1);
@@ -141,7 +141,6 @@ export async function verifyCheckpointNote(
   }
 }
 
-export { importLogKey, ecdsaVerify };
 export type { LogKey, PathStep };
 
 /** Verify one entry against pinned (or first-use) log keys: key, UUID, SET, checkpoint, inclusion proof. */
