@@ -1,4 +1,4 @@
-import { sha256 } from '../core/hash.ts';
+import { hash } from 'node:crypto';
 import type { RekorBundle } from '../core/signed.ts';
 import type { PublicKeyMaterial } from '../keys/index.ts';
 import type { RegistryClient } from '../registry/registry.ts';
@@ -80,6 +80,9 @@ interface MessageSignatureBundle {
   verificationMaterial?: { tlogEntries?: unknown };
 }
 
+/** protobuf-specs HashAlgorithm names of the digests a message signature may be over. */
+const NODE_HASH: Record<string, string> = { SHA2_256: 'sha256', SHA2_384: 'sha384', SHA2_512: 'sha512' };
+
 /** The same checks for a message-signature bundle referrer (digest of the payload layer, signature, claims). */
 export async function verifyImageSignatureBundle(
   b: StoredBundle,
@@ -89,10 +92,8 @@ export async function verifyImageSignatureBundle(
   const j = JSON.parse(b.bundle.toString('utf8')) as MessageSignatureBundle;
   const ms = j.messageSignature;
   if (!ms?.signature || !b.payload) throw new Error('bundle has no messageSignature with a payload layer');
-  if (
-    ms.messageDigest?.algorithm !== 'SHA2_256' ||
-    ms.messageDigest.digest !== sha256(b.payload).toString('base64')
-  ) {
+  const alg = NODE_HASH[ms.messageDigest?.algorithm ?? ''];
+  if (!alg || ms.messageDigest?.digest !== hash(alg, b.payload, 'base64')) {
     throw new Error('bundle messageDigest does not match the payload layer');
   }
   checkSignature(o.publicKey, b.payload, decodeSignature(ms.signature));

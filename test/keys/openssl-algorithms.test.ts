@@ -138,6 +138,20 @@ describe.each(KEYS)('%s key made by openssl', (name, gen, alg) => {
 });
 
 describe('keys and signatures openssl makes', () => {
+  it.each(['ecdsa-p384', 'ecdsa-p521', 'ed25519'])(
+    '%s: sign --new-bundle-format records the key’s digest in the bundle and verify accepts it',
+    async (name) => {
+      if (!readFileSync(join(dir, `${name}.key`), 'utf8')) throw new Error('key missing');
+      const repo = uniqueRepo(`bundle-${name}`);
+      const digest = skopeoCopyIn('plain', hostOf('plain'), repo, `bundle image for ${name}\n`);
+      const image = `${hostOf('plain')}/${repo}@${digest}`;
+      await ok(['sign', '--new-bundle-format', '--key', `${name}.key`, image]);
+      const v = await ok(['verify', '--key', `${name}.pub`, image]);
+      expect(v.stderr).toContain('Existence of the claims in the transparency log was verified offline');
+    },
+    CLI_TIMEOUT,
+  );
+
   it(
     'import-key-pair refuses EC keys with explicit curve parameters with cosign’s wording, writes nothing',
     async () => {

@@ -310,7 +310,7 @@ export function registerTlogCommands(program: Command): void {
         .default('hashedrekord'),
     )
     .option('--artifact <file>', 'artifact or DSSE envelope')
-    .option('--artifact-hash <sha256>', 'artifact digest')
+    .option('--artifact-hash <digest>', 'artifact digest, [sha256:|sha384:|sha512:]<hex>')
     .option('--signature <file>', 'signature file')
     .option('--public-key <file>', 'signer public key (PEM)')
     .action(verifyCmd);

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { decodePem, fromBase64, fromHex } from '../../core/encoding.ts';
 import { sha256 } from '../../core/hash.ts';
 import { parseEnvelope } from '../../core/dsse.ts';
@@ -42,6 +43,8 @@ function verificationMaterial(record: SignedRecord): Record<string, unknown> {
  * `messageSignature` (digest of the simplesigning payload + the raw signature over it), which is what the
  * matching hashedrekord entry attests. Chains instead stuffs it in a DSSE envelope without PAE (chains.md §5.2).
  */
+const PROTO_HASH = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' } as const;
+
 export function buildBundle(record: SignedRecord): Buffer {
   const base = { mediaType: BUNDLE_V03_MEDIA_TYPE, verificationMaterial: verificationMaterial(record) };
   if (record.kind === 'dsse') {
@@ -56,8 +59,10 @@ export function buildBundle(record: SignedRecord): Buffer {
   }
   if (!record.signature)
     throw new OciStorageError('BAD_RECORD', 'an image signature record needs a signature');
+  // the digest the key signs (cosign's hash per key type: SHA2_384 for P-384, SHA2_512 for P-521 and Ed25519ph)
+  const alg = record.digestAlgorithm ?? 'sha256';
   const messageSignature = {
-    messageDigest: { algorithm: 'SHA2_256', digest: sha256(record.bytes).toString('base64') },
+    messageDigest: { algorithm: PROTO_HASH[alg], digest: hash(alg, record.bytes, 'base64') },
     signature: record.signature,
   };
   return Buffer.from(JSON.stringify({ ...base, messageSignature }));
