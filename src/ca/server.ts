@@ -11,6 +11,8 @@ export interface CaServerOptions {
   addr?: string;
   /** Request body cap (Fulcio: 4 MiB; a request is a token plus a key, a few KiB). */
   maxBodyBytes?: number;
+  /** Gets one line per failed request the CA is to blame for (5xx): method, path, status, reason, message. */
+  log?: (line: string) => void;
 }
 
 export interface RunningCa {
@@ -112,6 +114,13 @@ export function createCaHttpServer(ca: CertificateAuthority, o: CaServerOptions 
   return createServer((req, res) => {
     route(ca, req, res, max).catch((e: unknown) => {
       const a = errorAnswer(e);
+      // 5xx only: the operator's problem (CT log, keys); messages name no token, key or request body
+      if (a.status >= 500 && o.log) {
+        const reason = (a.body.details[0] as { reason?: string } | undefined)?.reason ?? 'INTERNAL';
+        o.log(
+          `${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''} ${a.status} ${reason}: ${a.body.message}`,
+        );
+      }
       if (res.headersSent) return void res.end();
       send(
         res,

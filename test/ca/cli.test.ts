@@ -97,5 +97,35 @@ describe('chains ca init / serve', () => {
     expect(res.status).toBe(200);
     const key = readFileSync(join(dir, 'ca', 'intermediate-key.pem'), 'utf8').split('\n')[1] ?? 'x';
     expect(ca.out() + iss.out() + t.stdout + t.stderr).not.toContain(key);
+
+    // a CA whose CT log is down: 503, one log line naming the reason, no token or key in it
+    const down = await start(
+      [
+        'ca',
+        'serve',
+        '--dir',
+        join(dir, 'ca'),
+        '--addr',
+        '127.0.0.1:0',
+        '--config',
+        join(dir, 'issuers.yaml'),
+        '--ctlog-url',
+        'http://127.0.0.1:9',
+      ],
+      /ca listening on (\S+)/,
+      { CHAINS_CA_PASSWORD: '' },
+    );
+    const token = t.stdout.trim();
+    const r = await post(
+      `${down.url}/api/v2/signingCert`,
+      v2Request(token, 'system:serviceaccount:ns:sa').body,
+    );
+    expect(r.status).toBe(503);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(down.out()).toMatch(
+      /POST \/api\/v2\/signingCert 503 CT_LOG_UNAVAILABLE: Error entering certificate in CTL/,
+    );
+    expect(down.out()).not.toContain(token.split('.')[2] ?? 'x');
+    expect(down.out()).not.toContain(key);
   });
 });

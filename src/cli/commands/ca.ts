@@ -57,7 +57,11 @@ async function serve(f: ServeFlags): Promise<void> {
       }
     : undefined;
   const ca = new CertificateAuthority(material, new TokenVerifier(await issuers(f.config)), ct);
-  const s = await startCaServer(ca, { addr: f.addr, maxBodyBytes: Number(f.maxBodyBytes) });
+  const s = await startCaServer(ca, {
+    addr: f.addr,
+    maxBodyBytes: Number(f.maxBodyBytes),
+    log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+  });
   const note = ct ? `CT log ${ct.url}` : 'no CT log: certificates carry no SCT';
   process.stdout.write(`ca listening on ${s.url} (${note})\n`);
   await new Promise<void>((resolve) => {
