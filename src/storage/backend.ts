@@ -32,6 +32,8 @@ export type StoreRequest =
       shortKey: string;
       /** payload format id (e.g. `in-toto`, `slsa/v2alpha4`) */
       format: string;
+      /** cosign attest --replace: drop stored attestations of the same predicate type (OCI legacy layout) */
+      replace?: boolean;
     }
   | {
       /** a simplesigning signature over an image (record.bytes = payload) */
@@ -55,6 +57,8 @@ export type StoreRequest =
 export interface StoreResult {
   backend: string;
   locations: string[];
+  /** OCI with `replace`: each existing attestation's predicate type and whether it was dropped, in layer order */
+  decisions?: { predicateType: string; replaced: boolean }[];
 }
 
 /** One storage backend (oci, tekton, local, ...). Contract tests run the same suite against each. */

@@ -195,10 +195,14 @@ export function attestationStatement(
 interface AttestFlags extends SignFlags {
   predicate: string;
   type: string;
+  replace?: boolean;
 }
 
 async function runAttest(image: string, o: AttestFlags): Promise<void> {
   predicateTypeFor(o.type);
+  // cobra's notice for cosign's deprecated flag; referrers (--new-bundle-format) are never replaced, as in cosign
+  if (o.replace)
+    say('Flag --replace has been deprecated, not needed when OCI referrers become the default behavior');
   const client = buildClient(o, image);
   const target = await resolveTarget(client, image);
   const signer = new KeySigner(await loadKeyFile(o.key));
@@ -217,8 +221,11 @@ async function runAttest(image: string, o: AttestFlags): Promise<void> {
     subjects: [target],
     shortKey: target.digest.slice(7, 19),
     format: 'in-toto',
+    ...(o.replace ? { replace: true } : {}),
   };
   const res = await backendFor(client, encodingOf(o.newBundleFormat)).store(req);
+  for (const d of res.decisions ?? [])
+    say(`${d.replaced ? 'Replacing' : 'Not replacing'} attestation predicate: ${d.predicateType}`);
   say(`Pushing attestation to: ${res.locations.join(', ')}`);
 }
 
@@ -337,7 +344,8 @@ export function registerOciCommands(program: Command): void {
     .requiredOption('--key <file>', 'private key (cosign.key)')
     .requiredOption('--predicate <file>', 'the predicate file')
     .option('--type <type>', 'predicate type name or URI', 'custom')
-    .option('--new-bundle-format', 'push a sigstore bundle v0.3 referrer instead of the .att tag');
+    .option('--new-bundle-format', 'push a sigstore bundle v0.3 referrer instead of the .att tag')
+    .option('--replace', 'replace the stored attestations of the same predicate type instead of appending');
   tlogOptions(registryOptions(attest), true).action(runAttest);
 
   const verify = program

@@ -11,7 +11,14 @@ import {
   layerAnnotations,
   layerDescriptor,
 } from './layout.ts';
-import { appendLayer, sameLayer, type AppendResult, type DuplicateCheck } from './legacy.ts';
+import {
+  appendLayer,
+  replaceLayer,
+  sameLayer,
+  type AppendResult,
+  type DuplicateCheck,
+  type ReplaceResult,
+} from './legacy.ts';
 import { pushBundleReferrer } from './referrer.ts';
 
 /** Chains' `storage.oci.encoding-format`: `dsse` (cosign legacy tags, default) or `sigstore-bundle`. */
@@ -47,7 +54,8 @@ export class OciStorageBackend implements StorageBackend {
       case 'attestation': {
         const out: AppendResult[] = [];
         // one upload per subject (chains.md §5.2); zero subjects is not an error
-        for (const s of req.subjects) out.push(await this.storeOne(s, req.record, req.predicateType));
+        for (const s of req.subjects)
+          out.push(await this.storeOne(s, req.record, req.predicateType, req.replace === true));
         return this.result(out);
       }
       case 'run-payload':
@@ -55,8 +63,11 @@ export class OciStorageBackend implements StorageBackend {
     }
   }
 
-  private result(r: AppendResult[]): StoreResult {
-    return { backend: this.type, locations: r.map((x) => x.location) };
+  private result(r: (AppendResult | ReplaceResult)[]): StoreResult {
+    const res: StoreResult = { backend: this.type, locations: r.map((x) => x.location) };
+    const replacing = r.filter((x): x is ReplaceResult => 'decisions' in x);
+    if (replacing.length) res.decisions = replacing.flatMap((x) => x.decisions);
+    return res;
   }
 
   /** Where `.sig`/`.att` tags for `image` live (override or the image's own repository). */
@@ -68,7 +79,8 @@ export class OciStorageBackend implements StorageBackend {
     image: ImageTarget,
     record: SignedRecord,
     predicateType: string | undefined,
-  ): Promise<AppendResult> {
+    replace = false,
+  ): Promise<AppendResult | ReplaceResult> {
     if (!DIGEST.test(image.digest)) {
       throw new OciStorageError(
         'BAD_SUBJECT',
@@ -101,6 +113,17 @@ export class OciStorageBackend implements StorageBackend {
       layerAnnotations(record, predicateType),
     );
     const tag = cosignTag(image.digest, isAttestation ? 'att' : 'sig');
+    if (replace && predicateType !== undefined) {
+      const layer = { descriptor, bytes };
+      return replaceLayer(
+        this.opts.client,
+        repo,
+        tag,
+        layer,
+        predicateType,
+        this.opts.isDuplicate ?? sameLayer,
+      );
+    }
     return appendLayer(
       this.opts.client,
       repo,
