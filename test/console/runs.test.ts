@@ -173,6 +173,11 @@ describe('console: runs, live updates and provenance in Chromium', () => {
     expect(await subject.count()).toBe(1);
     expect(await subject.textContent()).toContain(digestA.slice(7));
     await screenshot(page, 'diff');
+    // the form offers the known runs as sources
+    const offered = await page.$$eval('#diff-sources option', (els) =>
+      els.map((e) => e.getAttribute('value')),
+    );
+    expect(offered).toEqual(expect.arrayContaining(['run:default/build-a', 'run:default/build-b']));
     expect(problems).toEqual([]);
   });
 

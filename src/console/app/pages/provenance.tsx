@@ -109,18 +109,36 @@ async function loadStatement(src: string): Promise<unknown> {
   throw new Error('a statement source is entry:<uuid> or run:<namespace>/<name>');
 }
 
+/** The runs the console knows, offered as diff sources (none when there is no run source). */
+function RunSources() {
+  const [names, setNames] = useState<string[]>([]);
+  useEffect(() => {
+    getJson<{ runs: { namespace: string; name: string }[] }>('/api/runs').then(
+      (l) => setNames(l.runs.map((r) => `run:${r.namespace}/${r.name}`)),
+      () => undefined,
+    );
+  }, []);
+  return (
+    <datalist id="diff-sources">
+      {names.map((n) => (
+        <option key={n} value={n} />
+      ))}
+    </datalist>
+  );
+}
+
 function DiffForm(p: { a: string; b: string }) {
+  const hint = 'entry:<uuid> or run:<namespace>/<name>';
   return (
     <form method="get" action="/diff" class="diff-form">
       <label>
-        Left{' '}
-        <input name="a" defaultValue={p.a} placeholder="entry:<uuid> or run:<namespace>/<name>" required />
+        Left <input name="a" defaultValue={p.a} placeholder={hint} list="diff-sources" required />
       </label>
       <label>
-        Right{' '}
-        <input name="b" defaultValue={p.b} placeholder="entry:<uuid> or run:<namespace>/<name>" required />
+        Right <input name="b" defaultValue={p.b} placeholder={hint} list="diff-sources" required />
       </label>
       <button type="submit">Compare</button>
+      <RunSources />
     </form>
   );
 }
