@@ -45,7 +45,7 @@ function required(v: string | undefined, flag: string): string {
  * --offline: the layout `chains stack serve` writes: <rekor-dir>/tlog.db.key, <ca-dir>/{intermediate,root}.pem,
  * <ctlog-dir>/ctlog.key. The URLs still name the services in the output.
  */
-export function offlineMaterial(f: TrustedRootFlags, validFrom: Date): TrustMaterialInput {
+function offlineMaterial(f: TrustedRootFlags, validFrom: Date): TrustMaterialInput {
   const caDir = required(f.caDir, '--ca-dir');
   const chainDer = ['intermediate.pem', 'root.pem'].flatMap((n) =>
     decodePemAll(readFile(join(caDir, n), 'CA certificate').toString('utf8')).map((b) => b.bytes),
@@ -69,7 +69,7 @@ export function offlineMaterial(f: TrustedRootFlags, validFrom: Date): TrustMate
   };
 }
 
-export async function trustedRootFor(f: TrustedRootFlags): Promise<TrustedRootJson> {
+async function trustedRootFor(f: TrustedRootFlags): Promise<TrustedRootJson> {
   const validFrom = f.validFrom ? new Date(f.validFrom) : new Date(0);
   if (Number.isNaN(validFrom.getTime()))
     throw new TrustRootError('TRUSTROOT_INVALID', '--valid-from must be RFC 3339');

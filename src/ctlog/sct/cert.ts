@@ -34,11 +34,6 @@ function tbsParts(certDer: Uint8Array): TbsParts {
   return { tbs, fields: children(tbs, readWhole(tbs)) };
 }
 
-/** The DER TBSCertificate of a DER certificate. */
-export function tbsCertificate(certDer: Uint8Array): Buffer {
-  return tbsParts(certDer).tbs;
-}
-
 /** The DER SubjectPublicKeyInfo of a DER certificate (the issuer_key_hash input, RFC 6962 §3.2). */
 export function subjectPublicKeyInfo(certDer: Uint8Array): Buffer {
   const { tbs, fields } = tbsParts(certDer);

@@ -1,5 +1,5 @@
-import { X509Certificate, createPublicKey } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { systemClock } from '../../core/clock.ts';
@@ -49,12 +49,6 @@ export function parseRoots(pem: string): X509Certificate[] {
 
 export function ctLogPaths(dir: string): { db: string; key: string } {
   return { db: join(dir, 'ctlog.db'), key: join(dir, 'ctlog.key') };
-}
-
-/** The log's public key PEM from its directory (for `trusted-root --offline`). */
-export function ctLogPublicKeyFromDir(dir: string): string {
-  const key = createPublicKey(readFileSync(ctLogPaths(dir).key));
-  return encodePem('PUBLIC KEY', key.export({ type: 'spki', format: 'der' }));
 }
 
 function splitAddr(addr: string): { host: string; port: number } {
