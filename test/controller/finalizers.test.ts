@@ -156,6 +156,27 @@ describe('finalizers (chains.tekton.dev/taskrun, /pipelinerun)', () => {
     expect(finalizersOf('orphan', 'PipelineRun')).toEqual([]);
   });
 
+  it('a pruner deleting 30 runs the moment they complete loses no provenance (Chains #181)', async () => {
+    c = await TestCluster.start(LOCAL);
+    const names = Array.from({ length: 30 }, (_, i) => `pruned-${i}`);
+    for (const n of names) c.create(running(n));
+    await c.controller({ threads: 4 });
+    await until(
+      () => names.filter((n) => finalizersOf(n).includes(A.TASKRUN_FINALIZER)).length,
+      (k) => k === names.length,
+    );
+    for (const n of names) {
+      c.update(n, (d) => ({ ...d, status: done(n).status }));
+      c.kube.store.delete('taskruns', 'default', n); // Pipelines-as-Code style: gone right after completion
+    }
+    await until(
+      () => names.filter((n) => c.get(n) !== undefined).length,
+      (k) => k === 0,
+    );
+    // every run was marked signed=true before the API server let it go
+    expect(names.map((n) => history(n).at(-1))).toEqual(names.map(() => 'DELETED:true'));
+  });
+
   it('a run deleted while still running is released at once (nothing to sign yet, as upstream)', async () => {
     c = await TestCluster.start(TEKTON);
     c.create(running('cancelled'));
