@@ -13,6 +13,7 @@ export default defineConfig({
       exclude: ['src/**/*.test.ts', 'src/provenance/golden/**', 'src/storage/contract.ts'],
       reporter: ['text-summary', 'html', 'json-summary'],
       reportsDirectory: 'coverage',
+      reportOnFailure: true,
     },
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'] } },
