@@ -14,6 +14,8 @@ export default defineConfig({
       reporter: ['text-summary', 'html', 'json-summary'],
       reportsDirectory: 'coverage',
       reportOnFailure: true,
+      // Measured 2 Dec 2026 (both projects): statements 85.1 %, branches 75.3 %, functions 84.2 %, lines 87.0 %.
+      thresholds: { statements: 84, branches: 74, functions: 83, lines: 86 },
     },
     projects: [
       { extends: true, test: { name: 'unit', include: ['src/**/*.test.ts'] } },
