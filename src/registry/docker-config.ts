@@ -6,7 +6,7 @@ import { normaliseAuthKey, type Credential, type Keychain } from './keychain.ts'
 import { DOCKER_HUB } from './reference.ts';
 
 /** The key docker and ggcr use for Docker Hub (authn.DefaultAuthKey). */
-export const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
+const DOCKER_HUB_AUTH_KEY = 'https://index.docker.io/v1/';
 
 const authEntry = z.object({
   auth: z.string().optional(),

@@ -15,6 +15,9 @@ import {
 } from '../../controller/kube/rate-limit.ts';
 import { ChainsMetrics } from '../../controller/metrics.ts';
 import { SecretSignerSource } from '../../controller/signer-source.ts';
+import type { RunDoc } from '../../controller/ports.ts';
+import { multiKeychain, type Keychain } from '../../registry/keychain.ts';
+import { dockerKeychain } from '../docker-keychain.ts';
 import { buildOrchestrator } from './wiring.ts';
 
 export interface KubeFlags {
@@ -81,6 +84,23 @@ export interface KubeStartOptions {
   lease?: { durationSec: number; renewMs: number; retryMs: number };
   queue?: { baseDelayMs: number; maxDelayMs: number };
   resyncMs?: number;
+  /** the controller process's own docker config, tried after the run's ServiceAccount secrets (as k8schain) */
+  keychain?: Keychain;
+}
+
+/** k8schain's order: the run's ServiceAccount secrets, then the default keychain; one object per SA keychain. */
+function withDefaultKeychain(
+  forRun: (run: RunDoc) => Promise<Keychain>,
+  fallback: Keychain | undefined,
+): (run: RunDoc) => Promise<Keychain> {
+  if (!fallback) return forRun;
+  const combined = new WeakMap<Keychain, Keychain>();
+  return async (run) => {
+    const sa = await forRun(run);
+    let k = combined.get(sa);
+    if (!k) combined.set(sa, (k = multiKeychain(sa, fallback)));
+    return k;
+  };
 }
 
 export async function startKube(
@@ -110,7 +130,7 @@ export async function startKube(
         signer,
         runs,
         annotations: runs,
-        keychainFor: (run) => keychains.forRun(run),
+        keychainFor: withDefaultKeychain((run) => keychains.forRun(run), f.keychain),
         localDir: f.store ?? '/var/lib/chains/store',
         metrics,
         log,
@@ -135,7 +155,8 @@ export async function runKubeController(f: KubeFlags): Promise<void> {
   const kc = limitKubeConfig(loadKubeConfig(f.kubeconfig), new TokenBucket(limits.qps, limits.burst));
   let stop!: () => void;
   const stopped = new Promise<void>((r) => (stop = r));
-  const { controller } = await startKube(kc, f, log, () => {
+  const docker = dockerKeychain();
+  const { controller } = await startKube(kc, { ...f, ...(docker ? { keychain: docker } : {}) }, log, () => {
     log('error', 'lost the leader lease: exiting so a fresh replica can take over');
     process.exitCode = 1;
     stop();
