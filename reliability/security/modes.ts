@@ -1,6 +1,7 @@
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLogChild, tempDir } from '../lib/common.ts';
+import { spawn } from 'node:child_process';
+import { CHAINS_BIN, startLogChild, tempDir } from '../lib/common.ts';
 import { runChains, type Check } from './run.ts';
 
 const mode = (p: string): string => {
@@ -11,7 +12,22 @@ const mode = (p: string): string => {
   }
 };
 
-/** Files holding secrets are 0600 even under umask 000 (key pair, log key, tlog state, signature output, CA and OIDC issuer keys). */
+/** `chains ctlog serve` under umask 000 until it listens (it writes its key on start), then SIGTERM. */
+async function ctlogUntilListening(dir: string): Promise<void> {
+  const args = ['ctlog', 'serve', '--addr', '127.0.0.1:0', '--dir', dir];
+  const child = spawn('sh', ['-c', 'umask 000; exec "$0" "$@"', CHAINS_BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('listening') && resolve());
+    child.once('exit', () => resolve());
+  });
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await gone;
+}
+
+/** Files holding secrets are 0600 even under umask 000 (key pair, log key, tlog state, signature output, CA, OIDC issuer and CT log keys). */
 export async function modeChecks(): Promise<Check[]> {
   const work = tempDir('modes');
   const env = { COSIGN_PASSWORD: 'pw', CHAINS_HOME: join(work, 'home') };
@@ -27,6 +43,7 @@ export async function modeChecks(): Promise<Check[]> {
     env: { CHAINS_CA_PASSWORD: 'pw' },
   });
   await runChains(['oidc', 'rotate', '--dir', join(work, 'oidc')], { cwd: work, env });
+  await ctlogUntilListening(join(work, 'ctlog'));
   const log = await startLogChild(join(work, 'log.db'));
   const info = await runChains(['tlog', 'loginfo', '--rekor-server', log.url], { cwd: work, env });
   await log.stop();
@@ -40,6 +57,8 @@ export async function modeChecks(): Promise<Check[]> {
     ['CA intermediate key (ca init, encrypted)', join(work, 'ca-enc', 'intermediate-key.pem'), '0600'],
     ['CA directory', join(work, 'ca'), '0700'],
     ['OIDC issuer signing keys (oidc rotate)', join(work, 'oidc', 'signing-keys.json'), '0600'],
+    ['CT log key (ctlog serve)', join(work, 'ctlog', 'ctlog.key'), '0600'],
+    ['CT log directory', join(work, 'ctlog'), '0700'],
   ];
   const out: Check[] = want.map(([name, p, m]) => ({
     name: `file mode under umask 000: ${name}`,
@@ -70,6 +89,8 @@ export async function modeChecksInProcess(cliWork?: string): Promise<Check[]> {
     const { rotateKeys } = await import('../../src/oidc/issuer/index.ts');
     await initCa(join(work, 'ca'));
     await rotateKeys(join(work, 'oidc'));
+    const { startCtLogServer } = await import('../../src/ctlog/server/index.ts');
+    await (await startCtLogServer({ dir: join(work, 'ctlog'), addr: '127.0.0.1:0' })).close();
     const log = await startLogServer({ dbPath: join(work, 'log.db'), addr: '127.0.0.1:0' });
     try {
       await checkLogInfo(new RekorClient(log.url), log.publicKeyPem, join(work, 'home', 'tlog-state.json'));
@@ -85,6 +106,7 @@ export async function modeChecksInProcess(cliWork?: string): Promise<Check[]> {
     ['CA intermediate key (initCa)', join(work, 'ca', 'intermediate-key.pem')],
     ['CA root key (initCa)', join(work, 'ca', 'root-key.pem')],
     ['OIDC issuer signing keys (rotateKeys)', join(work, 'oidc', 'signing-keys.json')],
+    ['CT log key (startCtLogServer)', join(work, 'ctlog', 'ctlog.key')],
   ];
   if (cliWork) want.push(['cosign.key (generate-key-pair)', join(cliWork, 'cosign.key')]);
   return want.map(([name, p]) => ({

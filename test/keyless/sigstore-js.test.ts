@@ -66,8 +66,15 @@ beforeAll(async () => {
       type: 'application/vnd.in-toto+json',
     }),
   );
+  // the second bundle's token comes from the CLI, as a user would get it
+  const cli = await chains(['oidc', 'token', '--dir', stack.dirs.oidc, '--kubernetes-sa', SA], { cwd: dir });
+  expect(cli.stderr).toBe('');
+  const signer2 = new FulcioSigner({
+    fulcioBaseURL: u.fulcio,
+    identityProvider: { getToken: async () => cli.stdout.trim() },
+  });
   message = roundTrip(
-    await new MessageSignatureBundleBuilder({ signer, witnesses }).create({ data: MESSAGE }),
+    await new MessageSignatureBundleBuilder({ signer: signer2, witnesses }).create({ data: MESSAGE }),
   );
 }, 120_000);
 afterAll(async () => stack?.close());
