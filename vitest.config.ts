@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Two projects (README, "Where a test lives"): `unit` needs nothing but Node; `integration` gets the real Debian registries.
@@ -24,7 +25,10 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          globalSetup: ['test/setup/global-setup.ts'],
+          // dist/ first: tests that spawn bin/chains run the bundle built from the current sources
+          globalSetup: ['test/setup/build.ts', 'test/setup/global-setup.ts'],
+          // worker threads started from the sources (the log's verify worker) inherit the TypeScript loader
+          execArgv: ['--import', fileURLToPath(new URL('./bin/ts-loader.mjs', import.meta.url))],
         },
       },
     ],

@@ -3,7 +3,7 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHAINS_NODE_FLAGS, cpuMs, freePort } from './proc.ts';
+import { CHAINS_JS, CHAINS_NODE_FLAGS, cpuMs, freePort } from './proc.ts';
 import { privateKeyMaterial } from '../src/keys/index.ts';
 import type { SignedRecord } from '../src/core/signed.ts';
 import { KeySigner, signInToto, signSimpleSigning } from '../src/signing/index.ts';
@@ -93,17 +93,13 @@ async function registryProcess(
   const prof = process.env.OCI_BENCH_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.OCI_BENCH_PROF}`]
     : [];
-  const loader = new URL('../bin/ts-loader.mjs', import.meta.url).pathname;
-  const main = new URL('../src/cli/main.ts', import.meta.url).pathname;
   const store = process.env.OCI_BENCH_MEMORY ? [] : ['--dir', dir];
   const flags = process.env.OCI_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
   const args = [
     ...CHAINS_NODE_FLAGS,
     ...prof,
     ...flags,
-    '--import',
-    loader,
-    main,
+    CHAINS_JS,
     'registry',
     'serve',
     ...store,

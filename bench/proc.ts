@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
+/** The bundle bin/chains runs (bench/index.ts builds it first), for servers spawned with extra node flags. */
+export const CHAINS_JS = join(import.meta.dirname, '../dist/chains.js');
 
 /** The node flags bin/chains adds (single-threaded GC on ≤ 2 cores), for servers spawned without it. */
 export const CHAINS_NODE_FLAGS = availableParallelism() <= 2 ? ['--single-threaded-gc'] : [];

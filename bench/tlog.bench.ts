@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
@@ -17,7 +17,7 @@ import { SqliteLogStore } from '../src/tlog/store/sqlite.ts';
 import type { StoredNode } from '../src/tlog/store/store.ts';
 import { TransparencyLog, loadOrCreateLogKey } from '../src/tlog/server/index.ts';
 import { signCheckpoint } from '../src/core/checkpoint.ts';
-import { CHAINS_NODE_FLAGS } from './proc.ts';
+import { CHAINS_JS, CHAINS_NODE_FLAGS } from './proc.ts';
 
 /**
  * Transparency log figures: durable appends/s over HTTP (server in its own process, signatures verified),
@@ -39,7 +39,6 @@ const IDLE_S = Number(process.env.TLOG_BENCH_IDLE_S ?? 10);
 /** Unmeasured appends first, so JIT warm-up (≈ 0.5 s of background TurboFan work) and worker start-up do not count. */
 const WARMUP = 2_000;
 const TREE = Number(process.env.TLOG_BENCH_TREE ?? 1_000_000);
-const ROOT = resolve(import.meta.dirname, '..');
 /** TLOG_BENCH_PROF=<dir>: write a V8 CPU profile of the server process (all threads) there. */
 const PROF = process.env.TLOG_BENCH_PROF;
 
@@ -56,9 +55,7 @@ async function spawnServer(db: string): Promise<{ child: ChildProcess; url: stri
     ...CHAINS_NODE_FLAGS,
     ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
     ...(process.env.TLOG_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-    '--import',
-    join(ROOT, 'bin/ts-loader.mjs'),
-    join(ROOT, 'src/cli/main.ts'),
+    CHAINS_JS,
   ];
   const args = [...node, 'tlog', 'serve', '--addr', '127.0.0.1:0', '--db', db, ...workers];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,3 +1,4 @@
+import { buildDist } from '../scripts/build.ts';
 import type { Suite, SuiteOptions, SuiteResult } from './lib/common.ts';
 
 /**
@@ -32,6 +33,8 @@ function parseArgs(argv: string[]): { names: string[]; opts: SuiteOptions } {
 }
 
 const { names, opts } = parseArgs(process.argv.slice(2));
+// the suites run `bin/chains`: the bundle, built from the current sources
+await buildDist();
 const results: [string, SuiteResult, number][] = [];
 for (const name of names) {
   process.stdout.write(`\n== ${name}${opts.quick ? ' (quick)' : ''} ==\n`);

@@ -1,22 +1,14 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  statSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The container image (Dockerfile) ships bin/, src/, package.json and `npm ci --omit=dev`. No Docker daemon runs
- * here, so these tests rebuild that file set from package-lock.json and run the product from it.
+ * The container image (Dockerfile) ships the bundle (dist/, built from the sources by the global setup here, by
+ * the build stage there), bin/chains, package.json and `npm ci --omit=dev`. No Docker daemon runs here, so these
+ * tests rebuild that file set from package-lock.json and run the product from it.
  */
 const ROOT = new URL('..', import.meta.url).pathname;
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -26,21 +18,24 @@ const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8')) a
   packages: Record<string, { dev?: boolean }>;
 };
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    if (statSync(p).isDirectory()) return sources(p);
-    // contract.ts files are the shared test suites run against every backend (they import vitest)
-    return p.endsWith('.ts') && !p.endsWith('.test.ts') && !p.endsWith('/contract.ts') ? [p] : [];
-  });
+/** Every file of the bundle. */
+function bundle(): string[] {
+  const dist = join(ROOT, 'dist');
+  return readdirSync(dist)
+    .filter((n) => n.endsWith('.js'))
+    .map((n) => join(dist, n));
 }
 
-/** Bare package names a file imports (static and dynamic), e.g. `@kubernetes/client-node`, `zod`. */
+/** Bare package names a bundle file imports (static and dynamic), e.g. `@kubernetes/client-node`, `zod`. */
 function packagesImported(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specs = [...text.matchAll(/(?:from\s+|import\s*\(\s*|import\s+)'([^'.][^']*)'/g)].map(
-    (m) => m[1] ?? '',
-  );
+  const specs = [
+    ...text.matchAll(/^(?:import|export)\b[^;]*?\bfrom\s*"([^"]+)";$/gm), // esbuild prints one per line
+    ...text.matchAll(/^import\s*"([^"]+)";$/gm),
+    ...text.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g),
+  ]
+    .map((m) => m[1] ?? '')
+    .filter((s) => !s.startsWith('.'));
   return specs
     .filter((s) => !s.startsWith('node:') && !builtinModules.includes(s))
     .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : (s.split('/')[0] ?? s)));
@@ -49,8 +44,9 @@ function packagesImported(file: string): string[] {
 /** What `npm ci --omit=dev` installs: the lock file's non-dev packages (nested ones come with their parent). */
 function productionInstall(): string {
   const app = mkdtempSync(join(tmpdir(), 'chains-image-'));
-  for (const f of ['package.json', 'package-lock.json']) cpSync(join(ROOT, f), join(app, f));
-  for (const d of ['bin', 'src']) cpSync(join(ROOT, d), join(app, d), { recursive: true });
+  mkdirSync(join(app, 'bin'));
+  for (const f of ['package.json', 'package-lock.json', 'bin/chains']) cpSync(join(ROOT, f), join(app, f));
+  cpSync(join(ROOT, 'dist'), join(app, 'dist'), { recursive: true });
   for (const [path, meta] of Object.entries(lock.packages)) {
     if (!path || meta.dev || !/^node_modules\/(@[^/]+\/)?[^/]+$/.test(path)) continue;
     if (!existsSync(join(ROOT, path))) continue; // an optional package for another platform
@@ -62,7 +58,9 @@ function productionInstall(): string {
 
 describe('container image contents (Dockerfile: production dependencies only)', () => {
   it('every package the product imports is a production dependency', () => {
-    const missing = sources(join(ROOT, 'src'))
+    const files = bundle();
+    expect(files.length).toBeGreaterThan(2);
+    const missing = files
       .flatMap((f) => packagesImported(f).map((p) => ({ f, p })))
       .filter(({ p }) => !(p in pkg.dependencies))
       .map(({ f, p }) => `${f.slice(ROOT.length)} imports ${p}`);
@@ -72,8 +70,13 @@ describe('container image contents (Dockerfile: production dependencies only)', 
   it('the Dockerfile ships what bin/chains runs, as a non-root user with the heap cap', () => {
     const docker = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
     expect(docker).toMatch(/npm ci --omit=dev/);
-    for (const copied of ['bin', 'src', 'package.json']) expect(docker).toMatch(new RegExp(`COPY ${copied}`));
+    expect(docker).toMatch(/RUN .*npm run build/);
+    for (const copied of ['bin/chains', 'package.json']) expect(docker).toMatch(new RegExp(`COPY ${copied}`));
     expect(docker).toMatch(/COPY --from=deps \/app\/node_modules/);
+    expect(docker).toMatch(/COPY --from=build \/app\/dist/);
+    // the final stage runs the bundle only: no sources, no TypeScript loader
+    const final = docker.slice(docker.lastIndexOf('\nFROM '));
+    expect(final).not.toMatch(/COPY (src|bin |bin$)|ts-loader/m);
     expect(docker).toMatch(/^USER 65532/m);
     expect(docker).toMatch(/ENTRYPOINT \["\.\/bin\/chains"\]/);
     expect(docker).toMatch(/--max-old-space-size=\d+/);
@@ -94,7 +97,7 @@ describe('container image contents (Dockerfile: production dependencies only)', 
     expect(r.stdout).toMatch(/signed=true|chains\.tekton\.dev\/signed/);
   }, 150_000);
 
-  it('serves the web console from a production-only install (the app bundled at start)', async () => {
+  it('serves the web console from a production-only install (the app prebuilt in dist/console/)', async () => {
     const app = productionInstall();
     const child = spawn(
       join(app, 'bin/chains'),

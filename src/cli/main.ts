@@ -12,6 +12,7 @@ import { registerCtlogCommands } from './commands/ctlog.ts';
 import { registerTrustRootCommands } from './commands/trustroot.ts';
 import { registerCaCommands } from './commands/ca.ts';
 import { registerStackCommands } from './commands/stack.ts';
+import { registerVersionCommand } from './commands/version.ts';
 
 /** Composition root: the only module that reads argv/env and builds concrete backends. */
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerTrustRootCommands(program);
   registerCaCommands(program);
   registerStackCommands(program);
+  registerVersionCommand(program);
   return program;
 }
 
@@ -52,16 +54,4 @@ export async function main(argv: string[]): Promise<number> {
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
     return 1;
   }
-}
-
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/cli/main.ts')) {
-  main(process.argv).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (e: unknown) => {
-      process.stderr.write(`Error: ${describeError(e)}\n`);
-      process.exitCode = 1;
-    },
-  );
 }

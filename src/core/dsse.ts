@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { CoreError } from './errors.ts';
 
-/** in-toto's DSSE payload type. */
-export const INTOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
+// a leaf module of its own, so the CLI's option declarations can name it without loading zod
+export { INTOTO_PAYLOAD_TYPE } from './payload-types.ts';
 
 export interface DsseSignature {
   keyid: string;

@@ -1,13 +1,12 @@
 import type { RunObject } from '../model/index.ts';
 import { ProvenanceError } from './errors.ts';
+import { FORMAT_IDS, type FormatId } from './format-ids.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { Statement } from './serialize.ts';
 import { SLSA_V02, STATEMENT_V01, slsaV1Statement } from './slsa-v1/index.ts';
 import { SLSA_V1, STATEMENT_V1, slsaV2alpha3Statement, slsaV2alpha4Statement } from './slsa-v2/index.ts';
 
-/** Chains format ids for in-toto payloads (pkg/chains/formats/format.go). */
-export const FORMAT_IDS = ['in-toto', 'slsa/v1', 'slsa/v2alpha3', 'slsa/v2alpha4'] as const;
-export type FormatId = (typeof FORMAT_IDS)[number];
+export { FORMAT_IDS, type FormatId } from './format-ids.ts';
 
 /** A frozen, versioned formatter: same run and options → same statement, forever. */
 export interface Formatter {

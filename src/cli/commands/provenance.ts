@@ -1,51 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { Option } from 'commander';
-import type { Command } from 'commander';
-import { ChainsError } from '../../core/errors.ts';
-import { assertDone, parseRun, parseTaskRuns } from '../../model/index.ts';
-import type { RunObject, TaskRun } from '../../model/index.ts';
-import {
-  FORMAT_IDS,
-  SLSA_BUILD_TYPE,
-  TEKTON_BUILD_TYPE,
-  buildStatement,
-  discoverArtifacts,
-} from '../../provenance/index.ts';
-import type { BuildType } from '../../provenance/index.ts';
+import { Option, type Command } from 'commander';
+import { FORMAT_IDS } from '../../provenance/format-ids.ts';
+import { SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE } from '../../provenance/options.ts';
+import type { ProvenanceFlags } from '../actions/provenance.ts';
 
-class CliFileError extends ChainsError<'FILE_UNREADABLE'> {}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CliFileError(
-      'FILE_UNREADABLE',
-      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-      {
-        cause: e,
-      },
-    );
-  }
-}
-
-const onWarning = (m: string): void => void process.stderr.write(`WARNING: ${m}\n`);
-
-/** The run and its children; unfinished runs are refused (RUN_NOT_DONE) as Chains only signs done runs. */
-function loadRun(file: string, childFiles: readonly string[]): { run: RunObject; children: TaskRun[] } {
-  const run = parseRun(readText(file), { source: file, onWarning });
-  assertDone(run);
-  const children = childFiles.flatMap((f) => parseTaskRuns(readText(f), { source: f, onWarning }));
-  return { run, children };
-}
-
-interface ProvenanceFlags {
-  format: string;
-  builderId?: string;
-  buildType: BuildType;
-  deepInspection?: boolean;
-  pretty?: boolean;
-}
+// action bodies load on first use: registering commands stays cheap for every other command
+const actions = () => import('../actions/provenance.ts');
 
 /** `chains provenance` and `chains artifacts` (docs/provenance.md). */
 export function registerProvenanceCommands(program: Command): void {
@@ -63,17 +22,9 @@ export function registerProvenanceCommands(program: Command): void {
     .option('--pretty', 'indent the JSON (the default prints the exact payload bytes)')
     .argument('<run-file>', 'TaskRun or PipelineRun, JSON or YAML as kubectl prints it')
     .argument('[child-taskrun-files...]', 'child TaskRuns of a PipelineRun (TaskRun, List, or array)')
-    .action((file: string, childFiles: string[], flags: ProvenanceFlags) => {
-      const { run, children } = loadRun(file, childFiles);
-      const built = buildStatement(flags.format, run, {
-        children,
-        builderId: flags.builderId,
-        buildType: flags.buildType,
-        deepInspection: flags.deepInspection ?? false,
-      });
-      const text = flags.pretty ? JSON.stringify(built.statement, null, 2) : built.bytes.toString('utf8');
-      process.stdout.write(`${text}\n`);
-    });
+    .action(async (file: string, childFiles: string[], flags: ProvenanceFlags) =>
+      (await actions()).runProvenance(file, childFiles, flags),
+    );
 
   program
     .command('artifacts')
@@ -82,22 +33,7 @@ export function registerProvenanceCommands(program: Command): void {
     .option('--json', 'print JSON instead of lines')
     .argument('<run-file>', 'TaskRun or PipelineRun, JSON or YAML')
     .argument('[child-taskrun-files...]', 'child TaskRuns of a PipelineRun')
-    .action((file: string, childFiles: string[], flags: { deepInspection?: boolean; json?: boolean }) => {
-      const { run, children } = loadRun(file, childFiles);
-      const found = discoverArtifacts(run, children, { deepInspection: flags.deepInspection ?? false });
-      if (flags.json) {
-        process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
-        return;
-      }
-      const digests = (d: Record<string, string>): string =>
-        Object.entries(d)
-          .map(([a, h]) => `${a}:${h}`)
-          .join(',');
-      const lines = [
-        ...found.subjects.map((s) => `subject\t${s.name}\t${digests(s.digest)}`),
-        ...found.images.map((i) => `image\t${i.fullRef}`),
-        ...found.materials.map((m) => `material\t${m.name}\t${digests(m.digest)}`),
-      ];
-      process.stdout.write(lines.length > 0 ? `${lines.join('\n')}\n` : '');
-    });
+    .action(async (file: string, childFiles: string[], flags: { deepInspection?: boolean; json?: boolean }) =>
+      (await actions()).runArtifacts(file, childFiles, flags),
+    );
 }

@@ -1,50 +1,12 @@
-import { createHash, hash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Option } from 'commander';
-import type { Command } from 'commander';
-import {
-  RekorClient,
-  TlogError,
-  checkLogInfo,
-  formatGet,
-  formatLogInfo,
-  formatSearch,
-  formatUpload,
-  formatVerify,
-  proposeDsse,
-  proposeHashedRekord,
-  proposeIntoto,
-  verifyLogEntry,
-} from '../../tlog/client/index.ts';
-import type { OutputFormat, ProposedEntry, SearchIndex, TlogEntry } from '../../tlog/client/index.ts';
-import { DEFAULT_CLIENT_SIGNING_ALGORITHMS, digestAlgorithmFor, loadPublicKey } from '../../keys/index.ts';
-import type { DigestAlgorithm } from '../../keys/index.ts';
-import { signatureBytes } from '../../verify/signature.ts';
+import { Option, type Command } from 'commander';
+import type { ClientFlags, GetFlags, SearchFlags, ServeFlags, UploadFlags } from '../actions/tlog.ts';
+import { chainsHome } from '../home.ts';
+// the algorithm names alone (no key code): the default of --client-signing-algorithms
+import { DEFAULT_CLIENT_SIGNING_ALGORITHMS } from '../../keys/signing-algorithms.ts';
 
-interface ClientFlags {
-  rekorServer: string;
-  rekor_server?: string;
-  format: OutputFormat;
-  rekorServerPublicKey?: string;
-}
-
-function chainsHome(): string {
-  return process.env.CHAINS_HOME ?? join(homedir(), '.chains');
-}
-
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new TlogError(
-      'TLOG_INPUT',
-      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-      { cause: e },
-    );
-  }
-}
+// the log client loads on first use, the server and SQLite only for `tlog serve`
+const actions = () => import('../actions/tlog.ts');
 
 function clientFlags(cmd: Command): Command {
   return cmd
@@ -56,163 +18,10 @@ function clientFlags(cmd: Command): Command {
     );
 }
 
-/** A client plus the log key every answer is verified with before anything is printed. */
-async function connect(f: ClientFlags): Promise<{ client: RekorClient; key: string; server: string }> {
-  const server = f.rekor_server ?? f.rekorServer;
-  const probe = new RekorClient(server);
-  const key = f.rekorServerPublicKey
-    ? readFile(f.rekorServerPublicKey, 'public key').toString('utf8')
-    : await probe.publicKey();
-  return { client: new RekorClient(server, { logPublicKey: key }), key, server };
-}
-
-/** Signature file: base64 text (cosign .sig, single-line or wrapped) or raw bytes (DER), as cosign reads it. */
-function signatureBase64(path: string): string {
-  return signatureBytes(readFile(path, 'signature')).toString('base64');
-}
-
-const DIGEST_LENGTHS: Record<number, DigestAlgorithm> = { 64: 'sha256', 96: 'sha384', 128: 'sha512' };
-
-/** `--artifact-hash`: `[sha256:|sha384:|sha512:]<hex>`, the algorithm told by the prefix or the length (rekor-cli). */
-function parseArtifactHash(text: string): { algorithm: DigestAlgorithm; value: string } {
-  const m = /^(?:(sha256|sha384|sha512):)?([0-9a-fA-F]+)$/.exec(text.trim());
-  const algorithm = m?.[1] ?? DIGEST_LENGTHS[m?.[2]?.length ?? 0];
-  const value = m?.[2] ?? '';
-  if (!algorithm || value.length !== { sha256: 64, sha384: 96, sha512: 128 }[algorithm])
-    throw new TlogError('TLOG_INPUT', `--artifact-hash ${text} is not a sha256, sha384 or sha512 hex digest`);
-  return { algorithm: algorithm as DigestAlgorithm, value };
-}
-
-/** The digest cosign logs for this key's signatures (P-384 sha384, P-521 and Ed25519ph sha512); else sha256. */
-function keyDigestAlgorithm(pem: string): DigestAlgorithm {
-  try {
-    return digestAlgorithmFor(loadPublicKey(pem).algorithm);
-  } catch {
-    return 'sha256'; // a key we would not sign with: the log decides
-  }
-}
-
-interface UploadFlags extends ClientFlags {
-  type: 'hashedrekord' | 'dsse' | 'intoto';
-  artifact?: string;
-  artifactHash?: string;
-  signature?: string;
-  publicKey?: string;
-  entry?: string;
-}
-
-function proposals(f: UploadFlags): ProposedEntry[] {
-  if (f.entry) return [JSON.parse(readFile(f.entry, 'entry').toString('utf8')) as ProposedEntry];
-  if (!f.publicKey) throw new TlogError('TLOG_INPUT', '--public-key is required');
-  const pem = readFile(f.publicKey, 'public key').toString('utf8');
-  if (f.type === 'hashedrekord') {
-    if (!f.signature) throw new TlogError('TLOG_INPUT', '--signature is required for hashedrekord');
-    let digest: { algorithm: DigestAlgorithm; value: string };
-    if (f.artifactHash) digest = parseArtifactHash(f.artifactHash);
-    else if (f.artifact) {
-      const algorithm = keyDigestAlgorithm(pem);
-      digest = { algorithm, value: hash(algorithm, readFile(f.artifact, 'artifact'), 'hex') };
-    } else throw new TlogError('TLOG_INPUT', '--artifact or --artifact-hash is required');
-    return [proposeHashedRekord(digest.value, signatureBase64(f.signature), pem, digest.algorithm)];
-  }
-  if (!f.artifact)
-    throw new TlogError('TLOG_INPUT', `--artifact (the DSSE envelope) is required for ${f.type}`);
-  const env = readFile(f.artifact, 'envelope');
-  if (f.type === 'dsse') return [proposeDsse(env, pem)];
-  // rekor-cli sends intoto 0.0.2 and retries with 0.0.1 on 400
-  return [proposeIntoto(env, pem, '0.0.2'), proposeIntoto(env, pem, '0.0.1')];
-}
-
-async function upload(f: UploadFlags): Promise<void> {
-  const { client, server } = await connect(f);
-  const list = proposals(f);
-  for (const [i, p] of list.entries()) {
-    try {
-      const r = await client.createEntry(p);
-      process.stdout.write(formatUpload(r, server, f.format));
-      return;
-    } catch (e) {
-      if (!(e instanceof TlogError && e.status === 400 && i < list.length - 1)) throw e;
-    }
-  }
-}
-
-interface SearchFlags extends ClientFlags {
-  sha?: string;
-  artifact?: string;
-  publicKey?: string;
-  pkiFormat: string;
-  email?: string;
-  operator?: 'and' | 'or';
-}
-
-async function search(f: SearchFlags): Promise<void> {
-  const q: SearchIndex = {};
-  if (f.sha) q.hash = f.sha.toLowerCase();
-  if (f.artifact)
-    q.hash = `sha256:${createHash('sha256').update(readFile(f.artifact, 'artifact')).digest('hex')}`;
-  if (f.publicKey)
-    q.publicKey = {
-      format: f.pkiFormat as 'x509',
-      content: readFile(f.publicKey, 'public key').toString('base64'),
-    };
-  if (f.email) q.email = f.email;
-  if (f.operator) q.operator = f.operator;
-  if (Object.keys(q).length === 0)
-    throw new TlogError('TLOG_INPUT', 'one of --sha, --artifact, --public-key or --email is required');
-  const { client } = await connect(f);
-  const ids = await client.search(q);
-  if (ids.length === 0) throw new TlogError('TLOG_NOT_FOUND', 'no matching entries found');
-  for (let i = 0; i < ids.length; i += 10) await client.retrieve({ entryUUIDs: ids.slice(i, i + 10) }); // verifies each
-  process.stderr.write('Found matching entries (listed by UUID):\n');
-  process.stdout.write(formatSearch(ids, f.format));
-}
-
-interface GetFlags extends ClientFlags {
-  uuid?: string;
-  logIndex?: string;
-}
-
-async function fetchEntry(client: RekorClient, f: GetFlags): Promise<TlogEntry> {
-  if (f.uuid) return client.getEntry(f.uuid);
-  if (f.logIndex !== undefined) {
-    if (!/^[0-9]+$/.test(f.logIndex))
-      throw new TlogError('TLOG_INPUT', `--log-index must be a non-negative integer`);
-    return client.getEntryByIndex(Number(f.logIndex));
-  }
-  throw new TlogError('TLOG_INPUT', 'either --uuid or --log-index is required');
-}
-
-async function verifyCmd(f: GetFlags & UploadFlags): Promise<void> {
-  const { client, key } = await connect(f);
-  let entry: TlogEntry | undefined;
-  if (f.uuid || f.logIndex !== undefined) entry = await fetchEntry(client, f);
-  else {
-    for (const p of proposals(f)) [entry] = entry ? [entry] : await client.retrieve({ entries: [p] });
-    if (!entry) throw new TlogError('TLOG_NOT_FOUND', 'entry not found in the log');
-  }
-  verifyLogEntry(entry, key);
-  process.stdout.write(formatVerify(entry, f.format));
-}
-
-/** `--client-signing-algorithms a,b,c`; an empty list means Rekor's default, as in rekor-server. */
-function algorithmList(text: string): string[] | undefined {
-  const list = text
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a.length > 0);
-  return list.length > 0 ? list : undefined;
-}
-
-interface ServeFlags {
-  addr: string;
-  db: string;
-  key?: string;
-  hostname?: string;
-  maxBodyBytes: string;
-  verifyWorkers?: string;
-  clientSigningAlgorithms: string;
-}
+const entryKind = (): Option =>
+  new Option('--type <kind>', 'entry kind')
+    .choices(['hashedrekord', 'dsse', 'intoto'])
+    .default('hashedrekord');
 
 /** `chains tlog …`: the log server and a rekor-cli-compatible client (docs/tlog.md). */
 export function registerTlogCommands(program: Command): void {
@@ -231,37 +40,11 @@ export function registerTlogCommands(program: Command): void {
       'allowed key and hash pairs of hashedrekord entries, comma-separated (Rekor names)',
       DEFAULT_CLIENT_SIGNING_ALGORITHMS.join(','),
     )
-    .action(async (f: ServeFlags) => {
-      const s = await (
-        await import('../../tlog/server/index.ts')
-      ).startLogServer({
-        dbPath: f.db,
-        keyPath: f.key,
-        addr: f.addr,
-        hostname: f.hostname,
-        maxBodyBytes: Number(f.maxBodyBytes),
-        verifyWorkers: f.verifyWorkers === undefined ? undefined : Number(f.verifyWorkers),
-        clientSigningAlgorithms: algorithmList(f.clientSigningAlgorithms),
-      });
-      if (s.migrated > 0)
-        process.stderr.write(`migrated ${s.migrated} entries of ${f.db} from schema 1 to schema 2\n`);
-      process.stdout.write(
-        `tlog listening on ${s.url} (tree ${s.log.treeId}, size ${s.log.checkpoint.size}, logID ${s.log.logId})\n`,
-      );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => void s.close().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    });
+    .action(async (f: ServeFlags) => (await actions()).runServe(f));
   clientFlags(
     tlog.command('upload').description('add an entry (hashedrekord, dsse, intoto) and verify the answer'),
   )
-    .addOption(
-      new Option('--type <kind>', 'entry kind')
-        .choices(['hashedrekord', 'dsse', 'intoto'])
-        .default('hashedrekord'),
-    )
+    .addOption(entryKind())
     .option('--artifact <file>', 'artifact (hashedrekord) or DSSE envelope (dsse, intoto)')
     .option(
       '--artifact-hash <digest>',
@@ -270,7 +53,7 @@ export function registerTlogCommands(program: Command): void {
     .option('--signature <file>', 'signature over the artifact (base64 or DER)')
     .option('--public-key <file>', 'signer public key or certificate (PEM)')
     .option('--entry <file>', 'a complete proposed entry (JSON)')
-    .action(upload);
+    .action(async (f: UploadFlags) => (await actions()).runUpload(f));
   clientFlags(tlog.command('search').description('find entry IDs by digest, artifact, public key or email'))
     .option('--sha <digest>', '[sha256:|sha1:|sha512:]<hex>')
     .option('--artifact <file>', 'hash this file with SHA-256 and search for it')
@@ -278,40 +61,25 @@ export function registerTlogCommands(program: Command): void {
     .option('--pki-format <format>', 'public key format', 'x509')
     .option('--email <email>', 'certificate email')
     .addOption(new Option('--operator <op>', 'combine criteria').choices(['and', 'or']))
-    .action(search);
+    .action(async (f: SearchFlags) => (await actions()).runSearch(f));
   clientFlags(tlog.command('get').description('get and verify an entry by UUID or log index'))
     .option('--uuid <id>', 'UUID (64 hex) or entry ID (80 hex)')
     .option('--log-index <n>', 'log index')
-    .action(async (f: GetFlags) => {
-      const { client } = await connect(f);
-      process.stdout.write(formatGet(await fetchEntry(client, f), f.format));
-    });
+    .action(async (f: GetFlags) => (await actions()).runGet(f));
   clientFlags(
     tlog
       .command('loginfo')
       .description('verify the signed tree head and its consistency with the last one seen'),
   )
     .option('--no-store-tree-state', 'do not remember/check the tree head')
-    .action(async (f: ClientFlags & { storeTreeState: boolean }) => {
-      const { client, key } = await connect(f);
-      const out = await checkLogInfo(
-        client,
-        key,
-        f.storeTreeState ? join(chainsHome(), 'tlog-state.json') : null,
-      );
-      process.stdout.write(formatLogInfo(out, f.format));
-    });
+    .action(async (f: ClientFlags & { storeTreeState: boolean }) => (await actions()).runLogInfo(f));
   clientFlags(tlog.command('verify').description("verify an entry's inclusion proof, SET and checkpoint"))
     .option('--uuid <id>', 'UUID or entry ID')
     .option('--log-index <n>', 'log index')
-    .addOption(
-      new Option('--type <kind>', 'entry kind')
-        .choices(['hashedrekord', 'dsse', 'intoto'])
-        .default('hashedrekord'),
-    )
+    .addOption(entryKind())
     .option('--artifact <file>', 'artifact or DSSE envelope')
     .option('--artifact-hash <digest>', 'artifact digest, [sha256:|sha384:|sha512:]<hex>')
     .option('--signature <file>', 'signature file')
     .option('--public-key <file>', 'signer public key (PEM)')
-    .action(verifyCmd);
+    .action(async (f: GetFlags & UploadFlags) => (await actions()).runVerify(f));
 }

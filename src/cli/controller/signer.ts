@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SecretSignerSource } from '../../controller/signer-source.ts';
 import { decodeKeyPem, PKCS8_PEM_TYPE } from '../../keys/index.ts';
-import { readPassword } from '../commands/keys.ts';
+import { readPassword } from '../actions/keys.ts';
 
 /**
  * A signer from a cosign key file, as the `signing-secrets` Secret would hold it: `x509.pem` for a plain PKCS#8

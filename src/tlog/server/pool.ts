@@ -1,6 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { EntryError, HttpError } from './errors.ts';
 import type { EntryErrorCode } from './errors.ts';
@@ -101,6 +99,16 @@ export interface PoolOptions {
 }
 
 /**
+ * The worker's entry: dist/verify-worker.js beside the bundle's chunks (scripts/build.ts), or, running from the
+ * sources, the .ts file, which the TypeScript loader given to node with --import (inherited by worker threads)
+ * compiles.
+ */
+const WORKER_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './verify-worker.ts' : './verify-worker.js',
+  import.meta.url,
+);
+
+/**
  * Signature verification and canonicalisation off the event loop, in worker threads, under load.
  * With 0 workers, few requests in flight, or after a worker dies, entries are prepared in the calling thread.
  */
@@ -119,13 +127,8 @@ export class VerifyPool {
   constructor(size: number, o: PoolOptions = {}) {
     this.inlineUpTo = o.inlineUpTo ?? 16;
     this.setsFrom = o.workerSetsFrom ?? Infinity;
-    const loader = pathToFileURL(resolve(import.meta.dirname, '../../../bin/ts-loader.mjs')).href;
-    const target = new URL('./verify-worker.ts', import.meta.url).href;
-    // .ts workers need the TypeScript hooks registered inside the worker thread (execArgv loaders are not
-    // inherited on Node 20)
-    const code = `import(${JSON.stringify(loader)}).then(() => import(${JSON.stringify(target)}));`;
     for (let i = 0; i < size; i++) {
-      const w = new Worker(code, { eval: true });
+      const w = new Worker(WORKER_URL);
       w.on('message', (m: FromWorker) => {
         this.outstanding.set(w, (this.outstanding.get(w) ?? 1) - 1);
         if ('replies' in m) for (const r of unpackReplies(m.replies)) this.settle(r.id, r);

@@ -1,0 +1,296 @@
+import { INTOTO_PAYLOAD_TYPE } from '../../core/dsse.ts';
+import { goMarshal } from '../../core/json.ts';
+import { loadPublicKey, verifySignature, type PublicKeyMaterial } from '../../keys/index.ts';
+import { KeySigner, signDsse, signSimpleSigning } from '../../signing/index.ts';
+import {
+  RegistryClient,
+  RegistryError,
+  manifestDigests,
+  multiKeychain,
+  parseReference,
+  parseRepository,
+  repositoryName,
+  staticKeychain,
+  type Keychain,
+} from '../../registry/index.ts';
+import type { ImageTarget, RunRef, StoreRequest } from '../../storage/backend.ts';
+import { OciStorageBackend, type OciEncoding } from '../../storage/oci/backend.ts';
+import { Annotation } from '../../storage/oci/layout.ts';
+import type { DuplicateCheck } from '../../storage/oci/legacy.ts';
+import { OciReader } from '../../storage/oci/reader.ts';
+import { verifyImageAttestations } from '../../verify/attestation.ts';
+import { verifyImageSignatures } from '../../verify/image.ts';
+import {
+  attestationVerificationText,
+  imageVerificationJson,
+  verificationHeader,
+} from '../../verify/oci-output.ts';
+import { predicateTypeFor } from '../../verify/predicate-types.ts';
+import { loadKeyFile, readInput } from './keys.ts';
+import { logCheck, uploadToLog, type TlogFlags } from '../tlog-wiring.ts';
+import { dockerKeychain } from '../docker-keychain.ts';
+
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+export interface RegistryFlags {
+  allowInsecureRegistry?: boolean;
+  caCert?: string;
+  registryUsername?: string;
+  registryPassword?: string;
+}
+
+function buildClient(f: RegistryFlags, image: string): RegistryClient {
+  const chains: Keychain[] = [];
+  if (f.registryUsername !== undefined) {
+    const registry = parseReference(image).registry;
+    const cred = { kind: 'basic' as const, username: f.registryUsername, password: f.registryPassword ?? '' };
+    chains.push(staticKeychain(registry, cred));
+  }
+  const docker = dockerKeychain();
+  if (docker) chains.push(docker);
+  return new RegistryClient({
+    keychain: multiKeychain(...chains),
+    insecure: f.allowInsecureRegistry === true,
+    ...(f.caCert ? { caCert: readInput(f.caCert, 'CA certificate') } : {}),
+  });
+}
+
+/** Resolve IMAGE to its digest, warning like cosign when a tag was given. */
+async function resolveTarget(client: RegistryClient, image: string): Promise<ImageTarget> {
+  const ref = parseReference(image);
+  if (!ref.digest) {
+    say(
+      `WARNING: Image reference ${image} uses a tag, not a digest, to identify the image to sign.\n` +
+        '    This can lead you to sign a different image than the intended one.',
+    );
+  }
+  const m = await client.resolve(ref);
+  return { repository: repositoryName(ref), digest: m.digest };
+}
+
+/** cosign's dupe detector: skip when an existing layer holds this payload and verifies with our key. */
+function signedByKey(pub: PublicKeyMaterial, payload: Buffer): DuplicateCheck {
+  return (existing, candidate) => {
+    const sig = existing.annotations?.[Annotation.signature];
+    if (existing.digest !== candidate.digest || !sig) return false;
+    return verifySignature(pub, payload, Buffer.from(sig, 'base64'));
+  };
+}
+
+const CLI_RUN: RunRef = { kind: 'TaskRun', namespace: '', name: 'chains-cli', uid: '' };
+
+function backendFor(
+  client: RegistryClient,
+  encoding: OciEncoding,
+  dedupe?: DuplicateCheck,
+): OciStorageBackend {
+  const repository = process.env.COSIGN_REPOSITORY;
+  return new OciStorageBackend({
+    client,
+    encoding,
+    ...(repository ? { repository } : {}),
+    ...(dedupe ? { isDuplicate: dedupe } : {}),
+  });
+}
+
+const encodingOf = (newBundleFormat: boolean | undefined): OciEncoding =>
+  newBundleFormat ? 'sigstore-bundle' : 'dsse';
+
+export interface SignFlags extends RegistryFlags, TlogFlags {
+  key: string;
+  annotations: Record<string, string>;
+  newBundleFormat?: boolean;
+  recursive?: boolean;
+}
+
+export async function runSign(image: string, o: SignFlags): Promise<void> {
+  const client = buildClient(o, image);
+  const target = await resolveTarget(client, image);
+  const signer = new KeySigner(await loadKeyFile(o.key));
+  const repo = parseRepository(target.repository);
+  // --recursive: the index, then every manifest below it (cosign sign --recursive)
+  const digests = await manifestDigests(client, repo, target.digest, { recursive: o.recursive === true });
+  for (const digest of digests) await signOne(client, signer, { repository: target.repository, digest }, o);
+}
+
+async function signOne(
+  client: RegistryClient,
+  signer: KeySigner,
+  target: ImageTarget,
+  o: SignFlags,
+): Promise<void> {
+  const ann = Object.keys(o.annotations).length ? o.annotations : undefined;
+  const record = await uploadToLog(await signSimpleSigning(signer, target.repository, target.digest, ann), o);
+  const backend = backendFor(
+    client,
+    encodingOf(o.newBundleFormat),
+    signedByKey(signer.publicKey, record.bytes),
+  );
+  const req: StoreRequest = {
+    what: 'image-signature',
+    run: CLI_RUN,
+    record,
+    image: target,
+    shortKey: target.digest.slice(7, 19),
+    format: 'simplesigning',
+  };
+  const res = await backend.store(req);
+  say(`Pushing signature to: ${res.locations.join(', ')}`);
+}
+
+/** in-toto Statement v0.1 as `cosign attest` builds it (sigstore.md §3.1; Go field order). */
+export function attestationStatement(
+  target: ImageTarget,
+  type: string,
+  predicateText: string,
+  now: Date,
+): Buffer {
+  const predicateType = predicateTypeFor(type);
+  let predicate: unknown;
+  if (type === 'custom') {
+    predicate = { Data: predicateText, Timestamp: now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  } else {
+    try {
+      predicate = JSON.parse(predicateText);
+    } catch (e) {
+      throw new RegistryError('BAD_CONFIG', `predicate is not valid JSON: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+  }
+  const subject = [{ name: target.repository, digest: { sha256: target.digest.replace(/^sha256:/, '') } }];
+  const st = { _type: 'https://in-toto.io/Statement/v0.1', predicateType, subject, predicate };
+  return Buffer.from(goMarshal(st));
+}
+
+export interface AttestFlags extends SignFlags {
+  predicate: string;
+  type: string;
+  replace?: boolean;
+}
+
+export async function runAttest(image: string, o: AttestFlags): Promise<void> {
+  predicateTypeFor(o.type);
+  // cobra's notice for cosign's deprecated flag; referrers (--new-bundle-format) are never replaced, as in cosign
+  if (o.replace)
+    say('Flag --replace has been deprecated, not needed when OCI referrers become the default behavior');
+  const client = buildClient(o, image);
+  const target = await resolveTarget(client, image);
+  const signer = new KeySigner(await loadKeyFile(o.key));
+  const statement = attestationStatement(
+    target,
+    o.type,
+    readInput(o.predicate, 'predicate').toString('utf8'),
+    new Date(),
+  );
+  const record = await uploadToLog(await signDsse(signer, INTOTO_PAYLOAD_TYPE, statement), o);
+  const req: StoreRequest = {
+    what: 'attestation',
+    run: CLI_RUN,
+    record,
+    predicateType: predicateTypeFor(o.type),
+    subjects: [target],
+    shortKey: target.digest.slice(7, 19),
+    format: 'in-toto',
+    ...(o.replace ? { replace: true } : {}),
+  };
+  const res = await backendFor(client, encodingOf(o.newBundleFormat)).store(req);
+  for (const d of res.decisions ?? [])
+    say(`${d.replaced ? 'Replacing' : 'Not replacing'} attestation predicate: ${d.predicateType}`);
+  say(`Pushing attestation to: ${res.locations.join(', ')}`);
+}
+
+export interface VerifyFlags extends RegistryFlags, TlogFlags {
+  key: string;
+  annotations: Record<string, string>;
+  output: string;
+  type?: string;
+  recursive?: boolean;
+}
+
+/** IMAGE, or with --recursive the image and every manifest below it, each as `repo@digest`. */
+async function verifyTargets(client: RegistryClient, image: string, recursive: boolean): Promise<string[]> {
+  if (!recursive) return [image];
+  const ref = parseReference(image);
+  const top = ref.digest ?? (await client.resolve(ref)).digest;
+  const name = repositoryName(ref);
+  return (await manifestDigests(client, ref, top, { recursive: true })).map((d) => `${name}@${d}`);
+}
+
+export async function runVerify(images: string[], o: VerifyFlags): Promise<void> {
+  const publicKey = loadPublicKey(readInput(o.key, 'public key'));
+  const checkBundle = await logCheck(o);
+  for (const image of images) {
+    const client = buildClient(o, image);
+    const repository = process.env.COSIGN_REPOSITORY;
+    for (const target of await verifyTargets(client, image, o.recursive === true)) {
+      const r = await verifyImageSignatures(target, {
+        client,
+        publicKey,
+        annotations: o.annotations,
+        ...(checkBundle ? { checkBundle } : {}),
+        ...(repository ? { repository } : {}),
+      });
+      const annotations = Object.keys(o.annotations).length > 0;
+      process.stderr.write(verificationHeader(target, { annotations, tlogChecked: r.tlogChecked }));
+      if (o.output === 'text')
+        for (const v of r.verified) process.stdout.write(`${v.payload.toString('utf8')}\n`);
+      else process.stdout.write(imageVerificationJson(r));
+    }
+  }
+}
+
+export async function runVerifyAttestation(images: string[], o: VerifyFlags): Promise<void> {
+  const publicKey = loadPublicKey(readInput(o.key, 'public key'));
+  const predicateType = o.type ? predicateTypeFor(o.type) : undefined;
+  const checkBundle = await logCheck(o);
+  for (const image of images) {
+    const repository = process.env.COSIGN_REPOSITORY;
+    const client = buildClient(o, image);
+    for (const target of await verifyTargets(client, image, o.recursive === true)) {
+      const r = await verifyImageAttestations(target, {
+        client,
+        publicKey,
+        ...(checkBundle ? { checkBundle } : {}),
+        ...(predicateType ? { predicateType } : {}),
+        ...(repository ? { repository } : {}),
+      });
+      process.stderr.write(verificationHeader(target, { annotations: false, tlogChecked: r.tlogChecked }));
+      process.stdout.write(attestationVerificationText(r));
+    }
+  }
+}
+
+export async function runTriangulate(image: string, o: RegistryFlags & { type: string }): Promise<void> {
+  const client = buildClient(o, image);
+  const ref = parseReference(image);
+  const digest = ref.digest ?? (await client.resolve(ref)).digest;
+  const repository = process.env.COSIGN_REPOSITORY;
+  const reader = new OciReader(client, repository ? { repository } : {});
+  const loc = reader.locations({ repository: repositoryName(ref), digest });
+  const out: Record<string, string> = {
+    signature: loc.signatures,
+    attestation: loc.attestations,
+    digest: `${repositoryName(ref)}@${digest}`,
+    referrers: `${loc.referrers} (referrers API, or tag ${digest.replace(':', '-')})`,
+  };
+  const line = out[o.type];
+  if (!line)
+    throw new RegistryError(
+      'BAD_REFERENCE',
+      `unknown --type "${o.type}": signature, attestation, digest, referrers`,
+    );
+  process.stdout.write(`${line}\n`);
+}
+
+export async function runServe(o: { addr: string; dir?: string }): Promise<void> {
+  const reg = await (
+    await import('../../registry/server/server.ts')
+  ).startRegistryServer({ addr: o.addr, ...(o.dir ? { dir: o.dir } : {}) });
+  say(`serving OCI registry on ${reg.url} (${o.dir ? `files in ${o.dir}` : 'in memory'})`);
+  await new Promise<void>((resolve) => {
+    const stop = (): void => void reg.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
