@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
 import { build } from 'esbuild';
+import { buildConsoleAssets } from '../src/console/index.ts';
 
 /** What `chains version` reports, fixed at build time. */
 export interface BuildInfo {
@@ -42,7 +43,8 @@ export function buildInfo(): BuildInfo {
 /**
  * Bundles the CLI into dist/: one entry per process or thread the product starts (the CLI, the log's verify
  * worker); modules behind a dynamic import() become chunks loaded only by the commands that need them. npm
- * packages stay external: they are runtime dependencies (better-sqlite3 is native).
+ * packages stay external: they are runtime dependencies (better-sqlite3 is native). The console's browser app
+ * goes to dist/console/.
  */
 export async function buildDist(outdir = join(ROOT, 'dist')): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
@@ -61,11 +63,15 @@ export async function buildDist(outdir = join(ROOT, 'dist')): Promise<void> {
     packages: 'external',
     // chunks sit beside the entries, so `new URL('./verify-worker.js', import.meta.url)` works from any of them
     chunkNames: '[name]-[hash]',
+    // maps give `node --enable-source-maps` source lines; the sources themselves are not shipped
     sourcemap: 'linked',
+    sourcesContent: false,
     legalComments: 'none',
     define: { CHAINS_BUILD_INFO: JSON.stringify(buildInfo()) },
     logLevel: 'warning',
   });
+  // the console's browser app (preact, a dev dependency) is served from these files, never built at run time
+  await buildConsoleAssets(join(outdir, 'console'));
 }
 
 if (process.argv[1] === import.meta.filename) await buildDist();

@@ -64,7 +64,13 @@ describe('container image contents (Dockerfile: production dependencies only)', 
       .flatMap((f) => packagesImported(f).map((p) => ({ f, p })))
       .filter(({ p }) => !(p in pkg.dependencies))
       .map(({ f, p }) => `${f.slice(ROOT.length)} imports ${p}`);
-    expect(missing).toEqual([]);
+    // one exception: the console builds its browser app with esbuild when run from the sources; the bundle
+    // serves the prebuilt dist/console/ and never reaches that import (test/package/install.test.ts runs the
+    // console from an install without esbuild)
+    const consoleChunk = files.find((f) => readFileSync(f, 'utf8').includes('\n// src/console/assets.ts\n'));
+    expect(consoleChunk).toBeDefined();
+    const allowed = `${consoleChunk?.slice(ROOT.length)} imports esbuild`;
+    expect(missing.filter((m) => m !== allowed)).toEqual([]);
   });
 
   it('the Dockerfile ships what bin/chains runs, as a non-root user with the heap cap', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { RunDirectory } from '../controller/local/run-directory.ts';
 import type { Logger } from '../controller/log.ts';
 import { silentLogger } from '../controller/log.ts';
@@ -98,6 +99,14 @@ export function imagesFromFlags(
   });
 }
 
+/**
+ * The bundle carries the console app prebuilt beside it (scripts/build.ts writes dist/console/, so no esbuild at
+ * run time); running from the sources, the console builds it in memory.
+ */
+const ASSETS_DIR = import.meta.url.endsWith('.ts')
+  ? undefined
+  : fileURLToPath(new URL('./console/', import.meta.url));
+
 /** Build the console from CLI flags; returns it with a stop function that also ends the run watcher. */
 export async function consoleFromFlags(
   f: ConsoleFlags,
@@ -121,6 +130,7 @@ export async function consoleFromFlags(
     ...(trust ? { trust } : {}),
     ...(runs ? { runs } : {}),
     ...(images ? { images } : {}),
+    ...(ASSETS_DIR ? { assetsDir: ASSETS_DIR } : {}),
   });
   return {
     url: c.url,

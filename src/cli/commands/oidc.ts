@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { OidcError } from '../../oidc/index.ts';
+// the errors module alone: registering commands must not load the issuer, jose or zod
+import { OidcError } from '../../oidc/errors.ts';
 
 const DEV_ONLY =
   'For development, demos and tests only: whoever can read the directory can mint any identity.';
