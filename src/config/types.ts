@@ -20,8 +20,6 @@ export type BuildType = (typeof BUILD_TYPES)[number];
 export const ENCODING_FORMATS = ['dsse', 'sigstore-bundle'] as const;
 export type EncodingFormat = (typeof ENCODING_FORMATS)[number];
 
-export type ArtifactKind = 'taskrun' | 'pipelinerun' | 'oci';
-
 export interface ArtifactOptions<F extends string = FormatId> {
   format: F;
   /** backends to store in, deduplicated, in the order given */

@@ -1,5 +1,4 @@
 import type { RekorBundle, SignedRecord } from '../core/signed.ts';
-import type { TaskRun } from '../model/index.ts';
 import type { ImageTarget, RunRef, StorageBackend } from '../storage/backend.ts';
 import type { Signer } from '../signing/index.ts';
 
@@ -85,6 +84,3 @@ export type BackendResolver = (run: RunDoc) => Promise<ReadonlyMap<string, Stora
 
 /** Every manifest below an image index (nested ones too), for the run's registry credentials; [] for an image. */
 export type IndexChildren = (run: RunDoc, image: ImageTarget) => Promise<ImageTarget[]>;
-
-/** Child TaskRuns of a PipelineRun (from the informer cache or the run directory). */
-export type ChildLister = (namespace: string, names: string[]) => Promise<TaskRun[]>;

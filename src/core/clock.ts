@@ -4,8 +4,3 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
-
-export function fixedClock(iso: string): Clock {
-  const d = new Date(iso);
-  return { now: () => new Date(d) };
-}

@@ -44,17 +44,3 @@ export function parseDigest(text: string): Digest {
 export function isDigestAlgorithm(s: string): s is DigestAlgorithm {
   return s === 'sha256' || s === 'sha384' || s === 'sha512' || s === 'sha1';
 }
-
-export function formatDigest(d: Digest): string {
-  return `${d.algorithm}:${d.hex}`;
-}
-
-/** True when `text` parses as a digest under Chains' rules. */
-export function isValidDigest(text: string): boolean {
-  try {
-    parseDigest(text);
-    return true;
-  } catch {
-    return false;
-  }
-}

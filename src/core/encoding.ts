@@ -26,10 +26,6 @@ export function fromBase64Any(text: string, what = 'value'): Buffer {
   return Buffer.from(t.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
 }
 
-export function toHex(data: Uint8Array): string {
-  return Buffer.from(data).toString('hex');
-}
-
 export function fromHex(text: string, what = 'value'): Buffer {
   if (!HEX.test(text)) throw new CoreError('INVALID_HEX', `${what} is not valid hex`);
   return Buffer.from(text, 'hex');

@@ -3,8 +3,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { VECTORS } from '../../test/setup/env.ts';
 import { hashLeaf, MerkleError, rootFromLeafHashes, verifyConsistency, verifyInclusion } from './merkle.ts';
-import { consistencyRanges, inclusionRanges, nodesForRanges, rangeHash } from './merkle-ranges.ts';
-import type { NodeId } from './merkle-ranges.ts';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => {
@@ -77,51 +75,5 @@ describe('RFC 6962 reference tree', () => {
       '5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328',
     );
     expect(rootFromLeafHashes([]).toString('hex')).toMatch(/^e3b0c442/);
-  });
-});
-
-/** Build every perfect node of a tree of n random leaves; proofs must come only from those nodes. */
-function perfectNodes(leaves: Buffer[]): Map<string, Buffer> {
-  const m = new Map<string, Buffer>();
-  for (let level = 0; 1 << level <= leaves.length; level++)
-    for (let i = 0; (i + 1) << level <= leaves.length; i++)
-      m.set(`${level}/${i}`, rootFromLeafHashes(leaves.slice(i << level, (i + 1) << level)));
-  return m;
-}
-
-describe('proof generation from stored perfect nodes', () => {
-  const leaves = Array.from({ length: 70 }, (_, i) => hashLeaf(Buffer.from(`leaf ${i}`)));
-  const nodes = perfectNodes(leaves);
-  const get = (id: NodeId): Buffer => {
-    const h = nodes.get(`${id.level}/${id.index}`);
-    if (!h) throw new Error(`node ${id.level}/${id.index} is not a stored perfect node`);
-    return h;
-  };
-  it('inclusion proofs verify for every index of every size up to 70', () => {
-    for (let n = 1; n <= 70; n++) {
-      const root = rootFromLeafHashes(leaves.slice(0, n));
-      for (let m = 0; m < n; m++) {
-        const ranges = inclusionRanges(m, n);
-        expect(nodesForRanges(ranges).length).toBeLessThanOrEqual(2 * Math.ceil(Math.log2(n + 1)));
-        const proof = ranges.map(([lo, hi]) => rangeHash(lo, hi, get));
-        verifyInclusion(m, n, leaves[m] as Buffer, proof, root);
-      }
-    }
-  });
-  it('consistency proofs verify for every pair of sizes up to 70', () => {
-    for (let n = 1; n <= 70; n++) {
-      const root2 = rootFromLeafHashes(leaves.slice(0, n));
-      for (let m = 1; m <= n; m++) {
-        const proof = consistencyRanges(m, n).map(([lo, hi]) => rangeHash(lo, hi, get));
-        verifyConsistency(m, n, proof, rootFromLeafHashes(leaves.slice(0, m)), root2);
-      }
-    }
-  });
-  it('a tampered node breaks the proof', () => {
-    const proof = inclusionRanges(3, 10).map(([lo, hi]) => rangeHash(lo, hi, get));
-    proof[0] = Buffer.alloc(32);
-    expect(() =>
-      verifyInclusion(3, 10, leaves[3] as Buffer, proof, rootFromLeafHashes(leaves.slice(0, 10))),
-    ).toThrow(/does not match/);
   });
 });

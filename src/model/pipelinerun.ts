@@ -26,7 +26,6 @@ export const pipelineSpecSchema = z.looseObject({
   tasks: z.array(pipelineTaskSchema).optional(),
   finally: z.array(pipelineTaskSchema).optional(),
 });
-export type PipelineSpec = z.infer<typeof pipelineSpecSchema>;
 
 export const childReferenceSchema = z.looseObject({
   name: z.string(),

@@ -66,11 +66,6 @@ export function pipelineTasks(pr: PipelineRun): PipelineTask[] {
   return [...(spec?.tasks ?? []), ...(spec?.finally ?? [])];
 }
 
-/** Children labelled with `taskName` (several under matrix fan-out), in supplied order (GetTaskRunsFromTask). */
-export function taskRunsForTask(children: readonly TaskRun[], taskName: string): TaskRun[] {
-  return children.filter((tr) => tr.metadata.labels?.[PIPELINE_TASK_LABEL] === taskName);
-}
-
 /** Children grouped by pipeline task label, each group in supplied order: one pass instead of one per task. */
 export function taskRunsByTask(children: readonly TaskRun[]): Map<string, TaskRun[]> {
   const out = new Map<string, TaskRun[]>();
@@ -95,13 +90,6 @@ export function executedTaskRuns(
       .filter((run) => run.status?.completionTime !== undefined)
       .map((run) => ({ task, run })),
   );
-}
-
-/** Names of the child TaskRuns a PipelineRun refers to (what the controller must fetch before formatting). */
-export function childTaskRunNames(pr: PipelineRun): string[] {
-  return (pr.status?.childReferences ?? [])
-    .filter((r) => (r.kind ?? 'TaskRun') === 'TaskRun')
-    .map((r) => r.name);
 }
 
 /**

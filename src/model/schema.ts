@@ -47,13 +47,11 @@ export const refSourceSchema = z.looseObject({
   digest: stringMap.optional(),
   entryPoint: z.string().optional(),
 });
-export type RefSource = z.infer<typeof refSourceSchema>;
 
 export const provenanceSchema = z.looseObject({
   refSource: refSourceSchema.optional(),
   featureFlags: z.record(z.string(), z.unknown()).optional(),
 });
-export type RunProvenance = z.infer<typeof provenanceSchema>;
 
 export const conditionSchema = z.looseObject({
   type: z.string(),
@@ -94,5 +92,4 @@ export const taskRefSchema = z.looseObject({
   kind: z.string().optional(),
   resolver: z.string().optional(),
 });
-export type TaskRef = z.infer<typeof taskRefSchema>;
 export type Condition = z.infer<typeof conditionSchema>;

@@ -46,4 +46,3 @@ export const taskRunSchema = z.looseObject({
   status: taskRunStatusSchema.optional(),
 });
 export type TaskRun = z.infer<typeof taskRunSchema>;
-export type TaskSpec = z.infer<typeof taskSpecSchema>;

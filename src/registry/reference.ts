@@ -33,10 +33,6 @@ export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
 
-export function isValidDigest(digest: string): boolean {
-  return DIGEST.test(digest);
-}
-
 /** Split `host[:port]/path` into registry and repository with Docker Hub defaults. */
 export function parseRepository(name: string): Repository {
   const slash = name.indexOf('/');

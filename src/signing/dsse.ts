@@ -17,11 +17,6 @@ function keyIdEntry(publicKey: PublicKeyMaterial): { id: string; json: string } 
   return e;
 }
 
-/** Chains' DSSE keyid: SSH SHA256 fingerprint of the public key, cached per key (chains.md §4.3). */
-export function dsseKeyId(publicKey: PublicKeyMaterial): string {
-  return keyIdEntry(publicKey).id;
-}
-
 /** JSON of the few payload types in use, escaped once (hot path: one envelope per signed run). */
 const typeJson = new Map<string, string>();
 function payloadTypeJson(t: string): string {

@@ -6,9 +6,9 @@ import { TlogError, toLogKey, verifyLogEntry, verifySet } from '../tlog/client/i
 import type { LogKeyInput, RekorClient } from '../tlog/client/index.ts';
 import type { CheckBundle, TlogSubject } from './tlog-hook.ts';
 
-export { verifyLogEntry, verifySet, verifyTreeConsistency } from '../tlog/client/index.ts';
+export { verifyLogEntry } from '../tlog/client/index.ts';
 export { RekorClient } from '../tlog/client/index.ts';
-export type { EntryVerifyOptions, LogKeyInput, VerifiedEntry } from '../tlog/client/index.ts';
+export type { LogKeyInput } from '../tlog/client/index.ts';
 
 /** What the logged entry must say about the thing being verified (cosign's legacy bundle checks, §3.3). */
 export interface BundleExpectations {

@@ -1,9 +1,7 @@
 export { RekorClient } from './rekor.ts';
-export type { CreatedEntry, RekorClientOptions } from './rekor.ts';
 export { proposeDsse, proposeHashedRekord, proposeIntoto } from './propose.ts';
 export { toBundleTlogEntry, toCosignBundle } from './convert.ts';
 export {
-  entryParts,
   logIdOf,
   toLogKey,
   verifyEntryPromise,
@@ -11,8 +9,8 @@ export {
   verifySet,
   verifyTreeConsistency,
 } from './verify.ts';
-export type { EntryVerifyOptions, LogKeyInput, VerifiedEntry } from './verify.ts';
+export type { LogKeyInput } from './verify.ts';
 export * from '../types/index.ts';
-export { formatGet, formatLogInfo, formatSearch, formatUpload, formatVerify, getOutput } from './format.ts';
-export type { GetOutput, LogInfoOutput, OutputFormat } from './format.ts';
+export { formatGet, formatLogInfo, formatSearch, formatUpload, formatVerify } from './format.ts';
+export type { OutputFormat } from './format.ts';
 export { checkLogInfo } from './state.ts';

@@ -151,7 +151,3 @@ export function verifyEcdsaDigest(
     return false; // a point OpenSSL refuses (not on the curve)
   }
 }
-
-export function isSupportedCurve(name: string): boolean {
-  return name in CURVES;
-}

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
-import { emptyRoot, splitPoint } from '../../core/merkle.ts';
-import { rangeNodes } from '../../core/merkle-ranges.ts';
+import { emptyRoot } from '../../core/merkle.ts';
+import { rangeHash, rangeNodes } from '../../core/merkle-ranges.ts';
 import type { LeafRange, NodeId } from '../../core/merkle-ranges.ts';
 import type { LogStore, StoredNode } from '../store/store.ts';
 
@@ -28,14 +28,6 @@ export function nodeHash(l: Uint8Array, r: Uint8Array): Buffer {
   pair.set(l, 1);
   pair.set(r, 33);
   return hash('sha256', pair, 'buffer') as Buffer;
-}
-
-/** MTH(D[lo:hi]) from stored perfect-subtree hashes (core's rangeHash, with nodeHash). */
-function rangeHash(lo: number, hi: number, get: (id: NodeId) => Buffer): Buffer {
-  const l = perfectLevel(lo, hi);
-  if (l >= 0) return get({ level: l, index: lo / 2 ** l });
-  const k = splitPoint(hi - lo);
-  return nodeHash(rangeHash(lo, lo + k, get), rangeHash(lo + k, hi, get));
 }
 
 /**
@@ -107,7 +99,7 @@ export class TreeReader {
       if (l >= 0) return get({ level: l, index: lo / 2 ** l });
       const known = hi === size ? memo.get(lo) : undefined;
       if (known) return known;
-      const h = rangeHash(lo, hi, get);
+      const h = rangeHash(lo, hi, get, nodeHash);
       if (hi === size) memo.set(lo, h);
       return h;
     });

@@ -10,7 +10,6 @@ export const inclusionProofSchema = z.object({
   rootHash: z.string().regex(/^[0-9a-f]{64}$/),
   treeSize: z.number().int().positive(),
 });
-export type InclusionProof = z.infer<typeof inclusionProofSchema>;
 
 export const logEntryValueSchema = z.object({
   attestation: z.object({ data: z.string().optional() }).optional(),
@@ -51,7 +50,6 @@ export const consistencyProofSchema = z.object({
 export type ConsistencyProof = z.infer<typeof consistencyProofSchema>;
 
 export const errorBodySchema = z.object({ code: z.number().int(), message: z.string() });
-export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export interface HashValue {
   algorithm: string;

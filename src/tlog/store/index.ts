@@ -1,2 +1,0 @@
-export type * from './store.ts';
-export { SqliteLogStore } from './sqlite.ts';
