@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { CaError } from '../../ca/index.ts';
+// the errors module alone: registering commands must not load the CA
+import { CaError } from '../../ca/errors.ts';
 import type { IssuersConfig } from '../../oidc/index.ts';
 import { parseTtl } from './oidc.ts';
 

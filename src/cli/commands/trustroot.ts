@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { decodePemAll } from '../../core/encoding.ts';
-import { TrustRootError, buildTrustedRoot, fetchTrustMaterial } from '../../trustroot/index.ts';
+// the errors module alone at start-up: the builder and fetcher load when the command runs
+import { TrustRootError } from '../../trustroot/errors.ts';
 import type { TrustMaterialInput, TrustedRootJson } from '../../trustroot/index.ts';
 
 interface TrustedRootFlags {
@@ -73,6 +74,7 @@ async function trustedRootFor(f: TrustedRootFlags): Promise<TrustedRootJson> {
   const validFrom = f.validFrom ? new Date(f.validFrom) : new Date(0);
   if (Number.isNaN(validFrom.getTime()))
     throw new TrustRootError('TRUSTROOT_INVALID', '--valid-from must be RFC 3339');
+  const { buildTrustedRoot, fetchTrustMaterial } = await import('../../trustroot/index.ts');
   const material = f.offline
     ? offlineMaterial(f, validFrom)
     : await fetchTrustMaterial(
