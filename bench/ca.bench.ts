@@ -4,13 +4,12 @@ import { createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:cr
 import type { KeyObject } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CertificateAuthority, initCa, loadCa, parseV2 } from '../src/ca/index.ts';
 import { TokenVerifier, singleIssuer } from '../src/oidc/index.ts';
 import { mintToken, startIssuerServer } from '../src/oidc/issuer/index.ts';
-import { CHAINS_NODE_FLAGS, cpuMs } from './proc.ts';
+import { CHAINS_JS, CHAINS_NODE_FLAGS, cpuMs } from './proc.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
 const SUB = 'system:serviceaccount:ns:sa';
 const CLIENTS = 8;
 
@@ -28,12 +27,7 @@ function rate(op: () => unknown, ms = 1500): number {
 
 /** Start `chains <args>` (the same command line as bin/chains) and wait for its "listening on URL" line. */
 async function serve(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const node = [
-    ...CHAINS_NODE_FLAGS,
-    '--import',
-    join(ROOT, 'bin/ts-loader.mjs'),
-    join(ROOT, 'src/cli/main.ts'),
-  ];
+  const node = [...CHAINS_NODE_FLAGS, CHAINS_JS];
   const child = spawn(process.execPath, [...node, ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, CHAINS_CA_PASSWORD: '' },
