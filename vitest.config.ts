@@ -7,6 +7,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // worker threads started from the sources (the log's verify worker) inherit the TypeScript loader from here
+    execArgv: ['--import', fileURLToPath(new URL('./bin/ts-loader.mjs', import.meta.url))],
     // `npm run coverage`: both projects, over src/ (spawned CLI processes and the browser app are not measured).
     coverage: {
       provider: 'v8',
@@ -27,8 +29,6 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // dist/ first: tests that spawn bin/chains run the bundle built from the current sources
           globalSetup: ['test/setup/build.ts', 'test/setup/global-setup.ts'],
-          // worker threads started from the sources (the log's verify worker) inherit the TypeScript loader
-          execArgv: ['--import', fileURLToPath(new URL('./bin/ts-loader.mjs', import.meta.url))],
         },
       },
     ],
