@@ -3,6 +3,5 @@ export * from './store.ts';
 export * from './authority.ts';
 export * from './server.ts';
 export { parseV1, parseV2 } from './request.ts';
-export type { SigningRequest } from './request.ts';
 export { parseCsr } from './csr.ts';
 export { OID } from './extensions.ts';

@@ -2,4 +2,3 @@ export * from './errors.ts';
 export * from './types.ts';
 export * from './config.ts';
 export * from './verifier.ts';
-export { principalFor } from './principals/index.ts';

@@ -20,15 +20,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { stringify } from 'yaml';
 import { FakeKubeApiServer, type FakeKubeOptions } from './kube/server.ts';
 
-export {
-  FakeKubeApiServer,
-  type FakeKubeOptions,
-  type InjectedFault,
-  type RecordedRequest,
-} from './kube/server.ts';
-export { ObjectStore, ApiError, type StoredEvent } from './kube/store.ts';
-export { RESOURCES, type ResourceType } from './kube/resources.ts';
-export { mergePatch, jsonPatch } from './kube/patch.ts';
+export { FakeKubeApiServer, type FakeKubeOptions } from './kube/server.ts';
 
 export async function startFakeKubeApiServer(opts: FakeKubeOptions = {}): Promise<FakeKubeApiServer> {
   return new FakeKubeApiServer(opts).start();

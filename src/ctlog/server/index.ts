@@ -12,10 +12,6 @@ import { CtLog } from './log.ts';
 import { CtStore } from './store.ts';
 
 export { CtLog } from './log.ts';
-export type { SignedTreeHead } from './log.ts';
-export { CtLogError } from './errors.ts';
-export type { CtLogErrorCode } from './errors.ts';
-export { loadOrCreateCtKey } from './key.ts';
 
 export interface CtLogServerOptions {
   /** Holds ctlog.db and ctlog.key (created when missing). */
