@@ -13,7 +13,12 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts', 'src/**/*.tsx'],
-      exclude: ['src/**/*.test.ts', 'src/provenance/golden/**', 'src/storage/contract.ts'],
+      exclude: [
+        'src/**/*.test.ts',
+        'src/provenance/golden/**',
+        'src/storage/contract.ts',
+        'src/signing/contract.ts',
+      ],
       reporter: ['text-summary', 'html', 'json-summary'],
       reportsDirectory: 'coverage',
       reportOnFailure: true,

@@ -25,7 +25,7 @@ const ALLOWED: Record<string, string[]> = {
   verify: ['core', 'keys', 'tlog/types', 'tlog/client', 'registry', 'storage'],
   oidc: ['core'],
   ca: ['core', 'keys', 'oidc', 'ctlog/sct'],
-  config: ['core', 'model', 'provenance', 'storage', 'tlog/types', 'registry'],
+  config: ['core', 'model', 'provenance', 'storage', 'signing', 'tlog/types', 'registry'],
   controller: [
     'core',
     'model',

@@ -1,3 +1,4 @@
+import { isSignerName, NO_SIGNER, REFUSED_SIGNERS, SIGNER_CHOICES } from '../signing/registry.ts';
 import { ConfigError } from './errors.ts';
 import {
   AVAILABLE_STORAGE,
@@ -5,7 +6,6 @@ import {
   CHAINS_STORAGE,
   ENCODING_FORMATS,
   FORMATS,
-  SIGNERS,
   type ArtifactOptions,
   type ChainsConfig,
   type FormatId,
@@ -68,13 +68,12 @@ function bool(data: ConfigData, key: string, dflt: boolean): boolean {
 }
 
 function signer(data: ConfigData, key: string): SignerId {
-  const v = oneOf(data, key, SIGNERS, 'x509');
-  if (v === 'kms')
-    throw new ConfigError(
-      'UNSUPPORTED_CONFIG',
-      `${key}: signer "kms" is not available in this implementation (use x509 with signing-secrets)`,
-    );
-  return v;
+  const v = oneOf(data, key, SIGNER_CHOICES, 'x509');
+  if (v === NO_SIGNER || isSignerName(v)) return v;
+  throw new ConfigError(
+    'UNSUPPORTED_CONFIG',
+    `${key}: signer "${v}" is not available in this implementation (${REFUSED_SIGNERS[v]})`,
+  );
 }
 
 function artifact(data: ConfigData, kind: 'taskrun' | 'pipelinerun'): ArtifactOptions {

@@ -1,5 +1,7 @@
 /** Typed `chains-config` (chains.md §1.1), parsed once by parse.ts; components receive only their slice. */
 
+import type { NO_SIGNER, SignerName } from '../signing/registry.ts';
+
 export const FORMATS = ['in-toto', 'slsa/v1', 'slsa/v2alpha3', 'slsa/v2alpha4'] as const;
 export type FormatId = (typeof FORMATS)[number];
 
@@ -8,8 +10,8 @@ export const CHAINS_STORAGE = ['archivista', 'docdb', 'gcs', 'grafeas', 'kafka',
 export const AVAILABLE_STORAGE = ['local', 'oci', 'tekton'] as const;
 export type StorageId = (typeof AVAILABLE_STORAGE)[number];
 
-export const SIGNERS = ['kms', 'none', 'x509'] as const;
-export type SignerId = 'x509' | 'none';
+/** A signer from the registry in src/signing, or `none` (the artifact type is off). */
+export type SignerId = SignerName | typeof NO_SIGNER;
 
 export const BUILD_TYPES = [
   'https://tekton.dev/chains/v2/slsa',

@@ -3,9 +3,10 @@ import { describeError } from '../core/errors.ts';
 import type { SignedRecord } from '../core/signed.ts';
 import type { ArtifactsOptions, BuilderOptions, TransparencyOptions } from '../config/types.ts';
 import type { RunObject, TaskRun } from '../model/index.ts';
-import { signInToto, signRaw } from '../signing/index.ts';
+import { NO_SIGNER, signInToto, signRaw, type SignerName } from '../signing/index.ts';
 import type { RunRef, StorageBackend } from '../storage/backend.ts';
 import * as A from './annotations.ts';
+import { ControllerError } from './errors.ts';
 import type { Logger } from './log.ts';
 import { silentLogger } from './log.ts';
 import { noMetrics, type FailureType, type MetricsRecorder } from './metrics.ts';
@@ -80,6 +81,13 @@ function nothingEnabled(kind: RunObject['kind'], opts: OrchestratorOptions): str
   return enabled.length
     ? `nothing to sign for this ${kind}: [${enabled.join(', ')}] found no object (no image for oci)`
     : `no artifact type is enabled for ${kind}s`;
+}
+
+/** The registry name `artifacts.<type>.signer` selects (an enabled type never has `none`). */
+function signerName(type: SignableType, opts: OrchestratorOptions): SignerName {
+  const name = opts.artifacts[type].signer;
+  if (name === NO_SIGNER) throw new ControllerError('SIGNING', `artifacts.${type}.signer is none`);
+  return name;
 }
 
 /** Per-type pass state: errors collected per step and backend, entries uploaded, objects built and signed. */
@@ -207,11 +215,11 @@ export class Orchestrator {
     const upload = this.shouldUpload(doc, opts);
     let cached = this.cache.get(ref.uid, key);
     if (!cached && upload && mayBeLogged(doc, this.startedAt ?? 0)) {
-      const found = await this.findLogged(item, digest, run, pass);
+      const found = await this.findLogged(item, digest, run, opts, pass);
       if (found === null) return;
       cached = found;
     }
-    const record = cached?.record ?? (await this.sign(item, run, pass));
+    const record = cached?.record ?? (await this.sign(item, run, opts, pass));
     if (!record) return;
     let entry = cached?.entry;
     if (!entry && upload) entry = await this.upload(item, record, run, pass);
@@ -232,12 +240,13 @@ export class Orchestrator {
     item: SignableItem,
     digest: string,
     run: RunObject,
+    opts: OrchestratorOptions,
     pass: Pass,
   ): Promise<{ record: SignedRecord; entry: UploadedEntry } | undefined | null> {
     const tlog = this.deps.tlog;
     if (!tlog?.findByPayload) return undefined;
     try {
-      const reused = await lookUpLogged(tlog, this.deps.signer, item, digest);
+      const reused = await lookUpLogged(tlog, this.deps.signer, signerName(item.type, opts), item, digest);
       if (reused)
         this.log('info', 'reusing the log entry of an earlier attempt', {
           run: `${run.kind}/${run.metadata.namespace ?? ''}/${run.metadata.name}`,
@@ -256,9 +265,14 @@ export class Orchestrator {
   }
 
   /** Step 2: DSSE for in-toto statements, a raw signature for simplesigning (chains.md §4.3–4.4). */
-  private async sign(item: SignableItem, run: RunObject, pass: Pass): Promise<SignedRecord | undefined> {
+  private async sign(
+    item: SignableItem,
+    run: RunObject,
+    opts: OrchestratorOptions,
+    pass: Pass,
+  ): Promise<SignedRecord | undefined> {
     try {
-      const signer = await this.deps.signer.current();
+      const signer = await this.deps.signer.current(signerName(item.type, opts));
       const record =
         item.type === 'oci'
           ? { ...(await signRaw(signer, item.payload)), kind: 'simplesigning' as const }

@@ -1,6 +1,6 @@
 import type { RekorBundle, SignedRecord } from '../core/signed.ts';
 import type { ImageTarget, RunRef, StorageBackend } from '../storage/backend.ts';
-import type { Signer } from '../signing/index.ts';
+import type { Signer, SignerName } from '../signing/index.ts';
 
 /**
  * The roles the orchestrator is given through its constructor. It never cares which implementation it gets:
@@ -47,9 +47,12 @@ export interface RunFinalizers {
   release(doc: RunDoc): Promise<void>;
 }
 
-/** The current signer; reloaded when the signing secret changes. Rejects when no usable key is configured. */
+/**
+ * The current signer of a registry name (`artifacts.*.signer`); reloaded when the signing secret changes. Rejects
+ * when no usable key is configured.
+ */
 export interface SignerSource {
-  current(): Promise<Signer>;
+  current(name: SignerName): Promise<Signer>;
 }
 
 /** One entry in the transparency log, enough for the annotation and the OCI bundle. */

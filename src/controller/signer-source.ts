@@ -1,25 +1,22 @@
-import { describeError } from '../core/errors.ts';
-import { KeySigner, type Signer } from '../signing/index.ts';
-import { ControllerError } from './errors.ts';
+import { loadSigner, type Signer, type SignerName, type SigningSecretData } from '../signing/index.ts';
 import type { SignerSource } from './ports.ts';
 
-/** A fixed signer (tests, benchmarks, `sign-run` with an already loaded key). */
+export type { SigningSecretData } from '../signing/index.ts';
+
+/** A fixed signer for every name (tests, benchmarks, `sign-run` with an already loaded key). */
 export function staticSigner(signer: Signer): SignerSource {
-  return { current: async () => signer };
+  const p = Promise.resolve(signer);
+  return { current: () => p };
 }
 
-/** The files Chains reads from the `signing-secrets` Secret (chains.md §1.2, §4.1). */
-export type SigningSecretData = Readonly<Record<string, Buffer | undefined>>;
-
 /**
- * Signer from `signing-secrets` contents: `x509.pem` (plain PKCS#8) first, else `cosign.key` decrypted with
- * `cosign.password`. The key is decrypted once per secret version (scrypt is slow); `update` swaps the secret
- * and the next signature uses the new key. A failure (wrong password, no key) rejects every signature with the
- * reason, which the orchestrator records on the run.
+ * The registry's signers over the `signing-secrets` contents, each built on first use and kept (scrypt is slow);
+ * `update` swaps the secret and the next signature uses the new key. A failure (wrong password, no key) rejects
+ * every signature with the reason, which the orchestrator records on the run.
  */
 export class SecretSignerSource implements SignerSource {
   #data: SigningSecretData | undefined;
-  #loaded: Promise<Signer> | undefined;
+  readonly #loaded = new Map<SignerName, Promise<Signer>>();
 
   constructor(data?: SigningSecretData) {
     this.#data = data;
@@ -27,44 +24,18 @@ export class SecretSignerSource implements SignerSource {
 
   update(data: SigningSecretData | undefined): void {
     this.#data = data;
-    this.#loaded = undefined;
+    this.#loaded.clear();
   }
 
-  current(): Promise<Signer> {
-    if (!this.#loaded) {
-      const p = load(this.#data);
-      // a failed load is not cached: the next attempt (after a secret fix) tries again
-      p.catch(() => {
-        if (this.#loaded === p) this.#loaded = undefined;
-      });
-      this.#loaded = p;
-    }
-    return this.#loaded;
+  current(name: SignerName): Promise<Signer> {
+    const have = this.#loaded.get(name);
+    if (have) return have;
+    const p = loadSigner(name, { secret: this.#data });
+    // a failed load is not cached: the next attempt (after a secret fix) tries again
+    p.catch(() => {
+      if (this.#loaded.get(name) === p) this.#loaded.delete(name);
+    });
+    this.#loaded.set(name, p);
+    return p;
   }
-}
-
-async function load(data: SigningSecretData | undefined): Promise<Signer> {
-  if (!data)
-    throw new ControllerError(
-      'SIGNING_SECRET',
-      'no signing secret: create signing-secrets with cosign.key and cosign.password (or x509.pem)',
-    );
-  const x509 = data['x509.pem'];
-  const cosign = data['cosign.key'];
-  try {
-    if (x509 && x509.length) return await KeySigner.fromPem(x509, '');
-    if (cosign && cosign.length)
-      return await KeySigner.fromPem(cosign, data['cosign.password'] ?? Buffer.alloc(0));
-  } catch (e) {
-    const which = x509 && x509.length ? 'x509.pem' : 'cosign.key';
-    throw new ControllerError(
-      'SIGNING_SECRET',
-      `cannot load ${which} from the signing secret: ${describeError(e)}`,
-      { cause: e },
-    );
-  }
-  throw new ControllerError(
-    'SIGNING_SECRET',
-    'no valid private key found, looked for: [x509.pem, cosign.key]',
-  );
 }

@@ -3,7 +3,7 @@ import { INTOTO_PAYLOAD_TYPE, preAuthEncoding } from '../core/dsse.ts';
 import { sha256Hex } from '../core/hash.ts';
 import type { SignedRecord } from '../core/signed.ts';
 import { verifySignature } from '../keys/index.ts';
-import { signInToto, signRaw, type Signer } from '../signing/index.ts';
+import { signInToto, signRaw, type Signer, type SignerName } from '../signing/index.ts';
 import type { SignableItem } from './payloads.ts';
 import * as A from './annotations.ts';
 import type { LoggedEntry, RunDoc, SignerSource, TransparencyUploader, UploadedEntry } from './ports.ts';
@@ -110,11 +110,12 @@ export async function reuseLogged(
 export async function lookUpLogged(
   tlog: TransparencyUploader,
   signers: SignerSource,
+  signerName: SignerName,
   item: SignableItem,
   payloadSha256: string,
 ): Promise<{ record: SignedRecord; entry: UploadedEntry } | undefined> {
   if (!tlog.findByPayload) return undefined;
-  const signer = await signers.current().catch(() => undefined);
+  const signer = await signers.current(signerName).catch(() => undefined);
   if (!signer) return undefined;
   // hashedrekord entries of P-384, P-521 and Ed25519 keys record the key's own digest (cosign's hash choice);
   // Rekor's search API takes sha256, sha512 and sha1 only, so a P-384 image signature cannot be found again

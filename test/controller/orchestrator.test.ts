@@ -13,7 +13,7 @@ import type { RunDoc } from '../../src/controller/ports.ts';
 import { SecretSignerSource, staticSigner } from '../../src/controller/signer-source.ts';
 import { RekorUploader } from '../../src/controller/tlog-uploader.ts';
 import { generateKeyPair, privateKeyMaterial } from '../../src/keys/index.ts';
-import { KeySigner } from '../../src/signing/index.ts';
+import { KeySigner, type SignerName } from '../../src/signing/index.ts';
 import { LocalBackend } from '../../src/storage/local/local.ts';
 import { TektonBackend } from '../../src/storage/tekton/tekton.ts';
 import type { StorageBackend } from '../../src/storage/backend.ts';
@@ -56,7 +56,7 @@ function setup(data: Record<string, string>, signerSource = staticSigner(signer)
     // every run here completes after the controller started: no log search (test/controller/tlog.test.ts has those)
     startedAt: new Date(0),
   });
-  return { runs, local, orch, metrics };
+  return { runs, local, orch, metrics, cfg };
 }
 
 function taskRun(runs: MemoryRuns, name = `kaniko-${randomUUID().slice(0, 6)}`): RunDoc {
@@ -73,6 +73,28 @@ function taskRun(runs: MemoryRuns, name = `kaniko-${randomUUID().slice(0, 6)}`):
 const treeSize = async () => (await new RekorClient(`http://${logAddr}`).logInfo()).treeSize;
 
 describe('orchestrator: build payload → sign → log → store → mark', () => {
+  it('asks the signer registry for the name each artifact type selects (artifacts.*.signer)', async () => {
+    const asked: string[] = [];
+    const source = {
+      current: (name: SignerName) => {
+        asked.push(name);
+        return Promise.resolve(signer);
+      },
+    };
+    const { runs, orch } = setup(
+      { 'artifacts.taskrun.storage': 'tekton', 'artifacts.oci.storage': 'tekton' },
+      source,
+    );
+    expect((await orch.signRun(taskRun(runs))).status).toBe('signed');
+    expect(new Set(asked)).toEqual(new Set(['x509']));
+    // a second registry name for images only: the orchestrator passes it through, it does not assume x509
+    const other = setup({ 'artifacts.taskrun.storage': 'tekton', 'artifacts.oci.storage': 'tekton' }, source);
+    other.cfg.artifacts.oci.signer = 'other' as SignerName;
+    asked.length = 0;
+    expect((await other.orch.signRun(taskRun(other.runs))).status).toBe('signed');
+    expect(asked.sort()).toEqual(['other', 'x509']);
+  });
+
   it('signs a kaniko TaskRun: attestation + image signature, tekton annotations, transparency URL', async () => {
     const { runs, orch, local, metrics } = setup({
       'artifacts.taskrun.storage': 'tekton,local',

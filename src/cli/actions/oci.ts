@@ -1,7 +1,7 @@
 import { INTOTO_PAYLOAD_TYPE } from '../../core/dsse.ts';
 import { goMarshal } from '../../core/json.ts';
 import { loadPublicKey, verifySignature, type PublicKeyMaterial } from '../../keys/index.ts';
-import { KeySigner, signDsse, signSimpleSigning } from '../../signing/index.ts';
+import { signDsse, signSimpleSigning, type Signer } from '../../signing/index.ts';
 import {
   RegistryClient,
   RegistryError,
@@ -26,7 +26,7 @@ import {
   verificationHeader,
 } from '../../verify/oci-output.ts';
 import { predicateTypeFor } from '../../verify/predicate-types.ts';
-import { loadKeyFile, readInput } from './keys.ts';
+import { keySigner, readInput } from './keys.ts';
 import { logCheck, uploadToLog, type TlogFlags } from '../tlog-wiring.ts';
 import { dockerKeychain } from '../docker-keychain.ts';
 
@@ -106,7 +106,7 @@ export interface SignFlags extends RegistryFlags, TlogFlags {
 export async function runSign(image: string, o: SignFlags): Promise<void> {
   const client = buildClient(o, image);
   const target = await resolveTarget(client, image);
-  const signer = new KeySigner(await loadKeyFile(o.key));
+  const signer = await keySigner(o.key);
   const repo = parseRepository(target.repository);
   // --recursive: the index, then every manifest below it (cosign sign --recursive)
   const digests = await manifestDigests(client, repo, target.digest, { recursive: o.recursive === true });
@@ -115,7 +115,7 @@ export async function runSign(image: string, o: SignFlags): Promise<void> {
 
 async function signOne(
   client: RegistryClient,
-  signer: KeySigner,
+  signer: Signer,
   target: ImageTarget,
   o: SignFlags,
 ): Promise<void> {
@@ -176,7 +176,7 @@ export async function runAttest(image: string, o: AttestFlags): Promise<void> {
     say('Flag --replace has been deprecated, not needed when OCI referrers become the default behavior');
   const client = buildClient(o, image);
   const target = await resolveTarget(client, image);
-  const signer = new KeySigner(await loadKeyFile(o.key));
+  const signer = await keySigner(o.key);
   const statement = attestationStatement(
     target,
     o.type,

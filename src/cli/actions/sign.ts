@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
-import { KeySigner, signDsse, signRaw } from '../../signing/index.ts';
+import { signDsse, signRaw } from '../../signing/index.ts';
 import { verifyBlob } from '../../verify/blob.ts';
 import { signatureBytes } from '../../verify/signature.ts';
 import { uploadToLog } from '../tlog-wiring.ts';
 import { verifyDsse } from '../../verify/dsse.ts';
-import { loadKeyFile, loadVerifyKey, readInput, writeFileAtomic } from './keys.ts';
+import { keySigner, loadVerifyKey, readInput, writeFileAtomic } from './keys.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -28,7 +28,7 @@ export interface SignBlobFlags {
 export async function runSignBlob(file: string, o: SignBlobFlags): Promise<void> {
   const blob = readInput(file, 'blob');
   // cosign signs Ed25519 blobs as Ed25519ph only when it logs them (sign_blob.go)
-  let rec = await signRaw(new KeySigner(await loadKeyFile(o.key)), blob, o.tlogUpload);
+  let rec = await signRaw(await keySigner(o.key), blob, o.tlogUpload);
   if (o.tlogUpload) rec = await uploadToLog(rec, { rekorUrl: o.rekorUrl, tlogUpload: true });
   if (!o.outputSignature) return void process.stdout.write(`${rec.signature}\n`);
   writeFileAtomic(o.outputSignature, rec.signature, 0o600);
@@ -48,7 +48,7 @@ export async function runSignDsse(
   o: { key: string; payloadType: string; output?: string },
 ): Promise<void> {
   const payload = readInput(file, 'payload');
-  const rec = await signDsse(new KeySigner(await loadKeyFile(o.key)), o.payloadType, payload);
+  const rec = await signDsse(await keySigner(o.key), o.payloadType, payload);
   if (!o.output) return void process.stdout.write(`${rec.bytes.toString('utf8')}\n`);
   writeFileAtomic(o.output, rec.bytes, 0o644);
   say(`Envelope written to ${o.output}`);

@@ -9,7 +9,7 @@ import { consoleFromFlags } from '../console-wiring.ts';
 import { loadLocalConfig, startLocalController } from './local-mode.ts';
 import type { Keychain } from '../../registry/keychain.ts';
 import { dockerKeychain } from '../docker-keychain.ts';
-import { keyFileSigner } from './signer.ts';
+import { consoleSigner, keyFileSigner } from './signer.ts';
 import { buildOrchestrator } from './wiring.ts';
 
 export { runDemo } from './demo.ts';
@@ -60,7 +60,7 @@ export async function runLocal(f: ControllerFlags & { local: string }): Promise<
     ? await consoleFromFlags(
         { addr: f.console, rekorUrl: config.current.transparency.url, runs: dir },
         undefined,
-        (await signer.current()).publicKey,
+        (await signer.current(consoleSigner(config.current.artifacts.taskrun.signer))).publicKey,
       )
     : undefined;
   if (con) say(`console listening on ${con.url}`);

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { SecretSignerSource } from '../../controller/signer-source.ts';
 import { decodeKeyPem, PKCS8_PEM_TYPE } from '../../keys/index.ts';
+import { NO_SIGNER, type SignerName } from '../../signing/index.ts';
 import { readPassword } from '../actions/keys.ts';
 
 /**
- * A signer from a cosign key file, as the `signing-secrets` Secret would hold it: `x509.pem` for a plain PKCS#8
+ * The registry's signers over a cosign key file, as the `signing-secrets` Secret would hold it: `x509.pem` for a plain PKCS#8
  * key, else `cosign.key` + `cosign.password` (COSIGN_PASSWORD, or a prompt on a terminal). A wrong password is
  * not fatal here: every signature then fails with the reason, and runs are retried and marked failed.
  */
@@ -19,4 +20,9 @@ export async function keyFileSigner(path: string, prompt: boolean): Promise<Secr
         ? await readPassword(false)
         : Buffer.alloc(0);
   return new SecretSignerSource({ 'cosign.key': pem, 'cosign.password': password });
+}
+
+/** The signer whose key the console shows: the TaskRun one, `x509` when TaskRuns are not signed. */
+export function consoleSigner(choice: SignerName | typeof NO_SIGNER): SignerName {
+  return choice === NO_SIGNER ? 'x509' : choice;
 }
