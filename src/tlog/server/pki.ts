@@ -165,7 +165,7 @@ export function parseVerifier(pemBytes: Buffer, what: string): Verifier {
  * Rekor's verifyCertChain for a multi-certificate verifier (hashedrekord only): the leaf must chain to the
  * last certificate through the ones between (those must be CAs), each valid at the leaf's notBefore.
  */
-export function checkChain(v: Verifier): void {
+function checkChain(v: Verifier): void {
   const chain = v.chain;
   if (!chain || chain.length < 2) return;
   v.chainError ??= chainError(chain);
