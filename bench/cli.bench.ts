@@ -7,7 +7,8 @@ import { join } from 'node:path';
  * shared machine hits both alike; the figure is the median of the per-pair ratios. CLI_BENCH_PAIRS (default 20).
  */
 const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin/chains');
+// CLI_BENCH_BIN: another launcher to compare (e.g. bin/chains-dev, or bin/chains of an older checkout)
+const BIN = process.env.CLI_BENCH_BIN ?? join(ROOT, 'bin/chains');
 const PAIRS = Number(process.env.CLI_BENCH_PAIRS ?? 20);
 
 function wallMs(cmd: string, args: string[]): number {
@@ -44,9 +45,17 @@ function pairs(args: string[]): { cli: number; node: number; ratio: number } {
 
 /** bench/index.ts has just built dist/ from the current sources. */
 export default async function run(): Promise<void> {
-  console.log(`bin/chains (dist/) against node -e 0, median of ${PAIRS} alternating pairs (goal ≤ 2.5×)`);
+  console.log(`${BIN} against node -e 0, median of ${PAIRS} alternating pairs (goal ≤ 2.5×)`);
   for (const args of [['--help'], ['version'], ['tlog', 'serve', '--help']]) {
-    const r = pairs(args);
+    let r: ReturnType<typeof pairs>;
+    try {
+      r = pairs(args);
+    } catch (e) {
+      console.log(
+        `  chains ${args.join(' ').padEnd(17)} not measured: ${(e as Error).message.split('\n')[0]}`,
+      );
+      continue;
+    }
     console.log(
       `  chains ${args.join(' ').padEnd(17)} ${r.cli.toFixed(1).padStart(6)} ms   node -e 0 ${r.node
         .toFixed(1)
