@@ -17,7 +17,7 @@ export interface SuiteOptions {
 
 export interface SuiteResult {
   ok: boolean;
-  /** headline figures, printed by the runner's summary and copied into docs/reliability.md */
+  /** headline figures, printed by the runner's summary and copied into docs/design/reliability.md */
   figures: Record<string, string | number>;
 }
 

@@ -4,7 +4,7 @@ import { buildArtifacts, type Fixture } from '../../reliability/tamper/artifacts
 import { tamper, type Artifact } from '../../reliability/tamper/mutate.ts';
 import { densityFor } from '../../reliability/tamper.ts';
 
-/** Fields that are unsigned by design, so a flip there verifies to the same content (see docs/reliability.md). */
+/** Fields that are unsigned by design, so a flip there verifies to the same content (see docs/design/reliability.md). */
 const MAY_BE_INERT = [
   'DSSE envelope',
   'log entry (GET answer)',

@@ -37,7 +37,7 @@ function headerOf(headers: HttpHeaders): (name: string) => string | undefined {
 /**
  * Keep-alive HTTP/1.1 over the shared client (core/http1). Global `fetch` (undici: web streams, AbortSignal,
  * header objects per request) cost ~1.8 ms CPU per upload and node:http ~0.4 ms; the minimal client ~0.17 ms
- * (docs/controller.md). Its failures (socket, TLS, Http1Error) reject; rekor.ts makes them TLOG_HTTP.
+ * (docs/design/controller.md). Its failures (socket, TLS, Http1Error) reject; rekor.ts makes them TLOG_HTTP.
  */
 export function nodeTransport(baseUrl: string, o: TransportOptions): HttpTransport {
   const u = new URL(baseUrl);
