@@ -1,11 +1,10 @@
 import { isSignerName, NO_SIGNER, REFUSED_SIGNERS, SIGNER_CHOICES } from '../signing/registry.ts';
 import { ConfigError } from './errors.ts';
+import { FORMAT_IDS } from '../provenance/format-ids.ts';
+import { BUILD_TYPES } from '../provenance/options.ts';
+import { isStorageName, STORAGE_CHOICES, STORAGE_NAMES } from '../storage/registry.ts';
 import {
-  AVAILABLE_STORAGE,
-  BUILD_TYPES,
-  CHAINS_STORAGE,
   ENCODING_FORMATS,
-  FORMATS,
   type ArtifactOptions,
   type ChainsConfig,
   type FormatId,
@@ -47,13 +46,13 @@ function storageSet(
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)) {
-    if (!allowed.includes(v) && v !== 'local') throw invalid(key, v, [...allowed, 'local']);
-    if (!(AVAILABLE_STORAGE as readonly string[]).includes(v))
+    if (!allowed.includes(v)) throw invalid(key, v, allowed);
+    if (!isStorageName(v))
       throw new ConfigError(
         'UNSUPPORTED_CONFIG',
-        `${key}: storage backend "${v}" is not available in this implementation (available: ${AVAILABLE_STORAGE.join(', ')})`,
+        `${key}: storage backend "${v}" is not available in this implementation (available: ${STORAGE_NAMES.join(', ')})`,
       );
-    if (!out.includes(v as StorageId)) out.push(v as StorageId);
+    if (!out.includes(v)) out.push(v);
   }
   return out;
 }
@@ -77,8 +76,8 @@ function signer(data: ConfigData, key: string): SignerId {
 }
 
 function artifact(data: ConfigData, kind: 'taskrun' | 'pipelinerun'): ArtifactOptions {
-  const storageAllowed = kind === 'taskrun' ? CHAINS_STORAGE : CHAINS_STORAGE.filter((s) => s !== 'kafka');
-  const format: FormatId = oneOf(data, `artifacts.${kind}.format`, FORMATS, 'in-toto');
+  const storageAllowed = kind === 'taskrun' ? STORAGE_CHOICES : STORAGE_CHOICES.filter((s) => s !== 'kafka');
+  const format: FormatId = oneOf(data, `artifacts.${kind}.format`, FORMAT_IDS, 'in-toto');
   const storage = storageSet(data, `artifacts.${kind}.storage`, storageAllowed, ['tekton']);
   const s = signer(data, `artifacts.${kind}.signer`);
   // Chains' Artifact.Enabled(): signer `none` or storage `""` turns the type off (pkg/config/config.go)
@@ -99,7 +98,7 @@ export function parseConfig(data: ConfigData): ChainsConfig {
       'signers.x509.fulcio.enabled: keyless (Fulcio) signing is not available in this implementation',
     );
   const ociSigner = signer(data, 'artifacts.oci.signer');
-  const ociStorage = storageSet(data, 'artifacts.oci.storage', CHAINS_STORAGE, ['oci']);
+  const ociStorage = storageSet(data, 'artifacts.oci.storage', STORAGE_CHOICES, ['oci']);
   const repository = data['storage.oci.repository']?.trim();
   const localDir = data['storage.local.dir']?.trim();
   return {

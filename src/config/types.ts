@@ -1,23 +1,17 @@
 /** Typed `chains-config` (chains.md §1.1), parsed once by parse.ts; components receive only their slice. */
 
+import type { FormatId } from '../provenance/format-ids.ts';
+import type { BuildType } from '../provenance/options.ts';
 import type { NO_SIGNER, SignerName } from '../signing/registry.ts';
+import type { StorageName } from '../storage/registry.ts';
 
-export const FORMATS = ['in-toto', 'slsa/v1', 'slsa/v2alpha3', 'slsa/v2alpha4'] as const;
-export type FormatId = (typeof FORMATS)[number];
-
-/** Every storage name Chains accepts (validation parity), and the ones this implementation provides. */
-export const CHAINS_STORAGE = ['archivista', 'docdb', 'gcs', 'grafeas', 'kafka', 'oci', 'tekton'] as const;
-export const AVAILABLE_STORAGE = ['local', 'oci', 'tekton'] as const;
-export type StorageId = (typeof AVAILABLE_STORAGE)[number];
+export type { FormatId } from '../provenance/format-ids.ts';
+export type { BuildType } from '../provenance/options.ts';
+/** A backend from the registry in src/storage. */
+export type StorageId = StorageName;
 
 /** A signer from the registry in src/signing, or `none` (the artifact type is off). */
 export type SignerId = SignerName | typeof NO_SIGNER;
-
-export const BUILD_TYPES = [
-  'https://tekton.dev/chains/v2/slsa',
-  'https://tekton.dev/chains/v2/slsa-tekton',
-] as const;
-export type BuildType = (typeof BUILD_TYPES)[number];
 
 export const ENCODING_FORMATS = ['dsse', 'sigstore-bundle'] as const;
 export type EncodingFormat = (typeof ENCODING_FORMATS)[number];

@@ -1,7 +1,7 @@
 import { describeError } from '../core/errors.ts';
 import type { ArtifactsOptions, BuilderOptions } from '../config/types.ts';
 import { parseRunObject, type RunObject, type TaskRun } from '../model/index.ts';
-import { buildStatement, ociSignables, type BuildType } from '../provenance/index.ts';
+import { buildStatement, ociSignables } from '../provenance/index.ts';
 import { parseRepository } from '../registry/reference.ts';
 import { simpleSigningPayload } from '../signing/index.ts';
 import type { ImageTarget } from '../storage/backend.ts';
@@ -77,7 +77,7 @@ export class ChainsPayloadBuilder implements PayloadBuilder {
     const built = buildStatement(opts.format, run, {
       children,
       builderId: builder.builderId,
-      buildType: builder.buildType as BuildType,
+      buildType: builder.buildType,
       deepInspection: type === 'pipelinerun' && artifacts.pipelinerun.deepInspection,
     });
     return [

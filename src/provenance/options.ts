@@ -4,7 +4,9 @@ import type { TaskRun } from '../model/index.ts';
 /** SLSA v1.0 build types Chains supports (`builddefinition.buildtype`). */
 export const SLSA_BUILD_TYPE = 'https://tekton.dev/chains/v2/slsa';
 export const TEKTON_BUILD_TYPE = 'https://tekton.dev/chains/v2/slsa-tekton';
-export type BuildType = typeof SLSA_BUILD_TYPE | typeof TEKTON_BUILD_TYPE;
+/** Every build type, the default first; config and CLI choices derive from it. */
+export const BUILD_TYPES = [SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE] as const;
+export type BuildType = (typeof BUILD_TYPES)[number];
 
 /** Chains' default `builder.id`. */
 export const DEFAULT_BUILDER_ID = 'https://tekton.dev/chains/v2';

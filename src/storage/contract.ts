@@ -4,6 +4,7 @@ import { preAuthEncoding, INTOTO_PAYLOAD_TYPE } from '../core/dsse.ts';
 import { encodePem } from '../core/encoding.ts';
 import type { SignedRecord } from '../core/signed.ts';
 import type { ImageTarget, RunRef, StorageBackend, StoreRequest } from './backend.ts';
+import type { StorageName } from './registry.ts';
 
 /** What a backend gives back for one stored object: the stored bytes and the signature (base64). */
 export interface ReadBack {
@@ -14,6 +15,9 @@ export interface ReadBack {
 }
 
 export interface StorageContractOptions {
+  /** the registry name of the backend under test (src/storage/registry.ts) */
+  storage: StorageName;
+  /** this run's label (a backend may run the suite in several set-ups) */
   name: string;
   /** a fresh backend (called per test) */
   backend: () => StorageBackend | Promise<StorageBackend>;
@@ -23,6 +27,11 @@ export interface StorageContractOptions {
   read: (req: StoreRequest, subject?: ImageTarget) => Promise<ReadBack[]>;
   /** whether the backend stores `run-payload` requests (oci skips them) */
   storesRunPayload: boolean;
+  /**
+   * What a second, different signature for the same run and key does: `append` keeps both in order (oci, local),
+   * `overwrite` keeps the newest (tekton: Chains patches the run's `signature-<key>` annotations).
+   */
+  repeated: 'append' | 'overwrite';
 }
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -105,16 +114,24 @@ export function runStorageContract(o: StorageContractOptions): void {
       expect(await o.read(req)).toHaveLength(1);
     });
 
-    it('appends a second signature and keeps the first, in order', async () => {
+    it('is the registry entry it names', async () => {
+      expect((await o.backend()).type).toBe(o.storage);
+    });
+
+    const repeatTitle =
+      o.repeated === 'append'
+        ? 'appends a second signature for the same run and keeps the first, in order'
+        : 'a second signature for the same run and key replaces the first';
+    it(repeatTitle, async () => {
       const image = await o.image();
-      const [a, b] = [imageSignature(image, 'first'), imageSignature(image, 'second')];
+      const a = imageSignature(image, 'first');
+      const b = { ...imageSignature(image, 'second'), run: a.run };
       await (await o.backend()).store(a);
       await (await o.backend()).store(b);
-      const got = await o.read(b);
-      expect(got.map((g) => g.bytes.toString())).toEqual([
-        a.record.bytes.toString(),
-        b.record.bytes.toString(),
-      ]);
+      const got = (await o.read(b)).map((g) => g.bytes.toString());
+      const first = a.record.bytes.toString();
+      const second = b.record.bytes.toString();
+      expect(got).toEqual(o.repeated === 'append' ? [first, second] : [second]);
     });
 
     it('stores an attestation next to every subject, envelope bytes unchanged', async () => {

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { FORMAT_IDS } from '../../provenance/format-ids.ts';
-import { SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE } from '../../provenance/options.ts';
+import { BUILD_TYPES, SLSA_BUILD_TYPE } from '../../provenance/options.ts';
 import type { ProvenanceFlags } from '../actions/provenance.ts';
 
 // action bodies load on first use: registering commands stays cheap for every other command
@@ -15,7 +15,7 @@ export function registerProvenanceCommands(program: Command): void {
     .option('--builder-id <id>', 'predicate builder id (builder.id)')
     .addOption(
       new Option('--build-type <uri>', 'SLSA v1.0 build type (v2alpha3/4)')
-        .choices([SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE])
+        .choices([...BUILD_TYPES])
         .default(SLSA_BUILD_TYPE),
     )
     .option('--deep-inspection', 'include child TaskRun artifacts of a PipelineRun')

@@ -11,6 +11,7 @@ import { parseRepository } from '../../registry/reference.ts';
 import { RegistryClient } from '../../registry/registry.ts';
 import type { ImageTarget, StorageBackend } from '../../storage/backend.ts';
 import { LocalBackend } from '../../storage/local/local.ts';
+import type { StorageBackends } from '../../storage/registry.ts';
 import { OciStorageBackend } from '../../storage/oci/backend.ts';
 import { TektonBackend, type AnnotationWriter } from '../../storage/tekton/tekton.ts';
 import { switchingUploader } from '../tlog-wiring.ts';
@@ -74,11 +75,8 @@ export function buildOrchestrator(o: WiringOptions): Orchestrator {
       encoding: cfg.storage.oci.encodingFormat,
       ...(cfg.storage.oci.repository ? { repository: cfg.storage.oci.repository } : {}),
     });
-    return new Map<string, StorageBackend>([
-      ['tekton', tekton],
-      ['oci', oci],
-      ['local', local],
-    ]);
+    const all: StorageBackends = { tekton, oci, local };
+    return new Map<string, StorageBackend>(Object.entries(all));
   };
   const indexChildren = async (run: RunDoc, image: ImageTarget): Promise<ImageTarget[]> => {
     const client = await clientFor(run, o.config.current);

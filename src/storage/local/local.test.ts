@@ -91,6 +91,7 @@ describe('local storage', () => {
 });
 
 runStorageContract({
+  storage: 'local',
   name: 'local',
   backend: () => new LocalBackend(contractDir),
   image: async () => ({
@@ -103,4 +104,5 @@ runStorageContract({
       signature,
     })),
   storesRunPayload: true,
+  repeated: 'append',
 });

@@ -1,10 +1,16 @@
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../../core/dsse.ts';
 import { privateKeyMaterial } from '../../keys/index.ts';
 import { KeySigner, signInToto, signSimpleSigning } from '../../signing/index.ts';
 import type { RunRef, StoreRequest } from '../backend.ts';
-import { TektonBackend, tektonAnnotations, type AnnotationWriter } from './tekton.ts';
+import { runStorageContract } from '../contract.ts';
+import {
+  CHAINS_ANNOTATION_PREFIX,
+  TektonBackend,
+  tektonAnnotations,
+  type AnnotationWriter,
+} from './tekton.ts';
 
 const signer = new KeySigner(
   privateKeyMaterial(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey),
@@ -103,4 +109,39 @@ describe('tekton storage (chains.md §5.1)', () => {
       }),
     ).rejects.toThrow(/patch refused/);
   });
+});
+
+/** Annotations as the API server keeps them: per run, a later patch of a key replaces its value. */
+class AnnotationStore implements AnnotationWriter {
+  readonly runs = new Map<string, Record<string, string>>();
+  async writeAnnotations(r: RunRef, annotations: Record<string, string>): Promise<void> {
+    this.runs.set(r.uid, { ...this.runs.get(r.uid), ...annotations });
+  }
+}
+
+const contractStore = new AnnotationStore();
+
+/** The object stored under a run's `<key>` annotations, as a verifier reads it back (chains.md §5.1). */
+function readBack(req: StoreRequest): { bytes: Buffer; signature: string }[] {
+  const a = contractStore.runs.get(req.run.uid) ?? {};
+  const sig = a[`${CHAINS_ANNOTATION_PREFIX}signature-${req.shortKey}`];
+  if (sig === undefined) return [];
+  if (req.record.kind !== 'dsse')
+    return [{ bytes: b64d(a[`${CHAINS_ANNOTATION_PREFIX}payload-${req.shortKey}`]), signature: sig }];
+  const envelope = b64d(sig);
+  return [{ bytes: envelope, signature: parseEnvelope(envelope.toString('utf8')).signatures[0]?.sig ?? '' }];
+}
+
+// tekton keeps every object on its run, whatever the subjects: read ignores the subject
+runStorageContract({
+  storage: 'tekton',
+  name: 'tekton',
+  backend: () => new TektonBackend(contractStore),
+  image: async () => ({
+    repository: 'reg.local/contract',
+    digest: `sha256:${randomBytes(32).toString('hex')}`,
+  }),
+  read: async (req) => readBack(req),
+  storesRunPayload: true,
+  repeated: 'overwrite',
 });

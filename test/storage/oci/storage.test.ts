@@ -35,25 +35,30 @@ for (const t of targets) {
   let client: RegistryClient | undefined;
   const c = (): RegistryClient => (client ??= clientFor(t.kind));
   runStorageContract({
+    storage: 'oci',
     name: `oci dsse on ${t.name}`,
     backend: () => new OciStorageBackend({ client: c() }),
     image: () => pushRandomImage(c(), t.host(), uniqueRepo('contract')),
     read: (req, subject) => legacyReader(new OciReader(c()))(req, subject),
     storesRunPayload: false,
+    repeated: 'append',
   });
   if (t.kind === 'plain' || t.kind === 'embedded') {
     runStorageContract({
+      storage: 'oci',
       name: `oci sigstore-bundle on ${t.name}`,
       backend: () => new OciStorageBackend({ client: c(), encoding: 'sigstore-bundle' }),
       image: () => pushRandomImage(c(), t.host(), uniqueRepo('bundle')),
       read: (req, subject) => bundleReader(new OciReader(c()))(req, subject),
       storesRunPayload: false,
+      repeated: 'append',
     });
   }
 }
 
 const overrideRepo = uniqueRepo('override/sigs');
 runStorageContract({
+  storage: 'oci',
   name: 'oci dsse with storage.oci.repository override',
   backend: () =>
     new OciStorageBackend({ client: clientFor('plain'), repository: `${hostOf('plain')}/${overrideRepo}` }),
@@ -64,4 +69,5 @@ runStorageContract({
       subject,
     ),
   storesRunPayload: false,
+  repeated: 'append',
 });
