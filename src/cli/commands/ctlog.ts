@@ -36,6 +36,11 @@ export function registerCtlogCommands(program: Command): void {
     .option('--roots <file>', 'accepted root certificates (PEM); submitted chains must end at one')
     .option('--max-body-bytes <n>', 'request body cap', '524288')
     .action(async (f: ServeFlags) => {
+      // listen for the stop signal before the ready line is printed (a supervisor may signal right after it)
+      const stopped = new Promise<void>((resolve) => {
+        process.once('SIGINT', () => resolve());
+        process.once('SIGTERM', () => resolve());
+      });
       const { startCtLogServer } = await import('../../ctlog/server/index.ts');
       const s = await startCtLogServer({
         dir: f.dir,
@@ -46,10 +51,7 @@ export function registerCtlogCommands(program: Command): void {
       process.stdout.write(
         `ctlog listening on ${s.url} (size ${s.log.treeSize}, logID ${s.log.logId.toString('base64')}, ${s.log.roots.length} accepted roots)\n`,
       );
-      await new Promise<void>((resolve) => {
-        const stop = (): void => void s.close().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopped;
+      await s.close();
     });
 }

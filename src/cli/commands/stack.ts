@@ -42,7 +42,17 @@ async function startStackConsole(
   });
 }
 
+/** Resolves on the first SIGINT/SIGTERM. Listening starts before anything is printed: a supervisor that signals
+ * as soon as it reads the ready line must not hit the default action (death by signal, nothing closed). */
+function stopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
 async function serve(f: StackFlags): Promise<void> {
+  const stopped = stopSignal();
   const { startStack } = await import('../../stack/index.ts');
   const s = await startStack({
     dir: f.dir,
@@ -73,11 +83,9 @@ async function serve(f: StackFlags): Promise<void> {
       '',
     ].join('\n'),
   );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => void (con?.close() ?? Promise.resolve()).then(() => s.close()).then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
+  await con?.close();
+  await s.close();
 }
 
 /** `chains stack serve`: registry, transparency log, CA, CT log and OIDC issuer together (docs/keyless.md). */
