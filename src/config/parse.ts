@@ -2,9 +2,9 @@ import { isSignerName, NO_SIGNER, REFUSED_SIGNERS, SIGNER_CHOICES } from '../sig
 import { ConfigError } from './errors.ts';
 import { FORMAT_IDS } from '../provenance/format-ids.ts';
 import { BUILD_TYPES } from '../provenance/options.ts';
+import { OCI_ENCODINGS } from '../storage/oci/encoding.ts';
 import { isStorageName, STORAGE_CHOICES, STORAGE_NAMES } from '../storage/registry.ts';
 import {
-  ENCODING_FORMATS,
   type ArtifactOptions,
   type ChainsConfig,
   type FormatId,
@@ -120,7 +120,7 @@ export function parseConfig(data: ConfigData): ChainsConfig {
       oci: {
         ...(repository ? { repository } : {}),
         insecure: bool(data, 'storage.oci.repository.insecure', false),
-        encodingFormat: oneOf(data, 'storage.oci.encoding-format', ENCODING_FORMATS, 'dsse'),
+        encodingFormat: oneOf(data, 'storage.oci.encoding-format', OCI_ENCODINGS, 'dsse'),
       },
       local: localDir ? { dir: localDir } : {},
     },

@@ -3,6 +3,7 @@
 import type { FormatId } from '../provenance/format-ids.ts';
 import type { BuildType } from '../provenance/options.ts';
 import type { NO_SIGNER, SignerName } from '../signing/registry.ts';
+import type { OciEncoding } from '../storage/oci/encoding.ts';
 import type { StorageName } from '../storage/registry.ts';
 
 export type { FormatId } from '../provenance/format-ids.ts';
@@ -13,8 +14,8 @@ export type StorageId = StorageName;
 /** A signer from the registry in src/signing, or `none` (the artifact type is off). */
 export type SignerId = SignerName | typeof NO_SIGNER;
 
-export const ENCODING_FORMATS = ['dsse', 'sigstore-bundle'] as const;
-export type EncodingFormat = (typeof ENCODING_FORMATS)[number];
+/** `storage.oci.encoding-format`, from the oci backend's list. */
+export type EncodingFormat = OciEncoding;
 
 export interface ArtifactOptions<F extends string = FormatId> {
   format: F;

@@ -1,4 +1,5 @@
 import type { SignedRecord } from '../core/signed.ts';
+import type { StorageName } from './registry.ts';
 
 /** The run a signed object belongs to (enough for annotation keys and local paths). */
 export interface RunRef {
@@ -63,6 +64,7 @@ export interface StoreResult {
 
 /** One storage backend (oci, tekton, local, ...). Contract tests run the same suite against each. */
 export interface StorageBackend {
-  readonly type: string;
+  /** its name in the registry (src/storage/registry.ts) */
+  readonly type: StorageName;
   store(req: StoreRequest): Promise<StoreResult>;
 }

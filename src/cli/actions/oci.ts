@@ -14,7 +14,8 @@ import {
   type Keychain,
 } from '../../registry/index.ts';
 import type { ImageTarget, RunRef, StoreRequest } from '../../storage/backend.ts';
-import { OciStorageBackend, type OciEncoding } from '../../storage/oci/backend.ts';
+import { OciStorageBackend } from '../../storage/oci/backend.ts';
+import type { OciEncoding } from '../../storage/oci/encoding.ts';
 import { Annotation } from '../../storage/oci/layout.ts';
 import type { DuplicateCheck } from '../../storage/oci/legacy.ts';
 import { OciReader } from '../../storage/oci/reader.ts';

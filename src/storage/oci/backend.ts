@@ -3,6 +3,7 @@ import type { SignedRecord } from '../../core/signed.ts';
 import { parseRepository, type Repository } from '../../registry/reference.ts';
 import type { RegistryClient } from '../../registry/registry.ts';
 import type { ImageTarget, StorageBackend, StoreRequest, StoreResult } from '../backend.ts';
+import type { OciEncoding } from './encoding.ts';
 import { OciStorageError } from './errors.ts';
 import {
   DSSE_MEDIA_TYPE,
@@ -20,9 +21,6 @@ import {
   type ReplaceResult,
 } from './legacy.ts';
 import { pushBundleReferrer } from './referrer.ts';
-
-/** Chains' `storage.oci.encoding-format`: `dsse` (cosign legacy tags, default) or `sigstore-bundle`. */
-export type OciEncoding = 'dsse' | 'sigstore-bundle';
 
 export interface OciStorageOptions {
   client: RegistryClient;
