@@ -1,31 +1,75 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { INTOTO_PAYLOAD_TYPE } from '../../core/payload-types.ts';
 import type { SignBlobFlags } from '../actions/sign.ts';
+import type { KeylessBlobFlags, KeylessVerifyFlags } from '../actions/keyless.ts';
 
 // action bodies load on first use: registering commands stays cheap for every other command
 const actions = () => import('../actions/sign.ts');
+const keyless = () => import('../actions/keyless.ts');
+
+/** cosign's keyless verification flags (used when no --key is given). */
+export function keylessVerifyOptions(c: Command): Command {
+  return c
+    .option('--certificate-identity <id>', 'keyless: the SAN (email, URI) the certificate must carry')
+    .option('--certificate-identity-regexp <re>', 'keyless: a regular expression the SAN must match')
+    .option('--certificate-oidc-issuer <url>', 'keyless: the OIDC issuer the certificate must name')
+    .option('--certificate-oidc-issuer-regexp <re>', 'keyless: a regular expression the issuer must match')
+    .option('--trusted-root <file>', 'keyless: trusted_root.json (chains trusted-root)')
+    .option('--insecure-ignore-sct', 'keyless: do not require an embedded SCT (insecure)');
+}
+
+/** cosign's keyless signing flags (used when no --key is given). */
+export function keylessSignOptions(c: Command): Command {
+  return c
+    .option('--fulcio-url <url>', 'keyless: certificate authority address', 'https://fulcio.sigstore.dev')
+    .option('--identity-token <token>', 'keyless: OIDC token, or a file holding it (else SIGSTORE_ID_TOKEN)');
+}
 
 /** sign-blob, verify-blob, sign-dsse, verify-dsse with key files (cosign flags and messages). */
 export function registerSignCommands(program: Command): void {
-  program
-    .command('sign-blob')
-    .description('sign a file; prints the base64 signature')
-    .argument('<file>', 'the blob to sign')
-    .requiredOption('--key <file>', 'private key (cosign.key, PKCS#8 PEM, or k8s://NS/NAME)')
-    .option('--output-signature <file>', 'write the base64 signature to this file')
-    .option('--tlog-upload', 'also record the signature in the transparency log (hashedrekord)', false)
-    .option('--rekor-url <url>', 'transparency log address', 'https://rekor.sigstore.dev')
-    .action(async (file: string, o: SignBlobFlags) => (await actions()).runSignBlob(file, o));
+  keylessSignOptions(
+    program
+      .command('sign-blob')
+      .description(
+        'sign a file (with --key, or keyless with a Fulcio certificate); prints the base64 signature',
+      )
+      .argument('<file>', 'the blob to sign')
+      .option('--key <file>', 'private key (cosign.key, PKCS#8 PEM, or k8s://NS/NAME); keyless without it')
+      .option('--output-signature <file>', 'write the base64 signature to this file')
+      .option('--output-certificate <file>', 'keyless: write the certificate (PEM) to this file')
+      .option('--bundle <file>', 'keyless: write a sigstore bundle (v0.3) to this file')
+      .addOption(
+        new Option(
+          '--tlog-upload [bool]',
+          'record the signature in the transparency log (always keyless)',
+        ).argParser((v: string) => v !== 'false'),
+      )
+      .option('--rekor-url <url>', 'transparency log address', 'https://rekor.sigstore.dev'),
+  ).action(
+    async (
+      file: string,
+      o: Omit<SignBlobFlags, 'key' | 'tlogUpload'> & KeylessBlobFlags & { key?: string },
+    ) => {
+      if (!o.key) return (await keyless()).runSignBlobKeyless(file, o);
+      return (await actions()).runSignBlob(file, { ...o, key: o.key, tlogUpload: o.tlogUpload === true });
+    },
+  );
 
-  program
-    .command('verify-blob')
-    .description('verify a blob signature with a public key; prints "Verified OK"')
-    .argument('<file>', 'the signed blob')
-    .requiredOption('--key <file>', 'public key PEM, certificate, or k8s://NS/NAME')
-    .requiredOption('--signature <sig>', 'signature file, or the base64 signature text')
-    .action(async (file: string, o: { key: string; signature: string }) =>
-      (await actions()).runVerifyBlob(file, o),
-    );
+  keylessVerifyOptions(
+    program
+      .command('verify-blob')
+      .description('verify a blob signature with a public key, or a keyless bundle; prints "Verified OK"')
+      .argument('<file>', 'the signed blob')
+      .option('--key <file>', 'public key PEM, certificate, or k8s://NS/NAME')
+      .option('--signature <sig>', 'signature file, or the base64 signature text')
+      .option('--bundle <file>', 'keyless: sigstore bundle (v0.3)'),
+  ).action(
+    async (file: string, o: KeylessVerifyFlags & { key?: string; signature?: string; bundle?: string }) => {
+      if (o.key && o.signature)
+        return (await actions()).runVerifyBlob(file, { key: o.key, signature: o.signature });
+      return (await keyless()).runVerifyBlobKeyless(file, o);
+    },
+  );
 
   program
     .command('sign-dsse')

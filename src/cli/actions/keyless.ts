@@ -1,0 +1,97 @@
+import { RekorClient } from '../../tlog/client/index.ts';
+import {
+  EphemeralSigner,
+  KeylessError,
+  readTrustedRoot,
+  resolveIdentityToken,
+  signBlobKeyless,
+  verifyBlobBundle,
+  type IdentityPolicy,
+} from '../../keyless/index.ts';
+import { readInput, writeFileAtomic } from './keys.ts';
+
+const say = (line: string): void => void process.stderr.write(`${line}\n`);
+
+/** cosign's keyless flags on the signing commands. */
+export interface KeylessSignFlags {
+  fulcioUrl: string;
+  identityToken?: string;
+  rekorUrl: string;
+  tlogUpload?: boolean;
+}
+
+/** The certified one-use signer; the log is mandatory without a key (there is nothing else to check time by). */
+export async function keylessSigner(o: KeylessSignFlags): Promise<EphemeralSigner> {
+  if (o.tlogUpload === false)
+    throw new KeylessError(
+      'KEYLESS_TLOG_REQUIRED',
+      'keyless signing needs the transparency log: --tlog-upload=false is only allowed with --key',
+    );
+  const token = resolveIdentityToken(o.identityToken);
+  return EphemeralSigner.certify(o.fulcioUrl, token);
+}
+
+export interface KeylessBlobFlags extends KeylessSignFlags {
+  bundle?: string;
+  outputSignature?: string;
+  outputCertificate?: string;
+}
+
+/** `sign-blob FILE` without --key: certificate from Fulcio, hashedrekord in the log, optional v0.3 bundle. */
+export async function runSignBlobKeyless(file: string, o: KeylessBlobFlags): Promise<void> {
+  const blob = readInput(file, 'blob');
+  const signer = await keylessSigner(o);
+  const r = await signBlobKeyless(blob, signer, new RekorClient(o.rekorUrl));
+  say(`tlog entry created with index: ${r.logIndex}`);
+  if (o.bundle) {
+    writeFileAtomic(o.bundle, `${JSON.stringify(r.bundle)}\n`, 0o644);
+    say(`Wrote bundle to file ${o.bundle}`);
+  }
+  if (o.outputCertificate) {
+    writeFileAtomic(o.outputCertificate, r.certificatePem, 0o644);
+    say(`Wrote certificate to file ${o.outputCertificate}`);
+  }
+  if (!o.outputSignature) return void process.stdout.write(`${r.signature}\n`);
+  writeFileAtomic(o.outputSignature, r.signature, 0o644);
+  say(`Wrote signature to file ${o.outputSignature}`);
+}
+
+/** cosign's keyless verification flags. */
+export interface KeylessVerifyFlags {
+  certificateIdentity?: string;
+  certificateIdentityRegexp?: string;
+  certificateOidcIssuer?: string;
+  certificateOidcIssuerRegexp?: string;
+  trustedRoot?: string;
+  insecureIgnoreSct?: boolean;
+}
+
+export function policyOf(o: KeylessVerifyFlags): IdentityPolicy {
+  return {
+    ...(o.certificateIdentity !== undefined ? { identity: o.certificateIdentity } : {}),
+    ...(o.certificateIdentityRegexp !== undefined ? { identityRegexp: o.certificateIdentityRegexp } : {}),
+    ...(o.certificateOidcIssuer !== undefined ? { issuer: o.certificateOidcIssuer } : {}),
+    ...(o.certificateOidcIssuerRegexp !== undefined ? { issuerRegexp: o.certificateOidcIssuerRegexp } : {}),
+  };
+}
+
+/** `verify-blob FILE --bundle B` without --key: cosign's keyless checks, "Verified OK". */
+export function runVerifyBlobKeyless(file: string, o: KeylessVerifyFlags & { bundle?: string }): void {
+  if (!o.bundle)
+    throw new KeylessError(
+      'KEYLESS_BUNDLE',
+      'verify-blob needs --key and --signature, or --bundle (keyless)',
+    );
+  if (!o.trustedRoot)
+    throw new KeylessError('KEYLESS_TRUSTED_ROOT', 'keyless verification needs --trusted-root FILE');
+  if (o.insecureIgnoreSct)
+    say(
+      'WARNING: --insecure-ignore-sct: the certificate is accepted without a CT log proof; this is insecure',
+    );
+  verifyBlobBundle(readInput(file, 'blob'), readInput(o.bundle, 'bundle').toString('utf8'), {
+    policy: policyOf(o),
+    trust: readTrustedRoot(o.trustedRoot),
+    ignoreSct: o.insecureIgnoreSct === true,
+  });
+  say('Verified OK');
+}
