@@ -15,7 +15,7 @@ import type { RunAccess, RunDoc } from '../src/controller/ports.ts';
 import { Reconciler, keyOf, type RunCache, type RunKind } from '../src/controller/reconciler.ts';
 import { staticSigner } from '../src/controller/signer-source.ts';
 import { generateKeyPair } from '../src/keys/index.ts';
-import { RegistryClient } from '../src/registry/registry.ts';
+import { RegistryClient } from '../src/registry/client.ts';
 import type { RunRef } from '../src/storage/backend.ts';
 import { KeySigner } from '../src/signing/index.ts';
 

@@ -7,7 +7,7 @@ import { CHAINS_JS, CHAINS_NODE_FLAGS, cpuMs, freePort } from './proc.ts';
 import { privateKeyMaterial } from '../src/keys/index.ts';
 import type { SignedRecord } from '../src/core/signed.ts';
 import { KeySigner, signInToto, signSimpleSigning } from '../src/signing/index.ts';
-import { RegistryClient } from '../src/registry/registry.ts';
+import { RegistryClient } from '../src/registry/client.ts';
 import { nodeTransport, type Transport } from '../src/registry/transport.ts';
 import { startRegistryServer } from '../src/registry/server/server.ts';
 import type { ImageTarget } from '../src/storage/backend.ts';

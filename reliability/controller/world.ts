@@ -6,7 +6,7 @@ import * as A from '../../src/controller/annotations.ts';
 import { jsonLogger } from '../../src/controller/log.ts';
 import type { RunDoc } from '../../src/controller/ports.ts';
 import { generateKeyPair, type KeyPair } from '../../src/keys/index.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { startRegistryServer, type RunningRegistry } from '../../src/registry/server/server.ts';
 import { RekorClient } from '../../src/tlog/client/index.ts';
 import { startLogServer, type RunningLogServer } from '../../src/tlog/server/index.ts';

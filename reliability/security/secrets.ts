@@ -5,7 +5,7 @@ import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
 import { loadPrivateKey } from '../../src/keys/index.ts';
 import { staticKeychain } from '../../src/registry/keychain.ts';
 import { MediaType } from '../../src/registry/manifest.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
 import { sha256Hex, startLogChild, startRegistryChild, tempDir } from '../lib/common.ts';
 import { runChains, type Check, type CliRun } from './run.ts';

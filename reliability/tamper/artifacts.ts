@@ -9,7 +9,7 @@ import {
   loadPrivateKey,
   privateKeyMaterial,
 } from '../../src/keys/index.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { startRegistryServer } from '../../src/registry/server/server.ts';
 import { KeySigner, signInToto, signSimpleSigning } from '../../src/signing/index.ts';
 import type { LogEntry, TlogEntry } from '../../src/tlog/client/index.ts';

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import type { SignedRecord } from '../../src/core/signed.ts';
 import { MediaType, parseImageManifest } from '../../src/registry/manifest.ts';
 import { DB_FILE } from '../../src/registry/server/layout.ts';
-import type { RegistryClient } from '../../src/registry/registry.ts';
+import type { RegistryClient } from '../../src/registry/client.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
 import type { KeySigner } from '../../src/signing/index.ts';
 import { OciStorageBackend } from '../../src/storage/oci/backend.ts';

@@ -8,7 +8,7 @@ import { imageVerifier, pinnedTrust, startConsole, trustPem } from '../console/i
 import type { ImageVerifier, LogTrust, RunDocument, RunSource, RunningConsole } from '../console/index.ts';
 import { loadPublicKey } from '../keys/index.ts';
 import type { PublicKeyMaterial } from '../keys/index.ts';
-import { RegistryClient } from '../registry/registry.ts';
+import { RegistryClient } from '../registry/client.ts';
 import { RekorClient } from '../tlog/client/index.ts';
 import { tlogCheckBundle } from '../verify/tlog.ts';
 

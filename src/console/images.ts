@@ -1,5 +1,5 @@
 import type { PublicKeyMaterial } from '../keys/index.ts';
-import type { RegistryClient } from '../registry/registry.ts';
+import type { RegistryClient } from '../registry/client.ts';
 import { OciReader } from '../storage/oci/reader.ts';
 import type { StoredBundle, StoredLayer } from '../storage/oci/reader.ts';
 import { verifyAttestationBundle, verifyAttestationLayer } from '../verify/attestation.ts';

@@ -1,222 +1,218 @@
-import { sha256Hex } from '../core/hash.ts';
-import { basicHeader, fetchBearer, parseChallenge } from './auth.ts';
 import { RegistryError } from './errors.ts';
-import { anonymous, type Keychain } from './keychain.ts';
-import { isLoopback, repositoryName, type Repository } from './reference.ts';
-import { routedTransport, type HttpResponse, type Transport } from './transport.ts';
+import {
+  MANIFEST_ACCEPT,
+  MediaType,
+  declaredMediaType,
+  emptyIndex,
+  parseIndex,
+  type Descriptor,
+  type ImageIndex,
+} from './manifest.ts';
+import { identifier, repositoryName, type ImageReference, type Repository } from './reference.ts';
+import { RegistrySession, type RegistryClientOptions } from './session.ts';
+import type { HttpResponse } from './transport.ts';
 
-export interface RegistryClientOptions {
-  keychain?: Keychain;
-  /** allow plain HTTP and skip TLS verification for every registry (cosign --allow-insecure-registry) */
-  insecure?: boolean;
-  /**
-   * allow plain HTTP and skip TLS verification for these registries (`host[:port]`) only: Chains'
-   * `storage.oci.repository.insecure` for the override repository
-   */
-  insecureRegistries?: readonly string[];
-  /** extra CA certificate(s), PEM */
-  caCert?: string | Buffer;
-  /** default 4 MiB, distribution's own manifest limit */
-  maxManifestBytes?: number;
-  /** default 128 MiB (cosign's COSIGN_MAX_ATTACHMENT_SIZE default) */
-  maxBlobBytes?: number;
-  transport?: Transport;
+export interface FetchedManifest {
+  bytes: Buffer;
+  mediaType: string;
+  digest: string;
 }
 
-export interface Call {
-  method: string;
-  /** path below the registry root, with query */
-  path: string;
-  scope: 'pull' | 'pull,push' | 'delete';
-  headers?: Record<string, string>;
-  body?: Buffer;
-  maxBytes?: number;
-  tooLarge?: 'MANIFEST_TOO_LARGE' | 'BLOB_TOO_LARGE';
-}
+/** OCI distribution-spec client: manifests, blobs, tags, referrers. Every download is digest-checked. */
+export class RegistryClient {
+  readonly session: RegistrySession;
 
-const distributionErrors = (body: Buffer): string => {
-  try {
-    const v = JSON.parse(body.toString('utf8')) as { errors?: { code?: string; message?: string }[] };
-    return (v.errors ?? []).map((e) => `${e.code ?? ''}: ${e.message ?? ''}`).join('; ');
-  } catch {
-    return body.toString('utf8').slice(0, 200).trim();
-  }
-};
-
-/** HTTP session with one registry host at a time: scheme detection, auth challenges, token cache. */
-export class RegistrySession {
-  readonly maxManifestBytes: number;
-  readonly maxBlobBytes: number;
-  private readonly transport: Transport;
-  private readonly keychain: Keychain;
-  private readonly schemes = new Map<string, string>();
-  private readonly authHeaders = new Map<string, string>();
-  /** registries that asked for Basic auth: credentials for them are sent up front (they do not depend on scope) */
-  private readonly basicRegistries = new Set<string>();
-  /** Basic header per `registry/repository` (a keychain may hold repository-specific credentials) */
-  private readonly basicHeaders = new Map<string, string>();
-  /** registries that answered a monolithic POST with 202 (distribution 2.8 ignores `?digest=` there) */
-  private readonly noMonolithicPost = new Set<string>();
-  private readonly insecureRegistries: ReadonlySet<string>;
-
-  constructor(private readonly opts: RegistryClientOptions = {}) {
-    this.insecureRegistries = new Set((opts.insecureRegistries ?? []).map((r) => r.toLowerCase()));
-    this.transport =
-      opts.transport ??
-      routedTransport({
-        ...(opts.caCert ? { ca: opts.caCert } : {}),
-        insecure: opts.insecure === true,
-        insecureHosts: [...this.insecureRegistries],
-      });
-    this.keychain = opts.keychain ?? anonymous;
-    this.maxManifestBytes = opts.maxManifestBytes ?? 4 * 1024 * 1024;
-    this.maxBlobBytes = opts.maxBlobBytes ?? 128 * 1024 * 1024;
+  constructor(opts: RegistryClientOptions = {}) {
+    this.session = new RegistrySession(opts);
   }
 
-  /** Base URL: https, falling back to http only for loopback or an insecure registry (ggcr ping). */
-  async base(registry: string): Promise<string> {
-    const known = this.schemes.get(registry);
-    if (known) return known;
-    const mayHttp =
-      this.opts.insecure === true ||
-      isLoopback(registry) ||
-      this.insecureRegistries.has(registry.toLowerCase());
-    try {
-      await this.transport({ method: 'GET', url: new URL(`https://${registry}/v2/`), maxBytes: 1 << 16 });
-      this.schemes.set(registry, `https://${registry}`);
-    } catch (e) {
-      const wrongProtocol = /EPROTO|wrong version|ECONNRESET|packet length/i.test(
-        String((e as Error & { cause?: Error }).cause?.message ?? (e as Error).message),
-      );
-      if (!mayHttp || !(e instanceof RegistryError) || (e.code === 'TLS_ERROR' && !wrongProtocol)) throw e;
-      this.schemes.set(registry, `http://${registry}`);
-    }
-    return this.schemes.get(registry) as string;
+  private header(res: HttpResponse, name: string): string | undefined {
+    const v = res.headers[name];
+    return Array.isArray(v) ? v[0] : v;
   }
 
-  private scopeString(repo: Repository, scope: Call['scope']): string {
-    return `repository:${repo.repository}:${scope === 'delete' ? 'delete' : scope}`;
+  /** GET a manifest by tag or digest; verifies the digest (requested, or Docker-Content-Digest). */
+  async getManifest(repo: Repository, reference: string): Promise<FetchedManifest> {
+    return this.fetchManifest(repo, reference, false) as Promise<FetchedManifest>;
   }
 
-  /** One authenticated request; retries once after answering a 401 challenge. */
-  async send(repo: Repository, call: Call): Promise<HttpResponse> {
-    const base = await this.base(repo.registry);
-    const key = `${repo.registry}|${this.scopeString(repo, call.scope)}`;
-    const absolute = call.path.startsWith('http');
-    const url = new URL(absolute ? call.path : `${base}${call.path}`);
-    // credentials go to the registry only, never to a redirect target such as blob storage (ggcr matchesHost)
-    if (absolute && url.host !== new URL(base).host) return this.foreign(repo, call, url);
-    let res = await this.once(call, url, await this.cachedAuth(repo, call.scope, key));
-    if (res.status === 401) {
-      const header = await this.answerChallenge(repo, call, res);
-      if (header.startsWith('Basic ')) {
-        this.basicRegistries.add(repo.registry);
-        this.basicHeaders.set(repositoryName(repo), header);
-      } else this.authHeaders.set(key, header);
-      res = await this.once(call, url, header);
-      if (res.status === 401) {
-        throw new RegistryError(
-          'UNAUTHORIZED',
-          `${repo.registry} rejected the credentials for ${repo.repository}`,
-        );
-      }
-    }
-    if (res.status === 403) {
-      throw new RegistryError(
-        'DENIED',
-        `${repo.registry} denied ${call.method} on ${repo.repository}: ${distributionErrors(res.body)}`,
-      );
-    }
-    return res;
+  /** The manifest, or undefined on 404 (answered without building an error: a new `.sig`/`.att` tag is common). */
+  async getManifestIfExists(repo: Repository, reference: string): Promise<FetchedManifest | undefined> {
+    return this.fetchManifest(repo, reference, true);
   }
 
-  /** A request to another host (a blob redirect): no credentials, no challenge answered. */
-  private async foreign(repo: Repository, call: Call, url: URL): Promise<HttpResponse> {
-    const res = await this.once(call, url, undefined);
-    if (res.status === 401 || res.status === 403) {
-      throw new RegistryError(
-        res.status === 401 ? 'UNAUTHORIZED' : 'DENIED',
-        `${url.host} (redirected to from ${repo.registry}) refused ${call.method}: ${distributionErrors(res.body)}`,
-      );
-    }
-    return res;
-  }
-
-  /**
-   * The Authorization to send first: this scope's token, else the repository's Basic credentials when its
-   * registry asked for Basic before, else for a pull the repository's push token (it covers pull: one token for a
-   * whole push, as go-containerregistry does).
-   */
-  private async cachedAuth(repo: Repository, scope: Call['scope'], key: string): Promise<string | undefined> {
-    const own = this.authHeaders.get(key) ?? (await this.basicFor(repo));
-    if (own !== undefined || scope !== 'pull') return own;
-    return this.authHeaders.get(`${repo.registry}|${this.scopeString(repo, 'pull,push')}`);
-  }
-
-  private async basicFor(repo: Repository): Promise<string | undefined> {
-    if (!this.basicRegistries.has(repo.registry)) return undefined;
-    const name = repositoryName(repo);
-    const known = this.basicHeaders.get(name);
-    if (known !== undefined) return known;
-    const cred = await this.keychain.resolve(repo.registry, repo.repository);
-    if (cred?.kind !== 'basic') return undefined;
-    const header = basicHeader(cred.username, cred.password);
-    this.basicHeaders.set(name, header);
-    return header;
-  }
-
-  /** One round trip (a method, not a closure per call). */
-  private once(call: Call, url: URL, auth: string | undefined): Promise<HttpResponse> {
-    const headers = auth ? { ...call.headers, authorization: auth } : (call.headers ?? {});
-    return this.transport({
-      method: call.method,
-      url,
-      headers,
-      ...(call.body ? { body: call.body } : {}),
-      maxBytes: call.maxBytes ?? 1 << 20,
-      ...(call.tooLarge ? { tooLarge: call.tooLarge } : {}),
+  private async fetchManifest(
+    repo: Repository,
+    reference: string,
+    absentOk: boolean,
+  ): Promise<FetchedManifest | undefined> {
+    const res = await this.session.send(repo, {
+      method: 'GET',
+      path: `/v2/${repo.repository}/manifests/${reference}`,
+      scope: 'pull',
+      headers: { accept: MANIFEST_ACCEPT.join(', ') },
+      maxBytes: this.session.maxManifestBytes,
+      tooLarge: 'MANIFEST_TOO_LARGE',
     });
-  }
-
-  private async answerChallenge(repo: Repository, call: Call, res: HttpResponse): Promise<string> {
-    const raw = res.headers['www-authenticate'];
-    const ch = parseChallenge(Array.isArray(raw) ? raw[0] : raw);
-    const cred = await this.keychain.resolve(repo.registry, repo.repository);
-    if (!ch)
-      throw new RegistryError('UNAUTHORIZED', `${repo.registry} answered 401 without a usable challenge`);
-    if (ch.scheme === 'basic') {
-      if (cred?.kind !== 'basic') {
-        throw new RegistryError(
-          'UNAUTHORIZED',
-          `${repo.registry} requires authentication and no credentials are configured for it`,
-        );
-      }
-      return basicHeader(cred.username, cred.password);
+    const what = `manifest ${repositoryName(repo)}${reference.startsWith('sha256:') ? '@' : ':'}${reference}`;
+    if (res.status === 404 && absentOk) return undefined;
+    if (res.status !== 200) this.session.fail(res, what);
+    const digest = this.session.digestOf(res.body);
+    const expected = reference.startsWith('sha256:') ? reference : this.header(res, 'docker-content-digest');
+    if (expected?.startsWith('sha256:') && expected !== digest) {
+      throw new RegistryError(
+        'DIGEST_MISMATCH',
+        `${what}: content hashes to ${digest}, expected ${expected}`,
+      );
     }
-    return fetchBearer(this.transport, ch, this.scopeString(repo, call.scope), cred);
+    const mediaType =
+      declaredMediaType(res.body) ?? this.header(res, 'content-type')?.split(';')[0] ?? MediaType.ociManifest;
+    return { bytes: res.body, mediaType, digest };
   }
 
-  /** Throw the coded error matching a non-2xx answer. */
-  fail(res: HttpResponse, what: string): never {
-    const detail = distributionErrors(res.body);
-    if (res.status === 404)
-      throw new RegistryError('NOT_FOUND', `${what}: not found${detail ? ` (${detail})` : ''}`);
-    throw new RegistryError(
-      'REGISTRY_ERROR',
-      `${what}: registry answered ${res.status}${detail ? ` (${detail})` : ''}`,
+  /** Resolve a reference to its manifest digest (digest references resolve to themselves after a check). */
+  async resolve(ref: ImageReference): Promise<FetchedManifest> {
+    return this.getManifest(ref, identifier(ref));
+  }
+
+  /** PUT a manifest under a tag or its digest; returns the digest. Push blobs first: this is the commit point. */
+  async putManifest(repo: Repository, reference: string, bytes: Buffer, mediaType?: string): Promise<string> {
+    if (bytes.length > this.session.maxManifestBytes) {
+      throw new RegistryError(
+        'MANIFEST_TOO_LARGE',
+        `manifest of ${bytes.length} bytes exceeds the ${this.session.maxManifestBytes}-byte limit`,
+      );
+    }
+    const res = await this.session.send(repo, {
+      method: 'PUT',
+      path: `/v2/${repo.repository}/manifests/${reference}`,
+      scope: 'pull,push',
+      headers: { 'content-type': mediaType ?? declaredMediaType(bytes) ?? MediaType.ociManifest },
+      body: bytes,
+    });
+    if (res.status !== 201 && res.status !== 200)
+      this.session.fail(res, `push manifest ${repositoryName(repo)}:${reference}`);
+    return this.session.digestOf(bytes);
+  }
+
+  async deleteManifest(repo: Repository, digest: string): Promise<void> {
+    const res = await this.session.send(repo, {
+      method: 'DELETE',
+      path: `/v2/${repo.repository}/manifests/${digest}`,
+      scope: 'delete',
+    });
+    if (res.status !== 202 && res.status !== 200)
+      this.session.fail(res, `delete ${repositoryName(repo)}@${digest}`);
+  }
+
+  async blobExists(repo: Repository, digest: string): Promise<boolean> {
+    const res = await this.session.send(repo, {
+      method: 'HEAD',
+      path: `/v2/${repo.repository}/blobs/${digest}`,
+      scope: 'pull',
+    });
+    if (res.status === 200) return true;
+    if (res.status === 404) return false;
+    return this.session.fail(res, `blob ${digest}`);
+  }
+
+  /** GET a blob (redirects followed) and verify its sha256. */
+  async getBlob(repo: Repository, digest: string): Promise<Buffer> {
+    let path = `/v2/${repo.repository}/blobs/${digest}`;
+    for (let hops = 0; hops < 5; hops++) {
+      const res = await this.session.send(repo, {
+        method: 'GET',
+        path,
+        scope: 'pull',
+        maxBytes: this.session.maxBlobBytes,
+        tooLarge: 'BLOB_TOO_LARGE',
+      });
+      const location = this.header(res, 'location');
+      if (res.status >= 300 && res.status < 400 && location) {
+        path = new URL(location, await this.session.base(repo.registry)).toString();
+        continue;
+      }
+      if (res.status !== 200) this.session.fail(res, `blob ${repositoryName(repo)}@${digest}`);
+      const got = this.session.digestOf(res.body);
+      if (got !== digest) throw new RegistryError('DIGEST_MISMATCH', `blob ${digest} hashes to ${got}`);
+      return res.body;
+    }
+    throw new RegistryError('REGISTRY_ERROR', `too many redirects fetching blob ${digest}`);
+  }
+
+  async listTags(repo: Repository): Promise<string[]> {
+    const res = await this.session.send(repo, {
+      method: 'GET',
+      path: `/v2/${repo.repository}/tags/list`,
+      scope: 'pull',
+      maxBytes: 16 << 20,
+    });
+    if (res.status === 404) return [];
+    if (res.status !== 200) this.session.fail(res, `tags of ${repositoryName(repo)}`);
+    const v = JSON.parse(res.body.toString('utf8')) as { tags?: string[] | null };
+    return v.tags ?? [];
+  }
+
+  /** Referrers of `digest`: the OCI 1.1 API, else the `sha256-<hex>` tag-schema index (distribution 2.8). */
+  async referrers(repo: Repository, digest: string, artifactType?: string): Promise<Descriptor[]> {
+    const q = artifactType ? `?artifactType=${encodeURIComponent(artifactType)}` : '';
+    const res = await this.session.send(repo, {
+      method: 'GET',
+      path: `/v2/${repo.repository}/referrers/${digest}${q}`,
+      scope: 'pull',
+      headers: { accept: MediaType.ociIndex },
+      maxBytes: this.session.maxManifestBytes,
+      tooLarge: 'MANIFEST_TOO_LARGE',
+    });
+    const ct = this.header(res, 'content-type') ?? '';
+    const index =
+      res.status === 200 && ct.startsWith(MediaType.ociIndex)
+        ? parseIndex(res.body, 'referrers index')
+        : await this.referrersTagIndex(repo, digest);
+    return index.manifests.filter((d) => !artifactType || d.artifactType === artifactType);
+  }
+
+  /** The tag-schema index for `digest` (empty when absent). */
+  async referrersTagIndex(repo: Repository, digest: string): Promise<ImageIndex> {
+    const m = await this.getManifestIfExists(repo, digest.replace(':', '-'));
+    return m ? parseIndex(m.bytes, 'referrers tag-schema index') : emptyIndex();
+  }
+
+  /** Push a manifest that has a `subject`; keeps the tag-schema index current when the registry lacks the API. */
+  async putReferrer(
+    repo: Repository,
+    bytes: Buffer,
+    descriptor: Descriptor,
+    subjectDigest: string,
+  ): Promise<void> {
+    const digest = await this.putManifestWithHeaders(repo, bytes, descriptor.mediaType);
+    if (digest.subjectHeader) return;
+    const index = await this.referrersTagIndex(repo, subjectDigest);
+    if (index.manifests.some((d) => d.digest === descriptor.digest)) return;
+    index.manifests.push(descriptor);
+    await this.putManifest(
+      repo,
+      subjectDigest.replace(':', '-'),
+      Buffer.from(JSON.stringify(index)),
+      MediaType.ociIndex,
     );
   }
 
-  /** Whether a single-request POST upload is worth trying on `registry` (not yet refused by it). */
-  monolithicPost(registry: string): boolean {
-    return !this.noMonolithicPost.has(registry);
-  }
-
-  refuseMonolithicPost(registry: string): void {
-    this.noMonolithicPost.add(registry);
-  }
-
-  digestOf(bytes: Uint8Array): string {
-    return `sha256:${sha256Hex(bytes)}`;
+  private async putManifestWithHeaders(
+    repo: Repository,
+    bytes: Buffer,
+    mediaType: string,
+  ): Promise<{ subjectHeader: boolean }> {
+    const digest = this.session.digestOf(bytes);
+    const res = await this.session.send(repo, {
+      method: 'PUT',
+      path: `/v2/${repo.repository}/manifests/${digest}`,
+      scope: 'pull,push',
+      headers: { 'content-type': mediaType },
+      body: bytes,
+    });
+    if (res.status !== 201 && res.status !== 200)
+      this.session.fail(res, `push referrer ${repositoryName(repo)}@${digest}`);
+    return { subjectHeader: this.header(res, 'oci-subject') !== undefined };
   }
 }

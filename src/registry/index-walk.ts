@@ -1,7 +1,7 @@
 import { RegistryError } from './errors.ts';
 import { isIndexMediaType, parseIndex } from './manifest.ts';
 import { repositoryName, type Repository } from './reference.ts';
-import type { RegistryClient } from './registry.ts';
+import type { RegistryClient } from './client.ts';
 
 /** Bounds on a walk through nested indexes (a hostile registry could answer with a huge or looping tree). */
 const MAX_MANIFESTS = 1000;

@@ -6,7 +6,7 @@ export * from './docker-config.ts';
 export * from './cred-helper.ts';
 export * from './auth.ts';
 export * from './transport.ts';
+export * from './session.ts';
 export * from './client.ts';
-export * from './registry.ts';
 export * from './upload.ts';
 export * from './index-walk.ts';

@@ -1,6 +1,6 @@
 import { RegistryError } from './errors.ts';
 import { repositoryName, type Repository } from './reference.ts';
-import type { RegistryClient } from './registry.ts';
+import type { RegistryClient } from './client.ts';
 import type { HttpResponse } from './transport.ts';
 
 export interface PushBlobOptions {

@@ -2,7 +2,7 @@ import { INTOTO_PAYLOAD_TYPE } from '../core/dsse.ts';
 import type { RekorBundle } from '../core/signed.ts';
 import { goMarshal } from '../core/json.ts';
 import type { PublicKeyMaterial } from '../keys/index.ts';
-import type { RegistryClient } from '../registry/registry.ts';
+import type { RegistryClient } from '../registry/client.ts';
 import { Annotation } from '../storage/oci/layout.ts';
 import { OciReader, type StoredBundle, type StoredLayer } from '../storage/oci/reader.ts';
 import { checkStatementClaims, type Statement } from './claims.ts';

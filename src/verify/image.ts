@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import type { RekorBundle } from '../core/signed.ts';
 import type { PublicKeyMaterial } from '../keys/index.ts';
-import type { RegistryClient } from '../registry/registry.ts';
+import type { RegistryClient } from '../registry/client.ts';
 import { Annotation } from '../storage/oci/layout.ts';
 import { OciReader, type StoredBundle, type StoredLayer } from '../storage/oci/reader.ts';
 import { checkSimpleSigningClaims, type SimpleSigning } from './claims.ts';

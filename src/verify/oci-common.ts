@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { fromBase64 } from '../core/encoding.ts';
 import type { RekorBundle } from '../core/signed.ts';
 import { parseReference, repositoryName } from '../registry/reference.ts';
-import type { RegistryClient } from '../registry/registry.ts';
+import type { RegistryClient } from '../registry/client.ts';
 import type { ImageTarget } from '../storage/backend.ts';
 import { OciVerifyError } from './oci-errors.ts';
 

@@ -7,7 +7,7 @@ import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
 import { pushDemoImage } from '../../src/cli/controller/demo-image.ts';
 import { generateKeyPair } from '../../src/keys/index.ts';
 import { parseRepository } from '../../src/registry/reference.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { DSSE_MEDIA_TYPE, cosignTag, layerDescriptor } from '../../src/storage/oci/layout.ts';
 import { appendLayer } from '../../src/storage/oci/legacy.ts';
 import { OciReader } from '../../src/storage/oci/reader.ts';

@@ -10,7 +10,7 @@ import * as A from '../../src/controller/annotations.ts';
 import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
 import { generateKeyPair } from '../../src/keys/index.ts';
 import { staticKeychain } from '../../src/registry/keychain.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { OciReader } from '../../src/storage/oci/reader.ts';
 import { testRegistries } from '../setup/env.ts';
 

@@ -14,7 +14,7 @@ import { generateKeyPair } from '../../src/keys/index.ts';
 import { manifestDigests } from '../../src/registry/index-walk.ts';
 import { MediaType } from '../../src/registry/manifest.ts';
 import { parseRepository } from '../../src/registry/reference.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { OciReader } from '../../src/storage/oci/reader.ts';
 import { testRegistries } from '../setup/env.ts';
 

@@ -14,7 +14,7 @@ import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
 import { pushDemoImage } from '../../src/cli/controller/demo-image.ts';
 import { imagesFromFlags } from '../../src/cli/console-wiring.ts';
 import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { startRegistryServer } from '../../src/registry/server/server.ts';
 import type { RunningRegistry } from '../../src/registry/server/server.ts';
 import { launchChromium, screenshot, watchPage } from './browser.ts';

@@ -11,7 +11,7 @@ import { silentLogger } from '../../src/controller/log.ts';
 import type { RunDoc } from '../../src/controller/ports.ts';
 import { generateKeyPair } from '../../src/keys/index.ts';
 import { staticKeychain } from '../../src/registry/keychain.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { OciReader } from '../../src/storage/oci/reader.ts';
 import { startLogServer, type RunningLogServer } from '../../src/tlog/server/index.ts';
 import { verifyDsse } from '../../src/verify/dsse.ts';

@@ -12,7 +12,7 @@ import * as A from '../../src/controller/annotations.ts';
 import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
 import { silentLogger } from '../../src/controller/log.ts';
 import { generateKeyPair } from '../../src/keys/index.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { startRegistryServer } from '../../src/registry/server/index.ts';
 import { OciReader } from '../../src/storage/oci/reader.ts';
 import { RekorClient } from '../../src/tlog/client/index.ts';

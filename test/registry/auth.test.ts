@@ -6,7 +6,7 @@ import { hasCode } from '../../src/core/errors.ts';
 import { parseChallenge } from '../../src/registry/auth.ts';
 import { dockerConfigKeychain, kubernetesSecretKeychain } from '../../src/registry/docker-config.ts';
 import { multiKeychain, normaliseAuthKey, staticKeychain } from '../../src/registry/keychain.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
 import { RegistryData } from '../../src/registry/server/data.ts';
 import { MemoryStore } from '../../src/registry/server/store.ts';

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { pushBlob, mountBlob } from '../../src/registry/upload.ts';
 import { parseReference } from '../../src/registry/reference.ts';
 import { MediaType } from '../../src/registry/manifest.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { credentialHelperRunner } from '../../src/registry/cred-helper.ts';
 import { dockerConfigKeychain } from '../../src/registry/docker-config.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
 import { testRegistries } from '../setup/env.ts';
 

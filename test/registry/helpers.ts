@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { staticKeychain } from '../../src/registry/keychain.ts';
 import { testRegistries } from '../setup/env.ts';
 

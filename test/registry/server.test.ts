@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/registry/server/sqlite-store.ts';
 import { startRegistryServer, type RunningRegistry } from '../../src/registry/server/server.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
 import { MediaType } from '../../src/registry/manifest.ts';
 import { skopeo, tinyOciLayout } from './helpers.ts';

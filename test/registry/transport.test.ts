@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { staticKeychain } from '../../src/registry/keychain.ts';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
 import { testRegistries } from '../setup/env.ts';
 

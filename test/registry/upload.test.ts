@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../src/registry/registry.ts';
+import { RegistryClient } from '../../src/registry/client.ts';
 import { nodeTransport, type Transport } from '../../src/registry/transport.ts';
 import { SMALL_BLOB_BYTES, pushBlob } from '../../src/registry/upload.ts';
 import { startRegistryServer, type RunningRegistry } from '../../src/registry/server/server.ts';

@@ -7,7 +7,7 @@ import * as A from '../../controller/annotations.ts';
 import { finishedKanikoTaskRun } from '../../controller/kaniko-run.ts';
 import { jsonLogger } from '../../controller/log.ts';
 import { generateKeyPair } from '../../keys/index.ts';
-import { RegistryClient } from '../../registry/registry.ts';
+import { RegistryClient } from '../../registry/client.ts';
 import { startRegistryServer, type RunningRegistry } from '../../registry/server/index.ts';
 import { startLogServer, type RunningLogServer } from '../../tlog/server/index.ts';
 import type { RunningConsole } from '../../console/index.ts';

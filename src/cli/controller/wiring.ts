@@ -8,7 +8,7 @@ import type { RunAccess, RunDoc, SignerSource } from '../../controller/ports.ts'
 import { anonymous, type Keychain } from '../../registry/keychain.ts';
 import { manifestDigests } from '../../registry/index-walk.ts';
 import { parseRepository } from '../../registry/reference.ts';
-import { RegistryClient } from '../../registry/registry.ts';
+import { RegistryClient } from '../../registry/client.ts';
 import type { ImageTarget, StorageBackend } from '../../storage/backend.ts';
 import { LocalBackend } from '../../storage/local/local.ts';
 import type { StorageBackends } from '../../storage/registry.ts';

@@ -1,7 +1,7 @@
 import { systemClock, type Clock } from '../../core/clock.ts';
 import type { SignedRecord } from '../../core/signed.ts';
 import { parseRepository, type Repository } from '../../registry/reference.ts';
-import type { RegistryClient } from '../../registry/registry.ts';
+import type { RegistryClient } from '../../registry/client.ts';
 import type { ImageTarget, StorageBackend, StoreRequest, StoreResult } from '../backend.ts';
 import type { OciEncoding } from './encoding.ts';
 import { OciStorageError } from './errors.ts';

@@ -3,7 +3,7 @@ import { ChainsError } from '../../core/errors.ts';
 import { sha256Hex } from '../../core/hash.ts';
 import { MediaType, parseImageManifest, type Descriptor } from '../../registry/manifest.ts';
 import { repositoryName, type Repository } from '../../registry/reference.ts';
-import type { RegistryClient } from '../../registry/registry.ts';
+import type { RegistryClient } from '../../registry/client.ts';
 import { pushBlob } from '../../registry/upload.ts';
 import { OciStorageError } from './errors.ts';
 import { cosignConfig, cosignManifest } from './layout.ts';

@@ -1,6 +1,6 @@
 import { parseImageManifest, type Descriptor } from '../../registry/manifest.ts';
 import { parseRepository, repositoryName, type Repository } from '../../registry/reference.ts';
-import type { RegistryClient } from '../../registry/registry.ts';
+import type { RegistryClient } from '../../registry/client.ts';
 import type { ImageTarget } from '../backend.ts';
 import { BUNDLE_V03_MEDIA_TYPE } from './bundle.ts';
 import { cosignTag } from './layout.ts';

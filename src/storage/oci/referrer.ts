@@ -3,7 +3,7 @@ import { sha256Hex } from '../../core/hash.ts';
 import type { SignedRecord } from '../../core/signed.ts';
 import { MediaType, parseImageManifest, type Descriptor } from '../../registry/manifest.ts';
 import { repositoryName, type Repository } from '../../registry/reference.ts';
-import type { RegistryClient } from '../../registry/registry.ts';
+import type { RegistryClient } from '../../registry/client.ts';
 import { pushBlob } from '../../registry/upload.ts';
 import { BUNDLE_V03_MEDIA_TYPE, COSIGN_SIGN_PREDICATE, buildBundle } from './bundle.ts';
 import type { AppendResult } from './legacy.ts';

@@ -13,7 +13,7 @@ import { generateKeyPair } from '../../../src/keys/index.ts';
 import { credentialHelperRunner } from '../../../src/registry/cred-helper.ts';
 import { dockerConfigKeychain } from '../../../src/registry/docker-config.ts';
 import { staticKeychain } from '../../../src/registry/keychain.ts';
-import { RegistryClient } from '../../../src/registry/registry.ts';
+import { RegistryClient } from '../../../src/registry/client.ts';
 import { OciReader } from '../../../src/storage/oci/reader.ts';
 import { kubeConfigFor, startFakeKubeApiServer, type FakeKubeApiServer } from '../../fakes/kube-apiserver.ts';
 import { testRegistries } from '../../setup/env.ts';

@@ -12,7 +12,7 @@ import { finishedKanikoTaskRun } from '../../../src/controller/kaniko-run.ts';
 import { silentLogger, type Logger } from '../../../src/controller/log.ts';
 import { generateKeyPair } from '../../../src/keys/index.ts';
 import type { Keychain } from '../../../src/registry/keychain.ts';
-import { RegistryClient } from '../../../src/registry/registry.ts';
+import { RegistryClient } from '../../../src/registry/client.ts';
 import { OciReader } from '../../../src/storage/oci/reader.ts';
 import { testRegistries } from '../../setup/env.ts';
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { goMarshal } from '../../../src/core/json.ts';
 import { parseEnvelope } from '../../../src/core/dsse.ts';
 import { MediaType } from '../../../src/registry/manifest.ts';
-import type { RegistryClient } from '../../../src/registry/registry.ts';
+import type { RegistryClient } from '../../../src/registry/client.ts';
 import { pushBlob } from '../../../src/registry/upload.ts';
 import type { ImageTarget, StoreRequest } from '../../../src/storage/backend.ts';
 import type { ReadBack } from '../../../src/storage/contract.ts';

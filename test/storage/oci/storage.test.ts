@@ -6,7 +6,7 @@ import { runStorageContract } from '../../../src/storage/contract.ts';
 import { OciStorageBackend } from '../../../src/storage/oci/backend.ts';
 import { OciReader } from '../../../src/storage/oci/reader.ts';
 import { startRegistryServer, type RunningRegistry } from '../../../src/registry/server/server.ts';
-import type { RegistryClient } from '../../../src/registry/registry.ts';
+import type { RegistryClient } from '../../../src/registry/client.ts';
 import { clientFor, hostOf, uniqueRepo, type RegistryKind } from '../../registry/helpers.ts';
 import { bundleReader, legacyReader, pushRandomImage } from './helpers.ts';
 

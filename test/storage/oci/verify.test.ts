@@ -5,7 +5,7 @@ import { goMarshal } from '../../../src/core/json.ts';
 import type { RekorBundle } from '../../../src/core/signed.ts';
 import { privateKeyMaterial } from '../../../src/keys/index.ts';
 import { KeySigner, signInToto, signSimpleSigning } from '../../../src/signing/index.ts';
-import { RegistryClient } from '../../../src/registry/registry.ts';
+import { RegistryClient } from '../../../src/registry/client.ts';
 import { pushBlob } from '../../../src/registry/upload.ts';
 import { parseRepository } from '../../../src/registry/reference.ts';
 import { startRegistryServer, type RunningRegistry } from '../../../src/registry/server/server.ts';
