@@ -48,7 +48,7 @@ export function errorAnswer(e: unknown): ErrorAnswer {
     const m = MAP[e.code as CaErrorCode];
     return { status: m.status, body: { code: m.code, message: e.message, details: details(e) } };
   }
-  if (e instanceof ChainsError && e.code === 'HTTP_TOO_LARGE')
+  if (e instanceof ChainsError && e.code === 'HTTP_BODY_TOO_LARGE')
     return { status: 413, body: { code: 8, message: e.message, details: details(e) } };
   return { status: 500, body: { code: 13, message: 'error communicating with CA backend', details: [] } };
 }

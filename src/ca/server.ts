@@ -1,7 +1,9 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ChainsError } from '../core/errors.ts';
+import { formatHostPort, parseHostPort } from '../core/address.ts';
+import { CaError } from './errors.ts';
+import { BodyError, readBody as readRequestBody } from '../core/http-server.ts';
 import type { IssuersConfig } from '../oidc/index.ts';
 import type { CertificateAuthority } from './authority.ts';
 import { errorAnswer } from './http-errors.ts';
@@ -34,23 +36,10 @@ function send(
 
 /** The body, or a coded error once it passes the cap (the rest is not read; the connection closes). */
 function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let n = Number(req.headers['content-length'] ?? 0);
-    if (n > max)
-      return reject(new ChainsError('HTTP_TOO_LARGE', `request body too large: ${n} bytes exceeds ${max}`));
-    n = 0;
-    req.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n > max) {
-        req.removeAllListeners('data').pause();
-        reject(new ChainsError('HTTP_TOO_LARGE', `request body too large: exceeds ${max} bytes`));
-      } else chunks.push(c);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', (e) =>
-      reject(new ChainsError('CA_REQUEST_INVALID', 'request body incomplete', { cause: e })),
-    );
+  return readRequestBody(req, max).catch((e: unknown) => {
+    if (e instanceof BodyError && e.code === 'HTTP_BODY_INCOMPLETE')
+      throw new CaError('CA_REQUEST_INVALID', 'request body incomplete', { cause: e });
+    throw e;
   });
 }
 
@@ -135,13 +124,13 @@ export function createCaHttpServer(ca: CertificateAuthority, o: CaServerOptions 
 
 export async function startCaServer(ca: CertificateAuthority, o: CaServerOptions = {}): Promise<RunningCa> {
   const server = createCaHttpServer(ca, o);
-  const [host = '127.0.0.1', port = '5555'] = (o.addr ?? '127.0.0.1:5555').split(/:(?=[^:]*$)/);
+  const { host, port } = parseHostPort(o.addr ?? '127.0.0.1:5555');
   await new Promise<void>((resolve, reject) =>
-    server.once('error', reject).listen(Number(port), host, () => resolve()),
+    server.once('error', reject).listen(port, host, () => resolve()),
   );
   const a = server.address() as AddressInfo;
   return {
-    url: `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`,
+    url: `http://${formatHostPort(a.address, a.port)}`,
     server,
     close: () =>
       new Promise<void>((resolve) => {

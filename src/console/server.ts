@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatHostPort, parseHostPort } from '../core/address.ts';
+import { requestUrl } from '../core/http-server.ts';
 import { RekorClient } from '../tlog/client/index.ts';
 import { loadConsoleAssets } from './assets.ts';
 import type { ConsoleAssets } from './assets.ts';
@@ -34,14 +36,6 @@ export interface RunningConsole {
 /** Client-side routes: each is a stable address that answers with the app shell. */
 const PAGES = /^\/(log(\/entries\/[0-9a-fA-F]{64,80})?|search|runs(\/[^/]+\/[^/]+)?|images\/.+|diff)?$/;
 
-function splitAddr(addr: string): { host: string; port: number } {
-  const i = addr.lastIndexOf(':');
-  const port = Number(addr.slice(i + 1));
-  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new ConsoleError('CONSOLE_ADDR', `invalid --addr "${addr}" (want host:port)`);
-  return { host: addr.slice(0, i).replace(/^\[|\]$/g, '') || '127.0.0.1', port };
-}
-
 function routes(o: ConsoleOptions, client: RekorClient, assets: ConsoleAssets): Route[] {
   const described = { runs: o.runs?.description ?? null, images: o.images?.description ?? null };
   return [
@@ -65,7 +59,8 @@ async function handle(table: Route[], req: IncomingMessage, res: ServerResponse)
     send(res, 405, 'text/plain; charset=utf-8', 'the console is read-only\n', { allow: 'GET, HEAD' });
     return;
   }
-  const url = new URL(req.url ?? '/', 'http://console.invalid');
+  const url = requestUrl(req.url ?? '/');
+  if (!url) return send(res, 400, 'text/plain; charset=utf-8', 'invalid request target\n');
   for (const route of table) {
     const m = route.pattern.exec(url.pathname);
     if (m) return route.handler(req, res, url, m);
@@ -75,7 +70,7 @@ async function handle(table: Route[], req: IncomingMessage, res: ServerResponse)
 
 /** `chains console`: a read-only web app over the log, the runs and the images (docs/console.md). */
 export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
-  const { host, port } = splitAddr(o.addr ?? '127.0.0.1:8080');
+  const { host, port } = parseHostPort(o.addr ?? '127.0.0.1:8080');
   const client = new RekorClient(o.rekorUrl, { timeoutMs: 15_000 });
   const table = routes(o, client, await loadConsoleAssets(o.assetsDir));
   const server: Server = createServer((req, res) => {
@@ -93,9 +88,8 @@ export async function startConsole(o: ConsoleOptions): Promise<RunningConsole> {
     server.listen(port, host, resolve);
   });
   const a = server.address() as AddressInfo;
-  const shown = a.family === 'IPv6' ? `[${a.address}]` : a.address;
   return {
-    url: `http://${shown}:${a.port}`,
+    url: `http://${formatHostPort(a.address, a.port)}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

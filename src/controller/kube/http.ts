@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatHostPort, parseHostPort } from '../../core/address.ts';
 import type { PromRegistry } from '../metrics.ts';
 
 export interface HealthServer {
@@ -30,15 +31,15 @@ export async function startHealthServer(
     res.writeHead(404);
     res.end('not found\n');
   });
-  const i = addr.lastIndexOf(':');
-  const host = i > 0 ? addr.slice(0, i) : '0.0.0.0';
+  const { host, port } = parseHostPort(addr, '0.0.0.0');
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
-    server.listen(Number(addr.slice(i + 1)), host, () => ok());
+    server.listen(port, host, () => ok());
   });
   const a = server.address() as AddressInfo;
   return {
-    url: `http://${a.address === '0.0.0.0' ? '127.0.0.1' : a.address}:${a.port}`,
+    // a wildcard listener is reached over loopback
+    url: `http://${formatHostPort(a.address === '0.0.0.0' ? '127.0.0.1' : a.address === '::' ? '::1' : a.address, a.port)}`,
     close: () =>
       new Promise<void>((ok) => {
         server.closeAllConnections();

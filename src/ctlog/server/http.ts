@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { BodyError, readBody, requestUrl } from '../../core/http-server.ts';
 import { ChainsError } from '../../core/errors.ts';
 import { encodePem, fromBase64, toBase64 } from '../../core/encoding.ts';
 import { CtError } from '../sct/errors.ts';
@@ -37,17 +38,14 @@ function sendError(res: ServerResponse, e: unknown): void {
 }
 
 async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > max) throw new CtLogError('CT_BODY_TOO_LARGE', `request body is larger than ${max} bytes`);
-  const chunks: Buffer[] = [];
-  let n = 0;
-  for await (const c of req as AsyncIterable<Buffer>) {
-    n += c.length;
-    if (n > max) throw new CtLogError('CT_BODY_TOO_LARGE', `request body is larger than ${max} bytes`);
-    chunks.push(c);
-  }
+  const body = await readBody(req, max).catch((e: unknown) => {
+    if (!(e instanceof BodyError)) throw e;
+    if (e.code === 'HTTP_BODY_INCOMPLETE')
+      throw new CtLogError('CT_REQUEST_INVALID', e.message, { cause: e });
+    throw new CtLogError('CT_BODY_TOO_LARGE', `request body is larger than ${max} bytes`, { cause: e });
+  });
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(body.toString('utf8'));
   } catch (e) {
     throw new CtLogError('CT_REQUEST_INVALID', 'request body is not JSON', { cause: e });
   }
@@ -116,9 +114,10 @@ export function createCtHttpServer(log: CtLog, opts: CtHttpOptions = {}): Server
     maxGetEntries: opts.maxGetEntries ?? 256,
   });
   return createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://ct.invalid');
-    const route = table[url.pathname.replace(/\/+$/, '')];
+    const url = requestUrl(req.url ?? '/');
+    const route = url && table[url.pathname.replace(/\/+$/, '')];
     const run = async (): Promise<void> => {
+      if (!url) throw new CtLogError('CT_REQUEST_INVALID', 'invalid request target');
       if (!route) throw new CtLogError('CT_NOT_FOUND', `no route ${url.pathname}`);
       if (req.method !== route[0]) throw new CtLogError('CT_METHOD', `${url.pathname} takes ${route[0]}`);
       await route[1](url.searchParams, req, res);

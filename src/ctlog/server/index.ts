@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { formatHostPort, parseHostPort } from '../../core/address.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { Clock } from '../../core/clock.ts';
 import { decodePemAll, encodePem } from '../../core/encoding.ts';
@@ -47,18 +48,9 @@ export function ctLogPaths(dir: string): { db: string; key: string } {
   return { db: join(dir, 'ctlog.db'), key: join(dir, 'ctlog.key') };
 }
 
-function splitAddr(addr: string): { host: string; port: number } {
-  const i = addr.lastIndexOf(':');
-  const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '127.0.0.1';
-  const port = Number(i >= 0 ? addr.slice(i + 1) : addr);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new CtLogError('CT_REQUEST_INVALID', `invalid address "${addr}"`);
-  return { host, port };
-}
-
 /** Start an RFC 6962 CT log over HTTP (`chains ctlog serve`, `chains stack serve`). */
 export async function startCtLogServer(o: CtLogServerOptions): Promise<RunningCtLog> {
-  const { host, port } = splitAddr(o.addr ?? '127.0.0.1:6962');
+  const { host, port } = parseHostPort(o.addr ?? '127.0.0.1:6962');
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   const paths = ctLogPaths(o.dir);
   const key = loadOrCreateCtKey(paths.key);
@@ -73,9 +65,8 @@ export async function startCtLogServer(o: CtLogServerOptions): Promise<RunningCt
     throw e;
   });
   const a = server.address() as AddressInfo;
-  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
   return {
-    url: `http://${h}:${a.port}`,
+    url: `http://${formatHostPort(a.address, a.port)}`,
     log,
     publicKeyPem: encodePem('PUBLIC KEY', log.publicKey.export({ type: 'spki', format: 'der' })),
     close: async () => {

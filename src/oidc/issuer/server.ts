@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { formatHostPort, parseHostPort } from '../../core/address.ts';
 import { loadOrCreateKeys, publicJwks, recordIssuerUrl } from './store.ts';
 
 export interface IssuerServerOptions {
@@ -76,7 +77,7 @@ async function route(
  */
 export async function startIssuerServer(o: IssuerServerOptions): Promise<RunningIssuer> {
   await loadOrCreateKeys(o.dir);
-  const [host = '127.0.0.1', port = '0'] = (o.addr ?? '127.0.0.1:0').split(/:(?=[^:]*$)/);
+  const { host, port } = parseHostPort(o.addr ?? '127.0.0.1:0');
   let url = o.issuerUrl ?? '';
   let jwks = 0;
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -86,10 +87,10 @@ export async function startIssuerServer(o: IssuerServerOptions): Promise<Running
   };
   const server = o.tls ? createHttpsServer(o.tls, handler) : createServer(handler);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject).listen(Number(port), host, () => resolve());
+    server.once('error', reject).listen(port, host, () => resolve());
   });
   const a = server.address() as AddressInfo;
-  const listenUrl = `${o.tls ? 'https' : 'http'}://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  const listenUrl = `${o.tls ? 'https' : 'http'}://${formatHostPort(a.address, a.port)}`;
   url ||= listenUrl;
   recordIssuerUrl(o.dir, url);
   return {

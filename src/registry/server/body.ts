@@ -1,33 +1,17 @@
 import type { IncomingMessage } from 'node:http';
+import { BodyError, readBody as readRequestBody } from '../../core/http-server.ts';
 import { SpecError } from './errors.ts';
 
-/** Read a request body, refusing more than `limit` bytes (checked against Content-Length first). */
+/**
+ * Read a request body, refusing more than `limit` bytes (checked against Content-Length first): an unread
+ * declared body is drained, a body that outgrows the limit while streaming drops the connection.
+ */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? NaN);
-    if (declared > limit) {
-      req.resume();
-      reject(
-        new SpecError(
-          413,
-          'SIZE_INVALID',
-          `request body of ${declared} bytes exceeds the ${limit}-byte limit`,
-        ),
-      );
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.destroy();
-        reject(new SpecError(413, 'SIZE_INVALID', `request body exceeds the ${limit}-byte limit`));
-        return;
-      }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+  return readRequestBody(req, limit).catch((e: unknown) => {
+    if (!(e instanceof BodyError)) throw e;
+    if (e.code === 'HTTP_BODY_INCOMPLETE') throw e.cause ?? e;
+    if (e.declared) req.resume();
+    else req.destroy();
+    throw new SpecError(413, 'SIZE_INVALID', e.message);
   });
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestUrl } from '../../core/http-server.ts';
 import { isValidRepositoryPath } from '../reference.ts';
 import { BlobHandlers } from './blobs.ts';
 import type { RegistryData } from './data.ts';
@@ -10,22 +11,12 @@ const ROUTE = /^\/v2\/(.+)\/(manifests|blobs\/uploads|blobs|tags|referrers)\/([^
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-/** The request target as a URL; `//host-like` paths are paths, not protocol-relative URLs (those were a 500). */
-function requestUrl(target: string): URL {
-  try {
-    return target.startsWith('/')
-      ? new URL(`http://registry.invalid${target}`)
-      : new URL(target, 'http://registry.invalid');
-  } catch {
-    throw new SpecError(400, 'UNSUPPORTED', 'invalid request target');
-  }
-}
-
 /** The embedded registry's request handler (OCI distribution-spec v1.1 endpoints). */
 export function registryHandler(data: RegistryData, limits: Limits): Handler {
   const blobs = new BlobHandlers(data, limits);
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = requestUrl(req.url ?? '/');
+    if (!url) throw new SpecError(400, 'UNSUPPORTED', 'invalid request target');
     const method = req.method ?? 'GET';
     res.setHeader('docker-distribution-api-version', 'registry/2.0');
     if (url.pathname === '/v2/' || url.pathname === '/v2') {

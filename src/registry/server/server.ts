@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { formatHostPort, parseHostPort } from '../../core/address.ts';
 import { RegistryData } from './data.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import { MemoryStore } from './store.ts';
@@ -27,9 +28,7 @@ export interface RunningRegistry {
 /** Start the embedded OCI registry (`chains registry serve`). */
 export async function startRegistryServer(opts: RegistryServerOptions = {}): Promise<RunningRegistry> {
   const addr = opts.addr ?? '127.0.0.1:5000';
-  const i = addr.lastIndexOf(':');
-  const hostname = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '127.0.0.1';
-  const port = Number(i >= 0 ? addr.slice(i + 1) : addr);
+  const { host: hostname, port } = parseHostPort(addr);
   const data = new RegistryData(opts.dir ? await SqliteStore.open(opts.dir) : new MemoryStore());
   const handler = registryHandler(data, {
     maxManifestBytes: opts.maxManifestBytes ?? 4 * 1024 * 1024,
@@ -44,7 +43,7 @@ export async function startRegistryServer(opts: RegistryServerOptions = {}): Pro
     server.listen(port, hostname, () => resolve());
   });
   const a = server.address() as AddressInfo;
-  const host = `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  const host = formatHostPort(a.address, a.port);
   return {
     host,
     url: `http://${host}`,

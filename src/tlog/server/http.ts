@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { BodyError, readBody as readRequestBody, requestUrl } from '../../core/http-server.ts';
 import { parseEntryRef, treeIdToHex } from '../types/ids.ts';
 import type { LogEntry } from '../types/wire.ts';
 import { EntryError, HttpError } from './errors.ts';
@@ -32,34 +33,16 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   sendAnswer(res, { status, headers: [], body: text });
 }
 
-/** The request body (events, not an async iterator: that costs a promise per chunk). */
+/** The request body; the core reader's errors become this server's answers (413 or 400, closing when unread). */
 export function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > max)
-    return Promise.reject(new HttpError(413, `request body too large: ${declared} bytes exceeds ${max}`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let n = 0;
-    const onData = (c: Buffer): void => {
-      n += c.length;
-      if (n <= max) return void chunks.push(c);
-      req.off('data', onData).off('end', onEnd).pause();
-      // the rest is never read: the connection closes after the answer
-      reject(new HttpError(413, `request body too large: exceeds ${max} bytes`, { Connection: 'close' }));
-    };
-    let ended = false;
-    const onEnd = (): void => {
-      ended = true;
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
-    };
-    // a client that goes away mid-body: settle, so nothing waits forever. 'close' follows every request, so
-    // the error is only built when the body never ended (an Error per request cost ≈ 8 µs of its stack trace)
-    const onClose = (): void => {
-      if (!ended) reject(new HttpError(400, 'request body incomplete: connection closed'));
-    };
-    const onError = (e: Error): void =>
-      reject(new HttpError(400, `request body incomplete: ${e.message}`, { Connection: 'close' }));
-    req.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+  return readRequestBody(req, max).catch((e: unknown) => {
+    if (!(e instanceof BodyError)) throw e;
+    const close = e.code === 'HTTP_BODY_TOO_LARGE' ? !e.declared : e.cause !== undefined;
+    throw new HttpError(
+      e.code === 'HTTP_BODY_TOO_LARGE' ? 413 : 400,
+      e.message,
+      close ? { Connection: 'close' } : {},
+    );
   });
 }
 
@@ -76,15 +59,6 @@ function intParam(v: string | null, name: string, min: number): number | null {
   if (!/^[0-9]+$/.test(v) || !Number.isSafeInteger(Number(v)) || Number(v) < min)
     throw new HttpError(400, `${name} in query must be an integer >= ${min}, got "${v}"`);
   return Number(v);
-}
-
-/** The request target as a URL; `//host-like` paths are paths, not protocol-relative URLs (those were a 500). */
-function requestUrl(target: string): URL {
-  try {
-    return target.startsWith('/') ? new URL(`http://x${target}`) : new URL(target, 'http://x');
-  } catch {
-    throw new HttpError(400, 'invalid request target');
-  }
 }
 
 /** Rekor v1 REST API (sigstore.md §4.1) plus the C2SP tlog-tiles read endpoints. */
@@ -111,6 +85,7 @@ async function route(
   const m = req.method ?? 'GET';
   if (m === 'POST' && req.url === '/api/v1/log/entries') return postEntry(log, pool, req, res, max); // no URL parse
   const url = requestUrl(req.url ?? '/');
+  if (!url) throw new HttpError(400, 'invalid request target');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   if (m === 'POST' && path === '/api/v1/log/entries') return postEntry(log, pool, req, res, max);
   if (m === 'GET' && path === '/api/v1/log/entries') return getByIndex(log, url, res);

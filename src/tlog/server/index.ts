@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { formatHostPort, parseHostPort } from '../../core/address.ts';
 import { systemClock } from '../../core/clock.ts';
 import type { Clock } from '../../core/clock.ts';
 import { SqliteLogStore } from '../store/sqlite.ts';
@@ -52,17 +53,9 @@ export interface RunningLogServer {
   close(): Promise<void>;
 }
 
-function splitAddr(addr: string): { host: string; port: number } {
-  const i = addr.lastIndexOf(':');
-  const host = i > 0 ? addr.slice(0, i).replace(/^\[|\]$/g, '') : '127.0.0.1';
-  const port = Number(i >= 0 ? addr.slice(i + 1) : addr);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --addr "${addr}"`);
-  return { host, port };
-}
-
 /** Start a Rekor-compatible log over HTTP (used by `chains tlog serve`, the controller and `chains demo`). */
 export async function startLogServer(o: LogServerOptions): Promise<RunningLogServer> {
-  const { host, port } = splitAddr(o.addr ?? '127.0.0.1:3000');
+  const { host, port } = parseHostPort(o.addr ?? '127.0.0.1:3000');
   const policy = new SigningPolicy(o.clientSigningAlgorithms); // refuse a bad name before anything starts
   const key = loadOrCreateLogKey(o.keyPath ?? `${o.dbPath}.key`);
   const store = o.store ?? new SqliteLogStore(o.dbPath);
@@ -88,9 +81,8 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
     server.listen(port, host, () => resolve());
   });
   const a = server.address() as AddressInfo;
-  const h = a.family === 'IPv6' ? `[${a.address}]` : a.address;
   return {
-    url: `http://${h}:${a.port}`,
+    url: `http://${formatHostPort(a.address, a.port)}`,
     log,
     publicKeyPem: key.publicKeyPem,
     migrated: store instanceof SqliteLogStore ? store.migrated : 0,
