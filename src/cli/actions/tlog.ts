@@ -1,3 +1,4 @@
+import type { EntryKind } from '../../tlog/types/entry-kinds.ts';
 import { createHash, hash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -77,7 +78,7 @@ function keyDigestAlgorithm(pem: string): DigestAlgorithm {
 }
 
 export interface UploadFlags extends ClientFlags {
-  type: 'hashedrekord' | 'dsse' | 'intoto';
+  type: EntryKind;
   artifact?: string;
   artifactHash?: string;
   signature?: string;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
+import { ENTRY_KINDS } from '../../tlog/types/entry-kinds.ts';
 import type { ClientFlags, GetFlags, SearchFlags, ServeFlags, UploadFlags } from '../actions/tlog.ts';
 import { chainsHome } from '../home.ts';
 // the algorithm names alone (no key code): the default of --client-signing-algorithms
@@ -19,9 +20,7 @@ function clientFlags(cmd: Command): Command {
 }
 
 const entryKind = (): Option =>
-  new Option('--type <kind>', 'entry kind')
-    .choices(['hashedrekord', 'dsse', 'intoto'])
-    .default('hashedrekord');
+  new Option('--type <kind>', 'entry kind').choices([...ENTRY_KINDS]).default('hashedrekord');
 
 /** `chains tlog …`: the log server and a rekor-cli-compatible client (docs/tlog.md). */
 export function registerTlogCommands(program: Command): void {
