@@ -1,18 +1,23 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import * as A from '../../controller/annotations.ts';
 import { finishedKanikoTaskRun } from '../../controller/kaniko-run.ts';
 import { jsonLogger } from '../../controller/log.ts';
-import { generateKeyPair } from '../../keys/index.ts';
+import { generateKeyPair, loadPublicKey } from '../../keys/index.ts';
 import { RegistryClient } from '../../registry/client.ts';
 import { startRegistryServer, type RunningRegistry } from '../../registry/server/index.ts';
 import { startLogServer, type RunningLogServer } from '../../tlog/server/index.ts';
+import { RekorClient } from '../../tlog/client/rekor.ts';
+import { getOutput, type GetOutput } from '../../tlog/client/format.ts';
+import { describeError } from '../../core/errors.ts';
+import { verifyImageSignatures } from '../../verify/image.ts';
+import { verifyImageAttestations } from '../../verify/attestation.ts';
+import { tlogCheckBundle } from '../../verify/tlog.ts';
 import type { RunningConsole } from '../../console/index.ts';
 import { consoleFromFlags } from '../console-wiring.ts';
-import { runChainsCli, type CliResult } from './cli-capture.ts';
 import { pushDemoImage } from './demo-image.ts';
 import { loadLocalConfig, startLocalController, type LocalController } from './local-mode.ts';
 import { keyFileSigner } from './signer.ts';
@@ -35,13 +40,16 @@ class Steps {
     this.failed++;
     out(`   ✗ ${msg}`);
   }
-  cli(what: string, r: CliResult): CliResult {
-    if (r.code === 0) this.ok(what);
-    else
-      this.bad(
-        `${what} (exit ${r.code}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
-      );
-    return r;
+  /** One check through the library call behind the named command: ✓ when it returns, ✗ with its error. */
+  async check<T>(what: string, f: () => Promise<T>): Promise<T | undefined> {
+    try {
+      const r = await f();
+      this.ok(what);
+      return r;
+    } catch (e) {
+      this.bad(`${what}: ${describeError(e)}`);
+      return undefined;
+    }
   }
 }
 
@@ -177,12 +185,11 @@ async function demoSteps(steps: Steps, work: string, servers: Partial<Servers>):
   steps.ok(`TaskRun kaniko-run finished with IMAGE_URL=${image} IMAGE_DIGEST=${digest}`);
 
   steps.title('Verifying the Image and Attestation');
-  process.env.COSIGN_PASSWORD = DEMO_PASSWORD;
   const log = jsonLogger((l) => void process.stderr.write(l), 'error');
   servers.controller = await startLocalController({
     dir: join(work, 'runs'),
     config: loadLocalConfig(cfgFile, log),
-    signer: await keyFileSigner(join(work, 'cosign.key'), false),
+    signer: await keyFileSigner(join(work, 'cosign.key'), false, Buffer.from(DEMO_PASSWORD)),
     storeDir: join(work, 'store'),
     threads: 2,
     log,
@@ -190,23 +197,25 @@ async function demoSteps(steps: Steps, work: string, servers: Partial<Servers>):
   const a = await waitForSigned(servers.controller, steps, 'default', 'kaniko-run');
   if (a[A.SIGNED] !== 'true') return;
   steps.ok(`${A.TRANSPARENCY}=${a[A.TRANSPARENCY] ?? '(missing)'}`);
-  const pub = join(work, 'cosign.pub');
-  const rekor = ['--rekor-url', servers.log.url];
-  steps.cli(
-    `chains verify --key cosign.pub ${image}`,
-    await runChainsCli(['verify', '--key', pub, ...rekor, '-o', 'text', image]),
+  // what `chains verify` and `chains verify-attestation --key cosign.pub --rekor-url <log>` run, log key pinned
+  const rekor = new RekorClient(servers.log.url, { logPublicKey: servers.log.publicKeyPem });
+  const opts = {
+    client: new RegistryClient(),
+    publicKey: loadPublicKey(readFileSync(join(work, 'cosign.pub'))),
+    checkBundle: tlogCheckBundle({ logPublicKey: servers.log.publicKeyPem, client: rekor }),
+  };
+  await steps.check(`chains verify --key cosign.pub ${image}`, () =>
+    verifyImageSignatures(image, { ...opts, annotations: {} }),
   );
-  const verified = steps.cli(
-    `chains verify-attestation --key cosign.pub ${image}`,
-    await runChainsCli(['verify-attestation', '--key', pub, ...rekor, image]),
+  const verified = await steps.check(`chains verify-attestation --key cosign.pub ${image}`, () =>
+    verifyImageAttestations(image, opts),
   );
-  const payloads = verified.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => Buffer.from((JSON.parse(l) as { payload: string }).payload, 'base64'));
+  const payloads = (verified?.verified ?? []).map((v) =>
+    Buffer.from((JSON.parse(v.envelope.toString('utf8')) as { payload: string }).payload, 'base64'),
+  );
 
   steps.title('Finding Provenance in Rekor');
-  await findInLog(steps, servers.log.url, digest, payloads);
+  await findInLog(steps, rekor, digest, payloads);
 
   steps.title('What you just created');
   out('   kaniko TaskRun ──▶ Chains controller ──▶ in-toto provenance (DSSE, cosign.key)');
@@ -215,37 +224,36 @@ async function demoSteps(steps: Steps, work: string, servers: Partial<Servers>):
   out('   cosign.pub ──▶ chains verify / verify-attestation / tlog search + get');
 }
 
-interface GotEntry {
-  Attestation?: string;
-  Body?: { DSSEObj?: { payloadHash?: { value?: string } } };
-}
-
 /** The attestation an entry proves: stored in the entry (intoto), or the verified one whose hash a dsse entry records. */
-function attestationOf(entry: GotEntry, verified: Buffer[]): { how: string; bytes: Buffer } | undefined {
+function attestationOf(entry: GetOutput, verified: Buffer[]): { how: string; bytes: Buffer } | undefined {
   if (entry.Attestation) return { how: 'Attestation field', bytes: Buffer.from(entry.Attestation, 'base64') };
-  const want = entry.Body?.DSSEObj?.payloadHash?.value;
+  const dsse = entry.Body.DSSEObj as { payloadHash?: { value?: string } } | undefined;
+  const want = dsse?.payloadHash?.value;
   const match = verified.find((p) => createHash('sha256').update(p).digest('hex') === want);
   return match
     ? { how: `dsse payloadHash sha256:${want?.slice(0, 12)}… = the verified attestation`, bytes: match }
     : undefined;
 }
 
-async function findInLog(steps: Steps, url: string, digest: string, verified: Buffer[]): Promise<void> {
-  const server = ['--rekor-server', url];
-  const search = steps.cli(
-    `chains tlog search --sha ${digest}`,
-    await runChainsCli(['tlog', 'search', ...server, '--sha', digest]),
-  );
-  const uuids = search.stdout.split(/\s+/).filter((s) => /^[0-9a-f]{64,80}$/.test(s));
-  for (const u of uuids) out(`     ${u}`);
-  if (search.code === 0 && uuids.length === 0) steps.bad('the search found no entry for the image digest');
-  for (const uuid of uuids) {
-    const got = await runChainsCli(['tlog', 'get', ...server, '--uuid', uuid, '--format', 'json']);
-    if (got.code !== 0) {
-      steps.cli(`chains tlog get --uuid ${uuid.slice(0, 12)}… --format json`, got);
+/** What `chains tlog search --sha` and `chains tlog get --format json` run, every answer verified. */
+async function findInLog(
+  steps: Steps,
+  rekor: RekorClient,
+  digest: string,
+  verified: Buffer[],
+): Promise<void> {
+  const uuids = await steps.check(`chains tlog search --sha ${digest}`, () => rekor.search({ hash: digest }));
+  for (const u of uuids ?? []) out(`     ${u}`);
+  if (uuids?.length === 0) steps.bad('the search found no entry for the image digest');
+  for (const uuid of uuids ?? []) {
+    let got: GetOutput;
+    try {
+      got = getOutput(await rekor.getEntry(uuid));
+    } catch (e) {
+      steps.bad(`chains tlog get --uuid ${uuid.slice(0, 12)}… --format json: ${describeError(e)}`);
       continue;
     }
-    const att = attestationOf(JSON.parse(got.stdout) as GotEntry, verified);
+    const att = attestationOf(got, verified);
     if (!att) continue;
     steps.ok(`chains tlog get --uuid ${uuid} --format json: ${att.how}`);
     const statement = JSON.parse(att.bytes.toString('utf8')) as unknown;

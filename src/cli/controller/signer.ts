@@ -6,19 +6,24 @@ import { readPassword } from '../actions/keys.ts';
 
 /**
  * The registry's signers over a cosign key file, as the `signing-secrets` Secret would hold it: `x509.pem` for a plain PKCS#8
- * key, else `cosign.key` + `cosign.password` (COSIGN_PASSWORD, or a prompt on a terminal). A wrong password is
+ * key, else `cosign.key` + `cosign.password` (`given`, else COSIGN_PASSWORD, else a prompt on a terminal). A wrong password is
  * not fatal here: every signature then fails with the reason, and runs are retried and marked failed.
  */
-export async function keyFileSigner(path: string, prompt: boolean): Promise<SecretSignerSource> {
+export async function keyFileSigner(
+  path: string,
+  prompt: boolean,
+  given?: Buffer,
+): Promise<SecretSignerSource> {
   const pem = readFileSync(path);
   if (decodeKeyPem(pem).type === PKCS8_PEM_TYPE) return new SecretSignerSource({ 'x509.pem': pem });
   const env = process.env.COSIGN_PASSWORD;
   const password =
-    env !== undefined
+    given ??
+    (env !== undefined
       ? Buffer.from(env)
       : prompt && process.stdin.isTTY
         ? await readPassword(false)
-        : Buffer.alloc(0);
+        : Buffer.alloc(0));
   return new SecretSignerSource({ 'cosign.key': pem, 'cosign.password': password });
 }
 
