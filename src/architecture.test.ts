@@ -24,7 +24,7 @@ const ALLOWED: Record<string, string[]> = {
   stack: ['core', 'registry', 'tlog/server', 'ctlog/server', 'oidc', 'ca', 'trustroot'],
   verify: ['core', 'keys', 'tlog/types', 'tlog/client', 'registry', 'storage'],
   oidc: ['core'],
-  keyless: ['core', 'keys', 'signing', 'ctlog/sct', 'tlog/types', 'tlog/client'],
+  keyless: ['core', 'keys', 'signing', 'ctlog/sct', 'tlog/types', 'tlog/client', 'verify'],
   ca: ['core', 'keys', 'oidc', 'ctlog/sct'],
   config: ['core', 'model', 'provenance', 'storage', 'signing', 'tlog/types', 'registry'],
   controller: [

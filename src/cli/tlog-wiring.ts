@@ -77,9 +77,9 @@ export async function uploadToLog(record: SignedRecord, t: TlogFlags): Promise<S
 /**
  * verify/verify-attestation: the tlog hook, trusting the log key from SIGSTORE_REKOR_PUBLIC_KEY (cosign's
  * variable) or, failing that, the key the log serves (trust on first use, as rekor-cli does).
- * `--insecure-ignore-tlog` disables it with cosign's warning.
+ * `--insecure-ignore-tlog` disables it with cosign's warning. Keyless verification pins the trusted root's key.
  */
-export async function logCheck(t: TlogFlags): Promise<CheckBundle | undefined> {
+export async function logCheck(t: TlogFlags, pinnedKey?: string): Promise<CheckBundle | undefined> {
   if (t.insecureIgnoreTlog) {
     say(TLOG_SKIPPED_NOTICE);
     return undefined;
@@ -89,7 +89,7 @@ export async function logCheck(t: TlogFlags): Promise<CheckBundle | undefined> {
   let hook: Promise<CheckBundle> | undefined;
   return async (bundle, subject) => {
     hook ??= (async () => {
-      const logPublicKey = pinnedLogKey() ?? (await client.publicKey());
+      const logPublicKey = pinnedKey ?? pinnedLogKey() ?? (await client.publicKey());
       return tlogCheckBundle({ logPublicKey, client });
     })();
     await (

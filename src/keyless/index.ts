@@ -4,3 +4,4 @@ export * from './fulcio.ts';
 export * from './trust.ts';
 export * from './checks.ts';
 export * from './blob.ts';
+export * from './oci.ts';

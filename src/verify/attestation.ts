@@ -15,11 +15,19 @@ import {
   resolveImage,
   type Rejection,
 } from './oci-common.ts';
-import type { CheckBundle } from './tlog-hook.ts';
+import {
+  signingKeyOf,
+  type CertificateCheck,
+  type CheckBundle,
+  type StoredCertificate,
+} from './tlog-hook.ts';
+import { bundleCertificate, layerCertificate } from './image.ts';
 
 export interface VerifyAttestationOptions {
   client: RegistryClient;
-  publicKey: PublicKeyMaterial;
+  publicKey?: PublicKeyMaterial;
+  /** keyless: the certificate check that yields each attestation's key (instead of `publicKey`) */
+  certificateCheck?: CertificateCheck;
   /** predicate type URI to keep (cosign --type, already mapped) */
   predicateType?: string;
   repository?: string;
@@ -44,7 +52,10 @@ export interface AttestationVerification {
 }
 
 /** What the per-layer checks need (no registry access). */
-export type AttestationCheckOptions = Pick<VerifyAttestationOptions, 'publicKey' | 'checkBundle'>;
+export type AttestationCheckOptions = Pick<
+  VerifyAttestationOptions,
+  'publicKey' | 'certificateCheck' | 'checkBundle'
+>;
 
 /** Signature, tlog hook, subject claim; then the predicateType annotation must agree with the statement. */
 async function checkEnvelope(
@@ -52,9 +63,11 @@ async function checkEnvelope(
   digest: string,
   bundle: RekorBundle | undefined,
   o: AttestationCheckOptions,
+  cert: StoredCertificate,
 ): Promise<Statement> {
-  await o.checkBundle?.(bundle, { kind: 'dsse', bytes: envelope, signature: '', publicKey: o.publicKey });
-  const payload = verifyDsse(envelope, o.publicKey, INTOTO_PAYLOAD_TYPE);
+  const publicKey = signingKeyOf(o, cert, bundle);
+  await o.checkBundle?.(bundle, { kind: 'dsse', bytes: envelope, signature: '', publicKey });
+  const payload = verifyDsse(envelope, publicKey, INTOTO_PAYLOAD_TYPE);
   return checkStatementClaims(payload, digest);
 }
 
@@ -68,7 +81,7 @@ export async function verifyAttestationLayer(
   if (layer.annotations[Annotation.signature] === undefined)
     throw new Error(`layer ${layer.digest} has no ${Annotation.signature} annotation`);
   const bundle = parseBundleAnnotation(layer.annotations[Annotation.bundle]);
-  const statement = await checkEnvelope(layer.bytes, digest, bundle, o);
+  const statement = await checkEnvelope(layer.bytes, digest, bundle, o, layerCertificate(layer));
   const declared = layer.annotations[Annotation.predicateType];
   if (declared !== undefined && declared !== statement.predicateType) {
     throw new Error(
@@ -86,7 +99,7 @@ export async function verifyAttestationLayer(
 
 interface DsseBundle {
   dsseEnvelope?: { payload: string; payloadType: string; signatures: { sig: string; keyid?: string }[] };
-  verificationMaterial?: { tlogEntries?: unknown };
+  verificationMaterial?: { tlogEntries?: unknown; certificate?: { rawBytes?: string } };
 }
 
 /** The same checks for a DSSE sigstore bundle (our v0.3 referrers, or a bundle cosign wrote). */
@@ -106,7 +119,7 @@ export async function verifyAttestationBundle(
     }),
   );
   const bundle = rekorBundleFromTlogEntries(j.verificationMaterial?.tlogEntries);
-  const statement = await checkEnvelope(envelope, digest, bundle, o);
+  const statement = await checkEnvelope(envelope, digest, bundle, o, bundleCertificate(j));
   return {
     source: 'sigstore-bundle',
     id: b.manifestDigest,

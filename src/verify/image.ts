@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { encodePem } from '../core/encoding.ts';
 import type { RekorBundle } from '../core/signed.ts';
 import type { PublicKeyMaterial } from '../keys/index.ts';
 import type { RegistryClient } from '../registry/client.ts';
@@ -14,11 +15,13 @@ import {
   type Rejection,
 } from './oci-common.ts';
 import { checkSignature, decodeSignature } from './signature.ts';
-import type { CheckBundle } from './tlog-hook.ts';
+import { signingKeyOf, type CertificateCheck, type CheckBundle } from './tlog-hook.ts';
 
 export interface VerifyImageOptions {
   client: RegistryClient;
-  publicKey: PublicKeyMaterial;
+  publicKey?: PublicKeyMaterial;
+  /** keyless: the certificate check that yields each signature's key (instead of `publicKey`) */
+  certificateCheck?: CertificateCheck;
   /** where `.sig` tags live (cosign COSIGN_REPOSITORY / Chains storage.oci.repository) */
   repository?: string;
   /** `-a key=value`: must match the payload's `optional` */
@@ -45,7 +48,17 @@ export interface ImageVerification {
 }
 
 /** What the per-layer checks need (no registry access). */
-export type SignatureCheckOptions = Pick<VerifyImageOptions, 'publicKey' | 'annotations' | 'checkBundle'>;
+export type SignatureCheckOptions = Pick<
+  VerifyImageOptions,
+  'publicKey' | 'certificateCheck' | 'annotations' | 'checkBundle'
+>;
+
+/** cosign's certificate and chain annotations of a layer (empty when signed with a key). */
+export function layerCertificate(layer: StoredLayer): { certificatePem?: string; chainPem?: string } {
+  const certificatePem = layer.annotations[Annotation.certificate];
+  const chainPem = layer.annotations[Annotation.chain];
+  return { ...(certificatePem ? { certificatePem } : {}), ...(chainPem ? { chainPem } : {}) };
+}
 
 /** cosign's checks for one `.sig` layer: signature annotation, signature, tlog hook, claims. */
 export async function verifyImageSignatureLayer(
@@ -56,14 +69,10 @@ export async function verifyImageSignatureLayer(
   const signature = layer.annotations[Annotation.signature];
   if (signature === undefined)
     throw new Error(`layer ${layer.digest} has no ${Annotation.signature} annotation`);
-  checkSignature(o.publicKey, layer.bytes, decodeSignature(signature));
   const bundle = parseBundleAnnotation(layer.annotations[Annotation.bundle]);
-  await o.checkBundle?.(bundle, {
-    kind: 'hashedrekord',
-    bytes: layer.bytes,
-    signature,
-    publicKey: o.publicKey,
-  });
+  const publicKey = signingKeyOf(o, layerCertificate(layer), bundle);
+  checkSignature(publicKey, layer.bytes, decodeSignature(signature));
+  await o.checkBundle?.(bundle, { kind: 'hashedrekord', bytes: layer.bytes, signature, publicKey });
   const claims = checkSimpleSigningClaims(layer.bytes, digest, o.annotations);
   return {
     source: 'legacy',
@@ -77,7 +86,15 @@ export async function verifyImageSignatureLayer(
 
 interface MessageSignatureBundle {
   messageSignature?: { messageDigest?: { algorithm?: string; digest?: string }; signature?: string };
-  verificationMaterial?: { tlogEntries?: unknown };
+  verificationMaterial?: { tlogEntries?: unknown; certificate?: { rawBytes?: string } };
+}
+
+/** The leaf certificate of a v0.3 bundle (verificationMaterial.certificate), as PEM. */
+export function bundleCertificate(j: { verificationMaterial?: { certificate?: { rawBytes?: string } } }): {
+  certificatePem?: string;
+} {
+  const raw = j.verificationMaterial?.certificate?.rawBytes;
+  return raw ? { certificatePem: encodePem('CERTIFICATE', Buffer.from(raw, 'base64')) } : {};
 }
 
 /** protobuf-specs HashAlgorithm names of the digests a message signature may be over. */
@@ -96,13 +113,14 @@ export async function verifyImageSignatureBundle(
   if (!alg || ms.messageDigest?.digest !== hash(alg, b.payload, 'base64')) {
     throw new Error('bundle messageDigest does not match the payload layer');
   }
-  checkSignature(o.publicKey, b.payload, decodeSignature(ms.signature));
   const bundle = rekorBundleFromTlogEntries(j.verificationMaterial?.tlogEntries);
+  const publicKey = signingKeyOf(o, bundleCertificate(j), bundle);
+  checkSignature(publicKey, b.payload, decodeSignature(ms.signature));
   await o.checkBundle?.(bundle, {
     kind: 'hashedrekord',
     bytes: b.payload,
     signature: ms.signature,
-    publicKey: o.publicKey,
+    publicKey,
   });
   const claims = checkSimpleSigningClaims(b.payload, digest, o.annotations);
   const base = { source: 'sigstore-bundle' as const, id: b.manifestDigest, payload: b.payload, claims };

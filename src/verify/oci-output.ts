@@ -9,7 +9,7 @@ export const TLOG_SKIPPED_NOTICE =
 /** The check list cosign prints on stderr after a successful verify (sigstore.md §3.4). */
 export function verificationHeader(
   reference: string,
-  o: { annotations: boolean; tlogChecked: boolean },
+  o: { annotations: boolean; tlogChecked: boolean; keyless?: boolean },
 ): string {
   const lines = [
     '',
@@ -18,7 +18,9 @@ export function verificationHeader(
     ...(o.annotations ? ['  - The specified annotations were verified.'] : []),
     '  - The cosign claims were validated',
     ...(o.tlogChecked ? ['  - Existence of the claims in the transparency log was verified offline'] : []),
-    '  - The signatures were verified against the specified public key',
+    o.keyless
+      ? '  - The code-signing certificate was verified using trusted certificate authority certificates'
+      : '  - The signatures were verified against the specified public key',
   ];
   return `${lines.join('\n')}\n`;
 }

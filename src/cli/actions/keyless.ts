@@ -2,12 +2,14 @@ import { RekorClient } from '../../tlog/client/index.ts';
 import {
   EphemeralSigner,
   KeylessError,
+  keylessCertificateCheck,
   readTrustedRoot,
   resolveIdentityToken,
   signBlobKeyless,
   verifyBlobBundle,
   type IdentityPolicy,
 } from '../../keyless/index.ts';
+import type { CertificateCheck } from '../../verify/tlog-hook.ts';
 import { readInput, writeFileAtomic } from './keys.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -74,6 +76,31 @@ export function policyOf(o: KeylessVerifyFlags): IdentityPolicy {
     ...(o.certificateOidcIssuerRegexp !== undefined ? { issuerRegexp: o.certificateOidcIssuerRegexp } : {}),
   };
 }
+
+/**
+ * verify / verify-attestation without --key: the certificate check, and the log key the trusted root names
+ * (the log's SETs are checked against it, not against a key fetched from the log).
+ */
+export function keylessVerification(o: KeylessVerifyFlags): {
+  certificateCheck: CertificateCheck;
+  logKeyPem: string;
+} {
+  if (!o.trustedRoot)
+    throw new KeylessError('KEYLESS_TRUSTED_ROOT', 'keyless verification needs --trusted-root FILE');
+  if (o.insecureIgnoreSct) say(IGNORE_SCT_WARNING);
+  const trust = readTrustedRoot(o.trustedRoot);
+  const log = trust.tlogs[0];
+  if (!log) throw new KeylessError('KEYLESS_TRUSTED_ROOT', 'the trusted root names no transparency log');
+  const certificateCheck = keylessCertificateCheck({
+    policy: policyOf(o),
+    trust,
+    ignoreSct: o.insecureIgnoreSct === true,
+  });
+  return { certificateCheck, logKeyPem: log.key.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+const IGNORE_SCT_WARNING =
+  'WARNING: --insecure-ignore-sct: the certificate is accepted without a CT log proof; this is insecure';
 
 /** `verify-blob FILE --bundle B` without --key: cosign's keyless checks, "Verified OK". */
 export function runVerifyBlobKeyless(file: string, o: KeylessVerifyFlags & { bundle?: string }): void {

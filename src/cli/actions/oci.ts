@@ -30,6 +30,8 @@ import { predicateTypeFor } from '../../verify/predicate-types.ts';
 import { keySigner, readInput } from './keys.ts';
 import { logCheck, uploadToLog, type TlogFlags } from '../tlog-wiring.ts';
 import { dockerKeychain } from '../docker-keychain.ts';
+import type { CertificateCheck, CheckBundle } from '../../verify/tlog-hook.ts';
+import type { KeylessVerifyFlags } from './keyless.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
@@ -98,16 +100,25 @@ const encodingOf = (newBundleFormat: boolean | undefined): OciEncoding =>
   newBundleFormat ? 'sigstore-bundle' : 'dsse';
 
 export interface SignFlags extends RegistryFlags, TlogFlags {
-  key: string;
+  /** absent: keyless (Fulcio certificate; the log is mandatory) */
+  key?: string;
+  fulcioUrl: string;
+  identityToken?: string;
   annotations: Record<string, string>;
   newBundleFormat?: boolean;
   recursive?: boolean;
 }
 
+/** The key signer with --key, else a one-use keyless signer (cosign sign without --key). */
+async function signerFor(o: SignFlags): Promise<Signer> {
+  if (o.key) return keySigner(o.key);
+  return (await import('./keyless.ts')).keylessSigner(o);
+}
+
 export async function runSign(image: string, o: SignFlags): Promise<void> {
   const client = buildClient(o, image);
   const target = await resolveTarget(client, image);
-  const signer = await keySigner(o.key);
+  const signer = await signerFor(o);
   const repo = parseRepository(target.repository);
   // --recursive: the index, then every manifest below it (cosign sign --recursive)
   const digests = await manifestDigests(client, repo, target.digest, { recursive: o.recursive === true });
@@ -177,7 +188,7 @@ export async function runAttest(image: string, o: AttestFlags): Promise<void> {
     say('Flag --replace has been deprecated, not needed when OCI referrers become the default behavior');
   const client = buildClient(o, image);
   const target = await resolveTarget(client, image);
-  const signer = await keySigner(o.key);
+  const signer = await signerFor(o);
   const statement = attestationStatement(
     target,
     o.type,
@@ -201,8 +212,9 @@ export async function runAttest(image: string, o: AttestFlags): Promise<void> {
   say(`Pushing attestation to: ${res.locations.join(', ')}`);
 }
 
-export interface VerifyFlags extends RegistryFlags, TlogFlags {
-  key: string;
+export interface VerifyFlags extends RegistryFlags, TlogFlags, KeylessVerifyFlags {
+  /** absent: keyless (certificate identity and issuer, --trusted-root) */
+  key?: string;
   annotations: Record<string, string>;
   output: string;
   type?: string;
@@ -218,22 +230,40 @@ async function verifyTargets(client: RegistryClient, image: string, recursive: b
   return (await manifestDigests(client, ref, top, { recursive: true })).map((d) => `${name}@${d}`);
 }
 
+/** --key, or the keyless certificate check with the log key pinned by the trusted root. */
+async function verifyKeys(o: VerifyFlags): Promise<{
+  publicKey?: PublicKeyMaterial;
+  certificateCheck?: CertificateCheck;
+  checkBundle?: CheckBundle;
+}> {
+  if (o.key) {
+    const checkBundle = await logCheck(o);
+    return {
+      publicKey: loadPublicKey(readInput(o.key, 'public key')),
+      ...(checkBundle ? { checkBundle } : {}),
+    };
+  }
+  const k = await import('./keyless.ts');
+  const { certificateCheck, logKeyPem } = k.keylessVerification(o);
+  const checkBundle = await logCheck(o, logKeyPem);
+  return { certificateCheck, ...(checkBundle ? { checkBundle } : {}) };
+}
+
 export async function runVerify(images: string[], o: VerifyFlags): Promise<void> {
-  const publicKey = loadPublicKey(readInput(o.key, 'public key'));
-  const checkBundle = await logCheck(o);
+  const keys = await verifyKeys(o);
   for (const image of images) {
     const client = buildClient(o, image);
     const repository = process.env.COSIGN_REPOSITORY;
     for (const target of await verifyTargets(client, image, o.recursive === true)) {
       const r = await verifyImageSignatures(target, {
         client,
-        publicKey,
+        ...keys,
         annotations: o.annotations,
-        ...(checkBundle ? { checkBundle } : {}),
         ...(repository ? { repository } : {}),
       });
       const annotations = Object.keys(o.annotations).length > 0;
-      process.stderr.write(verificationHeader(target, { annotations, tlogChecked: r.tlogChecked }));
+      const keyless = keys.certificateCheck !== undefined;
+      process.stderr.write(verificationHeader(target, { annotations, tlogChecked: r.tlogChecked, keyless }));
       if (o.output === 'text')
         for (const v of r.verified) process.stdout.write(`${v.payload.toString('utf8')}\n`);
       else process.stdout.write(imageVerificationJson(r));
@@ -242,21 +272,22 @@ export async function runVerify(images: string[], o: VerifyFlags): Promise<void>
 }
 
 export async function runVerifyAttestation(images: string[], o: VerifyFlags): Promise<void> {
-  const publicKey = loadPublicKey(readInput(o.key, 'public key'));
   const predicateType = o.type ? predicateTypeFor(o.type) : undefined;
-  const checkBundle = await logCheck(o);
+  const keys = await verifyKeys(o);
   for (const image of images) {
     const repository = process.env.COSIGN_REPOSITORY;
     const client = buildClient(o, image);
     for (const target of await verifyTargets(client, image, o.recursive === true)) {
       const r = await verifyImageAttestations(target, {
         client,
-        publicKey,
-        ...(checkBundle ? { checkBundle } : {}),
+        ...keys,
         ...(predicateType ? { predicateType } : {}),
         ...(repository ? { repository } : {}),
       });
-      process.stderr.write(verificationHeader(target, { annotations: false, tlogChecked: r.tlogChecked }));
+      const keyless = keys.certificateCheck !== undefined;
+      process.stderr.write(
+        verificationHeader(target, { annotations: false, tlogChecked: r.tlogChecked, keyless }),
+      );
       process.stdout.write(attestationVerificationText(r));
     }
   }

@@ -1,5 +1,6 @@
 import { Option, type Command } from 'commander';
 import { RegistryError } from '../../registry/errors.ts';
+import { keylessSignOptions, keylessVerifyOptions } from './sign.ts';
 import type { AttestFlags, RegistryFlags, SignFlags, VerifyFlags } from '../actions/oci.ts';
 
 // action bodies (registry client, storage, verification) load on first use: registration stays cheap
@@ -41,47 +42,47 @@ export function registerOciCommands(program: Command): void {
     .command('sign')
     .description('sign a container image and push the signature (cosign .sig layout)')
     .argument('<image>', 'image reference (tag or digest)')
-    .requiredOption('--key <file>', 'private key (cosign.key)')
+    .option('--key <file>', 'private key (cosign.key); keyless (Fulcio certificate) without it')
     .option('--new-bundle-format', 'push a sigstore bundle v0.3 referrer instead of the .sig tag')
     .option('-r, --recursive', 'if a multi-arch image is specified, additionally sign each discrete image');
-  ann(tlogOptions(registryOptions(sign), true)).action(async (image: string, o: SignFlags) =>
-    (await actions()).runSign(image, o),
+  ann(tlogOptions(registryOptions(keylessSignOptions(sign)), true)).action(
+    async (image: string, o: SignFlags) => (await actions()).runSign(image, o),
   );
 
   const attest = program
     .command('attest')
     .description('attest to an image with a predicate and push the attestation (cosign .att layout)')
     .argument('<image>', 'image reference')
-    .requiredOption('--key <file>', 'private key (cosign.key)')
+    .option('--key <file>', 'private key (cosign.key); keyless (Fulcio certificate) without it')
     .requiredOption('--predicate <file>', 'the predicate file')
     .option('--type <type>', 'predicate type name or URI', 'custom')
     .option('--new-bundle-format', 'push a sigstore bundle v0.3 referrer instead of the .att tag')
     .option('--replace', 'replace the stored attestations of the same predicate type instead of appending');
-  tlogOptions(registryOptions(attest), true).action(async (image: string, o: AttestFlags) =>
-    (await actions()).runAttest(image, o),
+  tlogOptions(registryOptions(keylessSignOptions(attest)), true).action(
+    async (image: string, o: AttestFlags) => (await actions()).runAttest(image, o),
   );
 
   const verify = program
     .command('verify')
-    .description('verify image signatures against a public key')
+    .description('verify image signatures against a public key, or keyless against an identity')
     .argument('<images...>', 'image references')
-    .requiredOption('--key <file>', 'public key (cosign.pub)')
+    .option('--key <file>', 'public key (cosign.pub); keyless without it')
     .option('-o, --output <format>', 'json or text', 'json')
     .option('-r, --recursive', 'for an image index, also verify every manifest it lists (each must verify)');
-  ann(tlogOptions(registryOptions(verify), false)).action(async (images: string[], o: VerifyFlags) =>
-    (await actions()).runVerify(images, o),
+  ann(tlogOptions(registryOptions(keylessVerifyOptions(verify)), false)).action(
+    async (images: string[], o: VerifyFlags) => (await actions()).runVerify(images, o),
   );
 
   const verifyAtt = program
     .command('verify-attestation')
-    .description('verify image attestations against a public key')
+    .description('verify image attestations against a public key, or keyless against an identity')
     .argument('<images...>', 'image references')
-    .requiredOption('--key <file>', 'public key (cosign.pub)')
+    .option('--key <file>', 'public key (cosign.pub); keyless without it')
     .option('--type <type>', 'only attestations of this predicate type (name or URI)')
     .option('-o, --output <format>', 'text', 'text')
     .option('-r, --recursive', 'for an image index, also verify every manifest it lists (each must verify)');
-  tlogOptions(registryOptions(verifyAtt), false).action(async (images: string[], o: VerifyFlags) =>
-    (await actions()).runVerifyAttestation(images, o),
+  tlogOptions(registryOptions(keylessVerifyOptions(verifyAtt)), false).action(
+    async (images: string[], o: VerifyFlags) => (await actions()).runVerifyAttestation(images, o),
   );
 
   const tri = program
