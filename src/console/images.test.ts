@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasCode } from '../core/errors.ts';
-import { withRegistry } from './images.ts';
+import { withRegistry } from './reference.ts';
 
 describe('image references and --registry', () => {
   it('prefixes bare references, keeps its own, refuses other registries', () => {

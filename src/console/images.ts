@@ -6,7 +6,7 @@ import { verifyAttestationBundle, verifyAttestationLayer } from '../verify/attes
 import { verifyImageSignatureBundle, verifyImageSignatureLayer } from '../verify/image.ts';
 import { reasonOf, resolveImage } from '../verify/oci-common.ts';
 import type { CheckBundle } from '../verify/tlog-hook.ts';
-import { ConsoleError } from './errors.ts';
+import { withRegistry } from './reference.ts';
 
 /** Verifies an image's signatures and attestations server-side (the verify library), for the image page. */
 export interface ImageVerifier {
@@ -44,26 +44,6 @@ export interface ImageVerifierOptions {
   /** `--registry HOST`: where references without a registry host are read */
   registry?: string;
   description: string;
-}
-
-/**
- * `app@sha256:…` → `HOST/app@sha256:…` when `--registry` is set and the reference names no registry; a
- * reference naming another registry is refused then, so a link from hostile data cannot point the server at an
- * arbitrary host.
- */
-export function withRegistry(reference: string, host: string | undefined): string {
-  const first = reference.split('/')[0] ?? '';
-  const named =
-    reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
-  if (!host) return reference;
-  const h = host.replace(/\/+$/, '');
-  if (!named) return `${h}/${reference}`;
-  if (first !== h)
-    throw new ConsoleError(
-      'CONSOLE_INPUT',
-      `this console reads images from ${h} only (--registry), not ${first}`,
-    );
-  return reference;
 }
 
 type Attempt = {
