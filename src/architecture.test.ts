@@ -21,6 +21,7 @@ const ALLOWED: Record<string, string[]> = {
   'ctlog/sct': ['core'],
   'ctlog/server': ['core', 'ctlog/sct'],
   trustroot: ['core'],
+  demo: ['core', 'registry'],
   stack: ['core', 'registry', 'tlog/server', 'ctlog/server', 'oidc', 'ca', 'trustroot'],
   verify: ['core', 'keys', 'tlog/types', 'tlog/client', 'registry', 'storage'],
   oidc: ['core'],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as A from '../../src/controller/annotations.ts';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { sleep } from '../lib/common.ts';
 import type { Fault } from '../lib/fault-proxy.ts';
 import { annotations, newRun, verifyRun, type World } from './world.ts';

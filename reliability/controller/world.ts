@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { pushDemoImage } from '../../src/cli/controller/demo-image.ts';
+import { pushDemoImage } from '../../src/demo/image.ts';
 import { startKube, type StartedKube } from '../../src/cli/controller/kube-mode.ts';
 import * as A from '../../src/controller/annotations.ts';
 import { jsonLogger } from '../../src/controller/log.ts';

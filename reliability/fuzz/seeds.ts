@@ -3,7 +3,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify as toYaml } from 'yaml';
 import { decodePemAll, encodePem } from '../../src/core/encoding.ts';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { SCRYPT_PARAMS, encryptPrivateKey, privateKeyMaterial } from '../../src/keys/index.ts';
 import { MediaType } from '../../src/registry/manifest.ts';
 import { KeySigner, signInToto } from '../../src/signing/index.ts';

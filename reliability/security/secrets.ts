@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { loadPrivateKey } from '../../src/keys/index.ts';
 import { staticKeychain } from '../../src/registry/keychain.ts';
 import { MediaType } from '../../src/registry/manifest.ts';

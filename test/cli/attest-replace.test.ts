@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
-import { pushDemoImage } from '../../src/cli/controller/demo-image.ts';
+import { pushDemoImage } from '../../src/demo/image.ts';
 import { generateKeyPair } from '../../src/keys/index.ts';
 import { parseRepository } from '../../src/registry/reference.ts';
 import { RegistryClient } from '../../src/registry/client.ts';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
 import * as A from '../../src/controller/annotations.ts';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { generateKeyPair } from '../../src/keys/index.ts';
 
 /** Issue 16 item 10 in `sign-run`: a run the configuration signs nothing for is not a failure. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consoleFromFlags } from '../../src/cli/console-wiring.ts';
 import type { RunningConsole } from '../../src/console/index.ts';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { kubeConfigYaml, startFakeKubeApiServer } from '../fakes/kube-apiserver.ts';
 import type { FakeKubeApiServer } from '../fakes/kube-apiserver.ts';
 import { startTestLog, tempDir } from './harness.ts';

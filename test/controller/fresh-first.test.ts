@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as A from '../../src/controller/annotations.ts';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import type { RunDoc } from '../../src/controller/ports.ts';
 import { TestCluster, until } from './kube-cluster.ts';
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import * as A from '../../src/controller/annotations.ts';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import type { RunDoc } from '../../src/controller/ports.ts';
 import { generateKeyPair } from '../../src/keys/index.ts';
 import { kubeConfigYaml, startFakeKubeApiServer, type FakeKubeApiServer } from '../fakes/kube-apiserver.ts';

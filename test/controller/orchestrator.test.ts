@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/index.ts';
 import * as A from '../../src/controller/annotations.ts';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { ChainsMetrics } from '../../src/controller/metrics.ts';
 import { Orchestrator } from '../../src/controller/orchestrator.ts';
 import { ChainsPayloadBuilder } from '../../src/controller/payloads.ts';

@@ -3,7 +3,7 @@ import { CoreV1Api, Watch } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startKube } from '../../src/cli/controller/kube-mode.ts';
 import * as A from '../../src/controller/annotations.ts';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { limitKubeConfig, TokenBucket } from '../../src/controller/kube/rate-limit.ts';
 import { silentLogger } from '../../src/controller/log.ts';
 import { FakeClock } from '../fakes/clock.ts';

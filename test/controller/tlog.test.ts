@@ -7,7 +7,7 @@ import { switchingUploader } from '../../src/cli/tlog-wiring.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { ConfigStore } from '../../src/config/store.ts';
 import * as A from '../../src/controller/annotations.ts';
-import { finishedKanikoTaskRun } from '../../src/controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { Orchestrator } from '../../src/controller/orchestrator.ts';
 import { ChainsPayloadBuilder } from '../../src/controller/payloads.ts';
 import { staticSigner } from '../../src/controller/signer-source.ts';

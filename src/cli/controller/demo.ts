@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import * as A from '../../controller/annotations.ts';
-import { finishedKanikoTaskRun } from '../../controller/kaniko-run.ts';
+import { finishedKanikoTaskRun } from '../../demo/kaniko-run.ts';
 import { jsonLogger } from '../../controller/log.ts';
 import { generateKeyPair, loadPublicKey } from '../../keys/index.ts';
 import { RegistryClient } from '../../registry/client.ts';
@@ -18,7 +18,7 @@ import { verifyImageAttestations } from '../../verify/attestation.ts';
 import { tlogCheckBundle } from '../../verify/tlog.ts';
 import type { RunningConsole } from '../../console/index.ts';
 import { consoleFromFlags } from '../console-wiring.ts';
-import { pushDemoImage } from './demo-image.ts';
+import { pushDemoImage } from '../../demo/image.ts';
 import { loadLocalConfig, startLocalController, type LocalController } from './local-mode.ts';
 import { keyFileSigner } from './signer.ts';
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { MediaType } from '../../registry/manifest.ts';
-import { parseRepository } from '../../registry/reference.ts';
-import type { RegistryClient } from '../../registry/client.ts';
-import { pushBlob } from '../../registry/upload.ts';
+import { MediaType } from '../registry/manifest.ts';
+import { parseRepository } from '../registry/reference.ts';
+import type { RegistryClient } from '../registry/client.ts';
+import { pushBlob } from '../registry/upload.ts';
 
 const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 

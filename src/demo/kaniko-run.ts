@@ -1,4 +1,19 @@
-import type { RunDoc } from './ports.ts';
+/** A Tekton TaskRun document (the shape the controller's RunDoc and the run parsers accept). */
+export interface KanikoTaskRun {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+    [k: string]: unknown;
+  };
+  spec: Record<string, unknown>;
+  status: Record<string, unknown>;
+  [k: string]: unknown;
+}
 
 export interface KanikoRunOptions {
   name: string;
@@ -20,7 +35,7 @@ const KANIKO =
  * A finished `kaniko-chains` TaskRun as Tekton records it (examples/kaniko in tektoncd/chains): IMAGE param,
  * resolved taskSpec, step image IDs, and the IMAGE_URL / IMAGE_DIGEST type-hint results Chains signs.
  */
-export function finishedKanikoTaskRun(o: KanikoRunOptions): RunDoc {
+export function finishedKanikoTaskRun(o: KanikoRunOptions): KanikoTaskRun {
   const end = o.finishedAt ?? new Date('2026-01-01T00:00:30Z');
   const t = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
   const start = new Date(end.getTime() - 30_000);
