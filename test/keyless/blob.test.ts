@@ -162,6 +162,32 @@ describe('keyless sign-blob --bundle', () => {
   });
 });
 
+describe('verify-blob --key with a certificate', () => {
+  it('uses only its public key and says the certificate was not checked', async () => {
+    const u = stack.urls;
+    const [cert, sig] = [join(dir, 'leaf.pem'), join(dir, 'blob.sig')];
+    const s = await run([
+      'sign-blob',
+      blobPath,
+      '--fulcio-url',
+      u.fulcio,
+      '--rekor-url',
+      u.rekor,
+      '--identity-token',
+      tokenPath,
+      '--output-certificate',
+      cert,
+      '--output-signature',
+      sig,
+    ]);
+    expect(s.code, s.stderr).toBe(0);
+    const r = await run(['verify-blob', blobPath, '--key', cert, '--signature', sig]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/WARNING: .*leaf\.pem is a certificate: .*NOT checked/);
+    expect(r.stderr).toMatch(/Verified OK\n$/);
+  });
+});
+
 describe('keyless verify-blob refuses, one code per check', () => {
   it('requires an identity and an issuer', async () => {
     const r = await run(['verify-blob', blobPath, '--bundle', bundlePath, '--trusted-root', rootPath]);

@@ -35,8 +35,21 @@ export async function runSignBlob(file: string, o: SignBlobFlags): Promise<void>
   say(`Signature wrote in the file ${o.outputSignature}`);
 }
 
+/**
+ * A certificate given as --key is used for its public key only: say so, rather than let an expired or
+ * untrusted certificate pass as if it had been checked (keyless verification checks it: --bundle).
+ */
+function warnCertificateKey(path: string): void {
+  if (path.startsWith('k8s://') || !readInput(path, 'public key').includes('-----BEGIN CERTIFICATE-----'))
+    return;
+  say(
+    `WARNING: ${path} is a certificate: only its public key was used; its chain, validity and identity were NOT checked (verify keyless with --bundle, --trusted-root and --certificate-identity to check them)`,
+  );
+}
+
 /** `verify-blob FILE --key K --signature S`: "Verified OK" or a coded error. */
 export async function runVerifyBlob(file: string, o: { key: string; signature: string }): Promise<void> {
+  warnCertificateKey(o.key);
   const pub = await loadVerifyKey(o.key);
   verifyBlob(pub, readInput(file, 'blob'), signatureArg(o.signature));
   say('Verified OK');
@@ -59,6 +72,7 @@ export async function runVerifyDsse(
   envelope: string,
   o: { key: string; payloadType?: string; outputPayload?: string },
 ): Promise<void> {
+  warnCertificateKey(o.key);
   const pub = await loadVerifyKey(o.key);
   const payload = verifyDsse(readInput(envelope, 'envelope'), pub, o.payloadType);
   if (o.outputPayload) writeFileAtomic(o.outputPayload, payload, 0o644);
