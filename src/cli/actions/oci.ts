@@ -319,10 +319,12 @@ export async function runServe(o: { addr: string; dir?: string }): Promise<void>
   const reg = await (
     await import('../../registry/server/server.ts')
   ).startRegistryServer({ addr: o.addr, ...(o.dir ? { dir: o.dir } : {}) });
-  say(`serving OCI registry on ${reg.url} (${o.dir ? `files in ${o.dir}` : 'in memory'})`);
-  await new Promise<void>((resolve) => {
+  // handlers before the announcement: a signal sent as soon as it is read must find them
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => void reg.close().then(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  say(`serving OCI registry on ${reg.url} (${o.dir ? `files in ${o.dir}` : 'in memory'})`);
+  await stopped;
 }

@@ -214,14 +214,16 @@ export async function runServe(f: ServeFlags): Promise<void> {
   });
   if (s.migrated > 0)
     process.stderr.write(`migrated ${s.migrated} entries of ${f.db} from schema 1 to schema 2\n`);
-  process.stdout.write(
-    `tlog listening on ${s.url} (tree ${s.log.treeId}, size ${s.log.checkpoint.size}, logID ${s.log.logId})\n`,
-  );
-  await new Promise<void>((resolve) => {
+  // handlers before the announcement: a signal sent as soon as it is read must find them
+  const stopped = new Promise<void>((resolve) => {
     const stop = (): void => void s.close().then(resolve);
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  process.stdout.write(
+    `tlog listening on ${s.url} (tree ${s.log.treeId}, size ${s.log.checkpoint.size}, logID ${s.log.logId})\n`,
+  );
+  await stopped;
 }
 
 /** `tlog get --uuid|--log-index`. */
