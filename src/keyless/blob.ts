@@ -80,15 +80,24 @@ const bundleSchema = z.object({
     x509CertificateChain: z.object({ certificates: z.array(z.object({ rawBytes: z.string() })) }).optional(),
     tlogEntries: z.array(tlogEntrySchema).min(1),
   }),
-  messageSignature: z.object({
-    messageDigest: z.object({ algorithm: z.literal('SHA2_256'), digest: z.string() }),
-    signature: z.string(),
-  }),
+  messageSignature: z
+    .object({
+      messageDigest: z.object({ algorithm: z.literal('SHA2_256'), digest: z.string() }),
+      signature: z.string(),
+    })
+    .optional(),
+  dsseEnvelope: z
+    .object({
+      payload: z.string(),
+      payloadType: z.string(),
+      signatures: z.array(z.object({ sig: z.string(), keyid: z.string().optional() })).min(1),
+    })
+    .optional(),
 });
-type ParsedBundle = z.infer<typeof bundleSchema>;
+export type ParsedBundle = z.infer<typeof bundleSchema>;
 type BundleTlogEntry = z.infer<typeof tlogEntrySchema>;
 
-export function parseBlobBundle(json: string): ParsedBundle {
+export function parseBundle(json: string): ParsedBundle {
   try {
     return bundleSchema.parse(JSON.parse(json));
   } catch (e) {
@@ -96,7 +105,7 @@ export function parseBlobBundle(json: string): ParsedBundle {
   }
 }
 
-function leafOf(b: ParsedBundle): X509Certificate {
+export function leafOf(b: ParsedBundle): X509Certificate {
   const vm = b.verificationMaterial;
   const raw = vm.certificate?.rawBytes ?? vm.x509CertificateChain?.certificates[0]?.rawBytes;
   if (!raw) throw new KeylessError('KEYLESS_BUNDLE', 'bundle carries no certificate');
@@ -143,7 +152,12 @@ const hashedRekordSchema = z.object({
 });
 
 /** Check 3: a log of the trusted root signed the entry, and the entry is this signature by this certificate. */
-function checkTlog(b: ParsedBundle, leaf: X509Certificate, trust: TrustMaterial): number {
+export function checkTlog(
+  b: ParsedBundle,
+  leaf: X509Certificate,
+  trust: TrustMaterial,
+  recordsThis: (body: unknown) => boolean,
+): number {
   const e = b.verificationMaterial.tlogEntries[0] as BundleTlogEntry;
   const entry = asTlogEntry(e);
   const log = trust.tlogs.find((l) => l.logIdHex === entry.logID);
@@ -156,28 +170,31 @@ function checkTlog(b: ParsedBundle, leaf: X509Certificate, trust: TrustMaterial)
   } catch (err) {
     fail((err as Error).message, err);
   }
-  const body = hashedRekordSchema.safeParse(
-    JSON.parse(Buffer.from(e.canonicalizedBody, 'base64').toString()),
-  );
-  if (!body.success) return fail('the entry is not a hashedrekord');
-  const s = body.data.spec;
-  const cert = decodePem(Buffer.from(s.signature.publicKey.content, 'base64').toString()).bytes;
-  const digest = Buffer.from(b.messageSignature.messageDigest.digest, 'base64').toString('hex');
-  if (
-    !cert.equals(leaf.raw) ||
-    s.signature.content !== b.messageSignature.signature ||
-    s.data.hash.value !== digest
-  )
+  if (!recordsThis(JSON.parse(Buffer.from(e.canonicalizedBody, 'base64').toString())))
     fail('the entry records another signature, digest or certificate');
   checkIntegratedTime(leaf, entry.integratedTime);
   return entry.integratedTime;
 }
 
+/** The hashedrekord body records this message signature by this certificate. */
+function recordsMessage(ms: MessageSignature, leaf: X509Certificate): (body: unknown) => boolean {
+  return (body) => {
+    const r = hashedRekordSchema.safeParse(body);
+    if (!r.success) return false;
+    const s = r.data.spec;
+    const cert = decodePem(Buffer.from(s.signature.publicKey.content, 'base64').toString()).bytes;
+    const digest = Buffer.from(ms.messageDigest.digest, 'base64').toString('hex');
+    return cert.equals(leaf.raw) && s.signature.content === ms.signature && s.data.hash.value === digest;
+  };
+}
+
+type MessageSignature = NonNullable<ParsedBundle['messageSignature']>;
+
 /** Check 4: the signature over the blob (and the bundle's digest is the blob's). */
-function checkSignature(b: ParsedBundle, leaf: X509Certificate, blob: Buffer): void {
+function checkSignature(ms: MessageSignature, leaf: X509Certificate, blob: Buffer): void {
   const digest = hash('sha256', blob, 'base64');
-  const sig = Buffer.from(b.messageSignature.signature, 'base64');
-  if (digest !== b.messageSignature.messageDigest.digest || !nodeVerify('sha256', blob, leaf.publicKey, sig))
+  const sig = Buffer.from(ms.signature, 'base64');
+  if (digest !== ms.messageDigest.digest || !nodeVerify('sha256', blob, leaf.publicKey, sig))
     throw new KeylessError('KEYLESS_SIGNATURE', 'invalid signature when validating the blob');
 }
 
@@ -196,12 +213,15 @@ export interface KeylessVerified {
 /** verify-blob --bundle without a key: the five checks in cosign's order, each failing with its own code. */
 export function verifyBlobBundle(blob: Buffer, bundleJson: string, o: KeylessVerifyOptions): KeylessVerified {
   requirePolicy(o.policy);
-  const b = parseBlobBundle(bundleJson);
+  const b = parseBundle(bundleJson);
+  const ms = b.messageSignature;
+  if (!ms)
+    throw new KeylessError('KEYLESS_BUNDLE', 'bundle has no messageSignature (a DSSE bundle: verify-dsse)');
   const leaf = leafOf(b);
   const issuer = checkChain(leaf, o.trust);
   if (!o.ignoreSct) checkSct(leaf, issuer, o.trust);
-  const integratedTime = checkTlog(b, leaf, o.trust);
-  checkSignature(b, leaf, blob);
+  const integratedTime = checkTlog(b, leaf, o.trust, recordsMessage(ms, leaf));
+  checkSignature(ms, leaf, blob);
   checkIdentity(leaf, o.policy);
   return { certificate: leaf, integratedTime };
 }

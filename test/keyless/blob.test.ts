@@ -303,3 +303,61 @@ describe('keyless verify-blob refuses, one code per check', () => {
     expect(codeOf(r.stderr)).toBe('KEYLESS_SIGNATURE');
   });
 });
+
+describe('keyless sign-dsse --bundle and verify-dsse', () => {
+  const statement = join(dir, 'statement.json');
+  const dsseBundle = join(dir, 'dsse.bundle.json');
+  beforeAll(async () => {
+    writeFileSync(statement, JSON.stringify({ _type: 'https://in-toto.io/Statement/v1', subject: [] }));
+    const u = stack.urls;
+    const r = await run([
+      'sign-dsse',
+      statement,
+      '--bundle',
+      dsseBundle,
+      '--fulcio-url',
+      u.fulcio,
+      '--rekor-url',
+      u.rekor,
+      '--identity-token',
+      tokenPath,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).payloadType).toBe('application/vnd.in-toto+json');
+  });
+
+  it('sigstore-js verifies the DSSE bundle; chains verify-dsse verifies it and writes the payload', async () => {
+    const bundle = bundleFromJSON(JSON.parse(readFileSync(dsseBundle, 'utf8')));
+    const v = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(root)), {
+      ctlogThreshold: 1,
+      tlogThreshold: 1,
+    });
+    v.verify(toSignedEntity(bundle), {
+      subjectAlternativeName: SAN,
+      extensions: { issuer: stack.urls.oidcIssuer },
+    });
+    const out = join(dir, 'payload.out');
+    const r = await run([
+      'verify-dsse',
+      dsseBundle,
+      '--trusted-root',
+      rootPath,
+      '--certificate-identity',
+      SAN,
+      '--certificate-oidc-issuer',
+      stack.urls.oidcIssuer,
+      '--output-payload',
+      out,
+    ]);
+    expect(r.stderr).toBe('Verified OK\n');
+    expect(readFileSync(out)).toEqual(readFileSync(statement));
+  });
+
+  it('refuses another identity, and a blob bundle', async () => {
+    const flags = ['--trusted-root', rootPath, '--certificate-oidc-issuer', stack.urls.oidcIssuer];
+    const id = await run(['verify-dsse', dsseBundle, '--certificate-identity', `${SAN}x`, ...flags]);
+    expect(codeOf(id.stderr)).toBe('KEYLESS_IDENTITY');
+    const blob = await run(['verify-dsse', bundlePath, '--certificate-identity', SAN, ...flags]);
+    expect(codeOf(blob.stderr)).toBe('KEYLESS_BUNDLE');
+  });
+});

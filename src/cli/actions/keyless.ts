@@ -6,7 +6,9 @@ import {
   readTrustedRoot,
   resolveIdentityToken,
   signBlobKeyless,
+  signDsseKeyless,
   verifyBlobBundle,
+  verifyDsseBundle,
   type IdentityPolicy,
 } from '../../keyless/index.ts';
 import type { CertificateCheck } from '../../verify/tlog-hook.ts';
@@ -120,5 +122,45 @@ export function runVerifyBlobKeyless(file: string, o: KeylessVerifyFlags & { bun
     trust: readTrustedRoot(o.trustedRoot),
     ignoreSct: o.insecureIgnoreSct === true,
   });
+  say('Verified OK');
+}
+
+export interface KeylessDsseFlags extends KeylessSignFlags {
+  payloadType: string;
+  output?: string;
+  bundle?: string;
+}
+
+/** `sign-dsse FILE` without --key: the envelope (stdout or --output) and, with --bundle, the v0.3 bundle. */
+export async function runSignDsseKeyless(file: string, o: KeylessDsseFlags): Promise<void> {
+  const payload = readInput(file, 'payload');
+  const signer = await keylessSigner(o);
+  const r = await signDsseKeyless(o.payloadType, payload, signer, new RekorClient(o.rekorUrl));
+  say(`tlog entry created with index: ${r.logIndex}`);
+  if (o.bundle) {
+    writeFileAtomic(o.bundle, `${JSON.stringify(r.bundle)}\n`, 0o644);
+    say(`Wrote bundle to file ${o.bundle}`);
+  }
+  if (!o.output) return void process.stdout.write(`${r.envelope.toString('utf8')}\n`);
+  writeFileAtomic(o.output, r.envelope, 0o644);
+  say(`Envelope written to ${o.output}`);
+}
+
+/** `verify-dsse BUNDLE` without --key: the keyless checks over the bundle's envelope, "Verified OK". */
+export function runVerifyDsseKeyless(
+  bundle: string,
+  o: KeylessVerifyFlags & { payloadType?: string; outputPayload?: string },
+): void {
+  if (!o.trustedRoot)
+    throw new KeylessError('KEYLESS_TRUSTED_ROOT', 'keyless verification needs --trusted-root FILE');
+  if (o.insecureIgnoreSct) say(IGNORE_SCT_WARNING);
+  const text = readInput(bundle, 'bundle').toString('utf8');
+  const r = verifyDsseBundle(text, {
+    policy: policyOf(o),
+    trust: readTrustedRoot(o.trustedRoot),
+    ignoreSct: o.insecureIgnoreSct === true,
+    ...(o.payloadType ? { payloadType: o.payloadType } : {}),
+  });
+  if (o.outputPayload) writeFileAtomic(o.outputPayload, r.payload, 0o644);
   say('Verified OK');
 }

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { INTOTO_PAYLOAD_TYPE } from '../../core/payload-types.ts';
 import type { SignBlobFlags } from '../actions/sign.ts';
-import type { KeylessBlobFlags, KeylessVerifyFlags } from '../actions/keyless.ts';
+import type { KeylessBlobFlags, KeylessDsseFlags, KeylessVerifyFlags } from '../actions/keyless.ts';
 
 // action bodies load on first use: registering commands stays cheap for every other command
 const actions = () => import('../actions/sign.ts');
@@ -71,25 +71,41 @@ export function registerSignCommands(program: Command): void {
     },
   );
 
-  program
-    .command('sign-dsse')
-    .description('sign a payload as a DSSE envelope (as Chains writes it); prints the envelope JSON')
-    .argument('<file>', 'the payload (e.g. an in-toto statement)')
-    .requiredOption('--key <file>', 'private key (cosign.key, PKCS#8 PEM, or k8s://NS/NAME)')
-    .option('--payload-type <type>', 'DSSE payloadType', INTOTO_PAYLOAD_TYPE)
-    .option('--output <file>', 'write the envelope to this file instead of stdout')
-    .action(async (file: string, o: { key: string; payloadType: string; output?: string }) =>
-      (await actions()).runSignDsse(file, o),
-    );
+  keylessSignOptions(
+    program
+      .command('sign-dsse')
+      .description('sign a payload as a DSSE envelope (as Chains writes it); prints the envelope JSON')
+      .argument('<file>', 'the payload (e.g. an in-toto statement)')
+      .option('--key <file>', 'private key (cosign.key, PKCS#8 PEM, or k8s://NS/NAME); keyless without it')
+      .option('--payload-type <type>', 'DSSE payloadType', INTOTO_PAYLOAD_TYPE)
+      .option('--output <file>', 'write the envelope to this file instead of stdout')
+      .option('--bundle <file>', 'keyless: write a sigstore bundle (v0.3) to this file')
+      .addOption(
+        new Option('--tlog-upload [bool]', 'keyless: the log is mandatory').argParser(
+          (v: string) => v !== 'false',
+        ),
+      )
+      .option('--rekor-url <url>', 'transparency log address', 'https://rekor.sigstore.dev'),
+  ).action(async (file: string, o: KeylessDsseFlags & { key?: string }) => {
+    if (!o.key) return (await keyless()).runSignDsseKeyless(file, o);
+    return (await actions()).runSignDsse(file, { ...o, key: o.key });
+  });
 
-  program
-    .command('verify-dsse')
-    .description('verify a DSSE envelope with a public key; prints "Verified OK"')
-    .argument('<envelope>', 'DSSE envelope JSON file')
-    .requiredOption('--key <file>', 'public key PEM, certificate, or k8s://NS/NAME')
-    .option('--payload-type <type>', 'require this payloadType')
-    .option('--output-payload <file>', 'write the verified payload to this file')
-    .action(async (envelope: string, o: { key: string; payloadType?: string; outputPayload?: string }) =>
-      (await actions()).runVerifyDsse(envelope, o),
-    );
+  keylessVerifyOptions(
+    program
+      .command('verify-dsse')
+      .description('verify a DSSE envelope with a public key, or a keyless DSSE bundle; prints "Verified OK"')
+      .argument('<envelope>', 'DSSE envelope JSON file (keyless: the sigstore bundle)')
+      .option('--key <file>', 'public key PEM, certificate, or k8s://NS/NAME; keyless without it')
+      .option('--payload-type <type>', 'require this payloadType')
+      .option('--output-payload <file>', 'write the verified payload to this file'),
+  ).action(
+    async (
+      envelope: string,
+      o: KeylessVerifyFlags & { key?: string; payloadType?: string; outputPayload?: string },
+    ) => {
+      if (!o.key) return (await keyless()).runVerifyDsseKeyless(envelope, o);
+      return (await actions()).runVerifyDsse(envelope, { ...o, key: o.key });
+    },
+  );
 }
