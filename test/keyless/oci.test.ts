@@ -139,6 +139,30 @@ describe('keyless verify and verify-attestation', () => {
     expect(iss.stderr).toMatch(/expected oidc issuer not found in certificate/);
   });
 
+  it('a keyless sigstore-bundle referrer (--new-bundle-format) carries the leaf and verifies', async () => {
+    const t = await pushRandomImage(
+      new RegistryClient({ insecure: true }),
+      stack.urls.registryHost,
+      'keyless/ref',
+    );
+    const ref = `${t.repository}@${t.digest}`;
+    const s = await run(['sign', ref, '--new-bundle-format', ...signFlags()]);
+    expect(s.code, s.stderr).toBe(0);
+    const bundles = await new OciReader(new RegistryClient({ insecure: true })).bundles(t);
+    expect(bundles).toHaveLength(1);
+    const b = JSON.parse(bundles[0]?.bundle.toString('utf8') ?? '{}') as {
+      verificationMaterial: { certificate?: { rawBytes: string } };
+    };
+    expect(
+      new X509Certificate(Buffer.from(b.verificationMaterial.certificate?.rawBytes ?? '', 'base64'))
+        .subjectAltName,
+    ).toBe(`URI:${SAN}`);
+    const v = await run(['verify', ref, ...verifyFlags()]);
+    expect(v.code, v.stderr).toBe(0);
+    const wrong = await run(['verify', ref, ...verifyFlags(`${SAN}x`)]);
+    expect(wrong.code).toBe(1);
+  });
+
   it('a trusted root without the log key refuses the SETs', async () => {
     const root = JSON.parse(readFileSync(stack.trustedRootPath, 'utf8')) as TrustedRootJson;
     const p = join(dir, 'other-log.json');
