@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = import.meta.dirname;
 
-/** Allowed internal imports per module (developers' guide + code-models.md §6). */
+/** Allowed internal imports per module (developers' guide + the project notes). */
 const ALLOWED: Record<string, string[]> = {
   core: [],
   keys: ['core'],

@@ -111,7 +111,7 @@ export class CertificateAuthority {
       notBefore,
       notAfter: new Date(notBefore.getTime() + LEAF_LIFETIME_MS),
       spki: key.spki,
-      // keyless.md §3.1 order: KU, EKU, SKI, AKI, SAN, Fulcio extensions (then poison or SCT list)
+      // https://github.com/sigstore/fulcio/blob/main/docs/certificate-specification.md order: KU, EKU, SKI, AKI, SAN, Fulcio extensions (then poison or SCT list)
       extensions: [
         keyUsage(LEAF_KEY_USAGE),
         codeSigningEku(),

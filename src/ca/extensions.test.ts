@@ -18,7 +18,7 @@ const p: Principal = {
   subject: '1234',
 };
 
-describe('leaf extensions (keyless.md §3)', () => {
+describe('leaf extensions (https://github.com/sigstore/fulcio/blob/main/docs/certificate-specification.md)', () => {
   it('encode as Fulcio does', () => {
     expect(hex(keyUsage(LEAF_KEY_USAGE).value)).toBe('03020780');
     expect(hex(codeSigningEku().value)).toBe('300a06082b06010505070303');

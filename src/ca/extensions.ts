@@ -16,7 +16,7 @@ import { CaError } from './errors.ts';
 import { der } from './x509.ts';
 import type { ExtensionSpec } from './x509.ts';
 
-/** RFC 5280 and Fulcio OIDs (fulcio pkg/certificate/extensions.go, keyless.md §3.2). */
+/** RFC 5280 and Fulcio OIDs (fulcio pkg/certificate/extensions.go, https://github.com/sigstore/fulcio/blob/main/docs/certificate-specification.md). */
 export const OID = {
   keyUsage: '2.5.29.15',
   extKeyUsage: '2.5.29.37',

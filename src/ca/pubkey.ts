@@ -65,7 +65,7 @@ export function checkPermitted(k: RequestKey, hash: Hash): void {
 
 /**
  * Proof of possession: a signature over the UTF-8 principal name with the key's default scheme (ECDSA with the
- * curve's hash, RSA PKCS#1 v1.5 SHA-256, pure Ed25519); keyless.md §1.3.
+ * curve's hash, RSA PKCS#1 v1.5 SHA-256, pure Ed25519); https://github.com/sigstore/fulcio/blob/main/fulcio.proto.
  */
 export function verifyProof(k: RequestKey, proof: Buffer, name: string): void {
   let ok = false;

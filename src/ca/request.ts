@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CaError } from './errors.ts';
 
-/** A signing request, whichever API version and token location it came in (keyless.md §1.2, §1.6). */
+/** A signing request, whichever API version and token location it came in (https://github.com/sigstore/fulcio/blob/main/fulcio.proto). */
 export interface SigningRequest {
   token: string;
   key: { kind: 'publicKey'; content: Buffer; proof: Buffer } | { kind: 'csr'; pem: Buffer };

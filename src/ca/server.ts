@@ -43,7 +43,7 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   });
 }
 
-/** Fulcio's OIDCIssuer descriptors (keyless.md §1.5). */
+/** Fulcio's OIDCIssuer descriptors (https://github.com/sigstore/fulcio/blob/main/fulcio.proto). */
 function configuration(c: IssuersConfig): unknown {
   const out = [...c.issuers.values()].map((i) => ({ issuerUrl: i.issuerUrl, ...descriptor(i) }));
   for (const m of c.meta) out.push({ wildcardIssuerUrl: m.pattern, ...descriptor(m.issuer) } as never);

@@ -63,7 +63,7 @@ function caCerts(
   const notBefore = new Date(Math.floor(Date.now() / 1000) * 1000 - 60_000);
   const notAfter = new Date(notBefore.getTime() + TEN_YEARS_MS);
   const rootName = nameFrom(`O=${org}, CN=${org}-root`);
-  // root: certSign+cRLSign, CA pathlen 1, SKI, AKI = SKI (keyless.md §3.3)
+  // root: certSign+cRLSign, CA pathlen 1, SKI, AKI = SKI (https://github.com/sigstore/fulcio/blob/main/docs/certificate-specification.md)
   const rootDer = signCertificate(
     {
       serial: randomSerial(),

@@ -8,7 +8,7 @@ import type { CheckBundle } from '../verify/tlog-hook.ts';
 import { tlogCheckBundle } from '../verify/tlog.ts';
 import { TLOG_SKIPPED_NOTICE } from '../verify/oci-output.ts';
 
-/** cosign's transparency-log flags on sign/attest/verify (sigstore.md §3.4, §4). */
+/** cosign's transparency-log flags on sign/attest/verify (https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md). */
 export interface TlogFlags {
   rekorUrl: string;
   tlogUpload: boolean;

@@ -9,7 +9,7 @@ import {
   parseConfigYaml,
 } from './index.ts';
 
-describe('parseConfig defaults (chains.md §1.1)', () => {
+describe('parseConfig defaults (https://tekton.dev/docs/chains/config/)', () => {
   it('matches Chains defaults for an empty ConfigMap', () => {
     const c = defaultConfig();
     expect(c.artifacts.taskrun).toEqual({

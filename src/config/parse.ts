@@ -84,7 +84,7 @@ function artifact(data: ConfigData, kind: 'taskrun' | 'pipelinerun'): ArtifactOp
   return { format, storage, signer: s, enabled: s !== 'none' && storage.length > 0 };
 }
 
-/** `true` or `manual` enable the log; anything else disables it (chains.md §6). */
+/** `true` or `manual` enable the log; anything else disables it (https://tekton.dev/docs/chains/config/). */
 function transparencyMode(data: ConfigData): TransparencyMode {
   const v = data['transparency.enabled']?.trim();
   return v === 'true' ? 'on' : v === 'manual' ? 'manual' : 'off';

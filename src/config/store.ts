@@ -6,7 +6,7 @@ export type ConfigListener = (cfg: ChainsConfig) => void;
 
 /**
  * Holds the current config. `update` parses a new data map: valid → swap and notify; invalid → keep the
- * previous config and report why (Chains logs and ignores a bad edit after startup, chains.md §1.1).
+ * previous config and report why (Chains logs and ignores a bad edit after startup, https://tekton.dev/docs/chains/config/).
  */
 export class ConfigStore {
   #current: ChainsConfig;

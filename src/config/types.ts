@@ -1,4 +1,4 @@
-/** Typed `chains-config` (chains.md §1.1), parsed once by parse.ts; components receive only their slice. */
+/** Typed `chains-config` (https://tekton.dev/docs/chains/config/), parsed once by parse.ts; components receive only their slice. */
 
 import type { FormatId } from '../provenance/format-ids.ts';
 import type { BuildType } from '../provenance/options.ts';

@@ -23,7 +23,7 @@ function summarize(e: TlogEntry): EntrySummary {
   return { uuid: e.uuid, logIndex: e.logIndex, integratedTime: e.integratedTime, kind, apiVersion };
 }
 
-/** Rekor's retrieve takes ≤ 10 items per request (sigstore.md §4.1): ask in parallel slices of 10. */
+/** Rekor's retrieve takes ≤ 10 items per request (https://github.com/sigstore/rekor/blob/main/openapi.yaml): ask in parallel slices of 10. */
 async function retrieveAll(
   client: RekorClient,
   q: { logIndexes?: number[]; entryUUIDs?: string[] },

@@ -13,7 +13,7 @@ export interface LogTrust {
   keys: string[];
 }
 
-// sigstore protobuf-specs TrustedRoot (sigstore.md §7): only the transparency logs' keys matter here
+// sigstore protobuf-specs TrustedRoot (https://github.com/sigstore/rekor): only the transparency logs' keys matter here
 const trustedRootSchema = z.object({
   tlogs: z
     .array(z.object({ baseUrl: z.string().optional(), publicKey: z.object({ rawBytes: z.string() }) }))

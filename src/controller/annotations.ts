@@ -1,4 +1,4 @@
-/** Annotation keys and the retry policy of Chains (pkg/chains/annotations, chains.md §7.3 and §7.5). */
+/** Annotation keys and the retry policy of Chains (pkg/chains/annotations, https://github.com/tektoncd/chains/tree/main/pkg/reconciler). */
 export const PREFIX = 'chains.tekton.dev/';
 export const SIGNED = `${PREFIX}signed`;
 export const RETRIES = `${PREFIX}retries`;

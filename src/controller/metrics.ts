@@ -1,4 +1,4 @@
-/** Chains' counters (chains.md §7.6) and a tiny Prometheus text registry: no client library needed. */
+/** Chains' counters (https://github.com/tektoncd/chains/tree/main/pkg/reconciler) and a tiny Prometheus text registry: no client library needed. */
 export type FailureType = 'payload_creation' | 'marshal_payload' | 'signing' | 'storage' | 'tlog';
 export type RunKindLabel = 'taskrun' | 'pipelinerun';
 

@@ -100,7 +100,7 @@ interface Pass {
 
 /**
  * ObjectSigner.Sign as named steps per signable object: build payload → sign → upload to the log → store in every
- * configured backend → mark (chains.md §7.5). Errors are collected per backend; a failed type triggers Chains'
+ * configured backend → mark (https://github.com/tektoncd/chains/tree/main/pkg/reconciler). Errors are collected per backend; a failed type triggers Chains'
  * retry policy plus a `failure-reason`; a run is never marked `signed=true` when nothing was signed.
  */
 export class Orchestrator {
@@ -264,7 +264,7 @@ export class Orchestrator {
     }
   }
 
-  /** Step 2: DSSE for in-toto statements, a raw signature for simplesigning (chains.md §4.3–4.4). */
+  /** Step 2: DSSE for in-toto statements, a raw signature for simplesigning (https://tekton.dev/docs/chains/signing/). */
   private async sign(
     item: SignableItem,
     run: RunObject,
@@ -286,7 +286,7 @@ export class Orchestrator {
     }
   }
 
-  /** `true` uploads everything; `manual` only runs asking for it that are not yet in the log (chains.md §6). */
+  /** `true` uploads everything; `manual` only runs asking for it that are not yet in the log (https://tekton.dev/docs/chains/config/). */
   private shouldUpload(doc: RunDoc, opts: OrchestratorOptions): boolean {
     const a = doc.metadata.annotations ?? {};
     if (opts.transparency.mode === 'on') return true;

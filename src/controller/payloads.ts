@@ -8,7 +8,7 @@ import type { ImageTarget } from '../storage/backend.ts';
 import { ControllerError } from './errors.ts';
 import type { RunDoc } from './ports.ts';
 
-/** Chains' signable types, in processing order (chains.md §7.5). */
+/** Chains' signable types, in processing order (https://github.com/tektoncd/chains/tree/main/pkg/reconciler). */
 export type SignableType = 'taskrun' | 'pipelinerun' | 'oci';
 
 /** One payload ready to sign: an in-toto statement about the run, or a simplesigning payload for an image. */

@@ -67,11 +67,11 @@ export interface UploadedEntry {
 /** A log entry found by payload digest, already checked (ID = leaf hash, SET with the log key). */
 export interface LoggedEntry {
   entry: UploadedEntry;
-  /** the canonical leaf body (sigstore.md §4.4): kind, signatures and verifiers */
+  /** the canonical leaf body (https://github.com/sigstore/rekor/blob/main/openapi.yaml): kind, signatures and verifiers */
   body: Buffer;
 }
 
-/** Uploads signed records: DSSE envelopes as `dsse`, simplesigning/raw as `hashedrekord` (chains.md §6). */
+/** Uploads signed records: DSSE envelopes as `dsse`, simplesigning/raw as `hashedrekord` (https://tekton.dev/docs/chains/config/). */
 export interface TransparencyUploader {
   readonly url: string;
   upload(record: SignedRecord): Promise<UploadedEntry>;

@@ -114,7 +114,7 @@ describe('WorkQueue', () => {
   });
 });
 
-describe('annotations (chains.md §7.3, §7.5)', () => {
+describe('annotations (https://github.com/tektoncd/chains/tree/main/pkg/reconciler)', () => {
   it.each([
     [undefined, { 'chains.tekton.dev/retries': '0' }, false],
     ['0', { 'chains.tekton.dev/retries': '1' }, false],

@@ -39,7 +39,7 @@ export function docKey(doc: RunDoc): string {
   );
 }
 
-/** Done: a Succeeded condition that is not Unknown; failed and cancelled runs are attested too (chains.md §7.2). */
+/** Done: a Succeeded condition that is not Unknown; failed and cancelled runs are attested too (https://github.com/tektoncd/chains/tree/main/pkg/reconciler). */
 export function isDoneDoc(doc: RunDoc): boolean {
   const conditions = (doc.status?.conditions ?? []) as { type?: string; status?: string }[];
   if (!Array.isArray(conditions)) return false;
@@ -74,7 +74,7 @@ export class Reconciler {
     this.log = deps.log ?? silentLogger;
   }
 
-  /** Event filter (chains.md §7.1). */
+  /** Event filter (https://github.com/tektoncd/chains/tree/main/pkg/reconciler). */
   wants(doc: RunDoc): boolean {
     const ns = doc.metadata.namespace ?? 'default';
     const namespaces = this.deps.namespaces ?? [];

@@ -22,7 +22,7 @@ export function mayBeLogged(doc: RunDoc, startedAtMs: number): boolean {
   return !(at >= Math.floor(startedAtMs / 1000) * 1000 + 1000);
 }
 
-/** The fields of canonical dsse / hashedrekord bodies that name a signature and its verifier (sigstore.md §4.4). */
+/** The fields of canonical dsse / hashedrekord bodies that name a signature and its verifier (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
 interface CanonicalBody {
   kind?: unknown;
   spec?: {
@@ -65,7 +65,7 @@ function ourSignatures(body: CanonicalBody, item: SignableItem, signer: Signer):
 }
 
 /**
- * A retry after a restart (chains.md §7.5): when the log already holds this payload signed by this key, rebuild the
+ * A retry after a restart (https://github.com/tektoncd/chains/tree/main/pkg/reconciler): when the log already holds this payload signed by this key, rebuild the
  * record around that signature (the same code path as signing, so the bytes are the logged ones) instead of
  * signing again. ECDSA signatures are randomised: a fresh one would be a second log entry for the same payload.
  */

@@ -21,7 +21,7 @@ export interface RekorUploaderOptions {
 
 /**
  * Uploads to a Rekor v1 API (ours or rekor.sigstore.dev): DSSE envelopes as `dsse` 0.0.1, simplesigning and raw
- * signatures as `hashedrekord` 0.0.1 over sha256(payload) (chains.md §6). The client turns a 409 into the
+ * signatures as `hashedrekord` 0.0.1 over sha256(payload) (https://tekton.dev/docs/chains/config/). The client turns a 409 into the
  * existing entry, so a retried upload never creates a duplicate. Every entry is checked before it is recorded:
  * its ID is the hash of its body, its SET verifies with the log key, and the body is this record's.
  */
@@ -67,7 +67,7 @@ export class RekorUploader implements TransparencyUploader {
   }
 
   /**
-   * Search the index by `sha256:<hex>` (dsse payloadHash, hashedrekord data hash: sigstore.md §4.5; or the
+   * Search the index by `sha256:<hex>` (dsse payloadHash, hashedrekord data hash: https://github.com/sigstore/rekor/blob/main/openapi.yaml; or the
    * given `sha384:`/`sha512:` digest) and fetch the newest ≤ 10 hits. Entries that do not verify are left out:
    * they cannot be reused.
    */
@@ -110,7 +110,7 @@ interface CanonicalBody {
   };
 }
 
-/** Does a canonical leaf body (sigstore.md §4.4) record exactly this envelope, or this signature over this payload? */
+/** Does a canonical leaf body (https://github.com/sigstore/rekor/blob/main/openapi.yaml) record exactly this envelope, or this signature over this payload? */
 function bodyIsFor(body: Buffer, record: SignedRecord, digest: string, alg: string): boolean {
   let b: CanonicalBody;
   try {

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { ChainsError } from './errors.ts';
 
 /**
- * Signed-note checkpoints as Rekor v1 writes them (sigstore.md §4.8, C2SP tlog-checkpoint + signed-note):
+ * Signed-note checkpoints as Rekor v1 writes them (https://github.com/sigstore/rekor/blob/main/openapi.yaml, C2SP tlog-checkpoint + signed-note):
  * "<origin>\n<size>\n<b64 root>\n[ext lines]\n" + "\n" + "— <name> <b64(4-byte key hint ‖ DER sig)>\n".
  */
 
@@ -31,7 +31,7 @@ export interface SignedCheckpoint extends Checkpoint {
 
 const SIG_LINE = /^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/;
 
-/** Key hint = first 4 bytes of SHA-256(SPKI DER), equal to logID[0:4] (sigstore.md §0 gotcha 5). */
+/** Key hint = first 4 bytes of SHA-256(SPKI DER), equal to logID[0:4] (https://docs.sigstore.dev/ gotcha 5). */
 export function keyHint(publicKey: KeyObject): Buffer {
   const der = publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(der).digest().subarray(0, 4);

@@ -18,7 +18,7 @@ const HEX_RE: Record<DigestAlgorithm, RegExp> = {
 };
 
 /**
- * Chains' `ParseDigest` (pkg/artifacts/signable.go; chains.md §3.2): exactly one colon, algorithm trimmed and
+ * Chains' `ParseDigest` (pkg/artifacts/signable.go; https://tekton.dev/docs/chains/slsa-provenance/): exactly one colon, algorithm trimmed and
  * lower-cased, sha256/sha384/sha512 validated as go-digest does (lowercase hex of the right length), sha1
  * exactly 40 lowercase hex, anything else rejected.
  */

@@ -1,7 +1,7 @@
 import { MerkleError, hashChildren, splitPoint } from './merkle.ts';
 
 /**
- * Proof generation as a plan over stored perfect subtrees (RFC 6962 PATH / SUBPROOF, sigstore.md §5.2–5.3):
+ * Proof generation as a plan over stored perfect subtrees (RFC 6962 PATH / SUBPROOF, https://www.rfc-editor.org/rfc/rfc6962):
  * a store keeps node (level, index) for every complete subtree, so any proof is O(log n) node reads.
  */
 
@@ -19,7 +19,7 @@ export interface NodeId {
 /** A leaf range [lo, hi) whose MTH is one proof element. */
 export type LeafRange = readonly [lo: number, hi: number];
 
-/** RFC 6962 PATH(m, D[lo:hi]) as leaf ranges, leaf to root (sigstore.md §5.2). */
+/** RFC 6962 PATH(m, D[lo:hi]) as leaf ranges, leaf to root (https://www.rfc-editor.org/rfc/rfc6962). */
 export function inclusionRanges(m: number, size: number): LeafRange[] {
   if (!(m >= 0 && m < size))
     throw new MerkleError('INVALID_PROOF', `leaf index ${m} is beyond tree size ${size}`);
@@ -39,7 +39,7 @@ export function inclusionRanges(m: number, size: number): LeafRange[] {
   return out;
 }
 
-/** RFC 6962 SUBPROOF(m, D[0:n], true) as leaf ranges (sigstore.md §5.3). Requires 0 < m ≤ n. */
+/** RFC 6962 SUBPROOF(m, D[0:n], true) as leaf ranges (https://www.rfc-editor.org/rfc/rfc6962). Requires 0 < m ≤ n. */
 export function consistencyRanges(m: number, n: number): LeafRange[] {
   if (!(m > 0 && m <= n)) throw new MerkleError('INVALID_PROOF', `no consistency proof from ${m} to ${n}`);
   const out: LeafRange[] = [];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ChainsError } from './errors.ts';
 
-/** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification (sigstore.md §5). */
+/** RFC 6962 / RFC 9162 Merkle tree hashing and proof verification (https://www.rfc-editor.org/rfc/rfc6962). */
 
 export type MerkleErrorCode = 'INVALID_PROOF' | 'ROOT_MISMATCH';
 export class MerkleError extends ChainsError<MerkleErrorCode> {}

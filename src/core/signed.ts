@@ -2,7 +2,7 @@
  * Types shared by signing, storage, tlog and verify, so none of them imports another.
  */
 
-/** cosign's `dev.sigstore.cosign/bundle` annotation value (Go field names, sigstore.md §2.3). */
+/** cosign's `dev.sigstore.cosign/bundle` annotation value (Go field names, https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md). */
 export interface RekorBundle {
   SignedEntryTimestamp: string;
   Payload: {

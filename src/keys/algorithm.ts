@@ -17,7 +17,7 @@ const GO_CURVE: Record<string, string> = { secp224r1: 'P-224', prime256v1: 'P-25
 
 /**
  * Classify a key and apply cosign's goodkey rules (RSA 2048..4096, NIST P-256/384/521, Ed25519).
- * sigstore.md §1.3; cosign pkg/cosign/keys.go ImportKeyPair.
+ * https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go; cosign pkg/cosign/keys.go ImportKeyPair.
  */
 export function keyAlgorithm(key: KeyObject): KeyAlgorithm {
   const details = key.asymmetricKeyDetails ?? {};

@@ -56,7 +56,7 @@ function parseEnvelope(json: string | Uint8Array): z.infer<typeof envelopeSchema
 }
 
 /**
- * Open a go-securesystemslib `encrypted` JSON envelope (sigstore.md §1.2). Parameters are checked before
+ * Open a go-securesystemslib `encrypted` JSON envelope (https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go). Parameters are checked before
  * the (expensive) key derivation; a failed Poly1305 check means the password is wrong.
  */
 export async function decryptEnvelope(

@@ -47,7 +47,7 @@ export function sshPublicKeyBlob(pub: PublicKeyMaterial): Buffer {
 
 /**
  * `SHA256:<unpadded base64>` of the SSH key blob: the DSSE keyid Tekton Chains writes
- * (pkg/chains/signing/wrap.go, ssh.FingerprintSHA256; chains.md §4.3).
+ * (pkg/chains/signing/wrap.go, ssh.FingerprintSHA256; https://tekton.dev/docs/chains/signing/).
  */
 export function keyFingerprint(pub: PublicKeyMaterial): string {
   const digest = createHash('sha256').update(sshPublicKeyBlob(pub)).digest('base64');

@@ -36,7 +36,7 @@ const IMPORT_TYPES: Record<string, 'pkcs1' | 'sec1' | 'pkcs8'> = {
 
 /**
  * Import a plaintext PKCS#1 / SEC1 / PKCS#8 private key, check its strength (goodkey: RSA 2048..4096,
- * P-256/384/521, Ed25519) and re-wrap it as cosign does. sigstore.md §1.3.
+ * P-256/384/521, Ed25519) and re-wrap it as cosign does. https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go.
  */
 export async function importKeyPair(
   pemText: string | Uint8Array,

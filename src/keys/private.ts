@@ -9,7 +9,7 @@ import { KeyError } from './errors.ts';
 import { publicKeyMaterial } from './public.ts';
 import type { PublicKeyMaterial } from './public.ts';
 
-/** PEM labels (sigstore.md §1.1). */
+/** PEM labels (https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go). */
 export const SIGSTORE_PEM_TYPE = 'ENCRYPTED SIGSTORE PRIVATE KEY';
 export const COSIGN_PEM_TYPE = 'ENCRYPTED COSIGN PRIVATE KEY';
 export const PKCS8_PEM_TYPE = 'PRIVATE KEY';
@@ -59,7 +59,7 @@ export function privateKeyMaterial(key: KeyObject): PrivateKeyMaterial {
 /**
  * Load a cosign private key: `ENCRYPTED SIGSTORE PRIVATE KEY` / `ENCRYPTED COSIGN PRIVATE KEY` (scrypt +
  * secretbox around PKCS#8), or a plain PKCS#8 `PRIVATE KEY` (Chains' x509.pem; the password is ignored).
- * cosign pkg/cosign/keys.go LoadPrivateKey; sigstore.md §1.
+ * cosign pkg/cosign/keys.go LoadPrivateKey; https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go.
  */
 export async function loadPrivateKey(
   pemText: string | Uint8Array,

@@ -8,7 +8,7 @@ import { KeyError } from './errors.ts';
 /** A verified-usable public key: the KeyObject, its canonical PKIX PEM and algorithm. */
 export interface PublicKeyMaterial {
   key: KeyObject;
-  /** cryptoutils.MarshalPublicKeyToPEM form: `PUBLIC KEY`, 64-column base64, trailing newline (sigstore.md §1.4). */
+  /** cryptoutils.MarshalPublicKeyToPEM form: `PUBLIC KEY`, 64-column base64, trailing newline (https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go). */
   pem: string;
   /** SubjectPublicKeyInfo DER. */
   der: Buffer;

@@ -31,7 +31,7 @@ const IMPORT_REJECT: Record<string, { code: string; message: RegExp }> = {
   'plaintext/pgp-private-key-block.asc': { code: 'INVALID_PRIVATE_KEY', message: /invalid pem block/ },
 };
 
-describe('cosign encrypted key vectors (sigstore.md §1.7)', () => {
+describe('cosign encrypted key vectors (https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go)', () => {
   for (const v of manifest.encrypted) {
     it(`${v.file}: ${v.expect.split(' ')[0]}`, async () => {
       const load = loadPrivateKey(read(v.file), v.password);

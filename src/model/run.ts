@@ -35,7 +35,7 @@ export function succeededStatus(run: RunObject): 'True' | 'False' | 'Unknown' | 
   return run.status?.conditions?.find((c) => c.type === 'Succeeded')?.status;
 }
 
-/** Done = Succeeded condition present and not Unknown; failed and cancelled runs are done too (chains.md §7.2). */
+/** Done = Succeeded condition present and not Unknown; failed and cancelled runs are done too (https://github.com/tektoncd/chains/tree/main/pkg/reconciler). */
 export function isDone(run: RunObject): boolean {
   const s = succeededStatus(run);
   return s === 'True' || s === 'False';
@@ -94,7 +94,7 @@ export function executedTaskRuns(
 
 /**
  * Every TaskRun named in `status.childReferences` must be supplied, else MISSING_CHILD.
- * Other child kinds (CustomRun) are ignored, unlike Chains which then never attests (chains.md §7.2).
+ * Other child kinds (CustomRun) are ignored, unlike Chains which then never attests (https://github.com/tektoncd/chains/tree/main/pkg/reconciler).
  */
 export function assertChildrenPresent(pr: PipelineRun, children: readonly TaskRun[]): void {
   const have = new Set(children.map((c) => c.metadata.name ?? ''));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * zod schemas for the parts of tekton.dev/v1 TaskRun/PipelineRun that Chains reads (chains.md §2–§3).
+ * zod schemas for the parts of tekton.dev/v1 TaskRun/PipelineRun that Chains reads (https://tekton.dev/docs/chains/slsa-provenance/).
  * Every object is loose: fields we do not model are kept as they came, so `spec` can be emitted whole.
  */
 

@@ -42,7 +42,7 @@ meta-issuers:
     });
   });
 
-  it('reads the JSON form (keyless.md §2.2 example)', () => {
+  it('reads the JSON form (https://github.com/sigstore/fulcio/blob/main/docs/oidc.md example)', () => {
     const c = parseIssuersConfig(
       JSON.stringify({
         OIDCIssuers: {

@@ -6,7 +6,7 @@ import { ISSUER_TYPES } from './types.ts';
 import type { IssuerConfig, IssuersConfig, MetaIssuer } from './types.ts';
 
 // Fulcio reads JSON names (`IssuerURL`, Go's case-insensitive match) or YAML names (`issuer-url`): one
-// normalised key (lower case, no dashes) covers both (fulcio pkg/config/config.go, keyless.md §2.2).
+// normalised key (lower case, no dashes) covers both (fulcio pkg/config/config.go, https://github.com/sigstore/fulcio/blob/main/docs/oidc.md).
 const norm = (k: string): string => k.toLowerCase().replaceAll('-', '');
 
 const issuerSchema = z

@@ -1,4 +1,4 @@
-/** Issuer types this CA understands, as Fulcio names them (keyless.md §2.2); implementations in principals/. */
+/** Issuer types this CA understands, as Fulcio names them (https://github.com/sigstore/fulcio/blob/main/docs/oidc.md); implementations in principals/. */
 export const ISSUER_TYPES = ['email', 'kubernetes', 'spiffe', 'uri'] as const;
 export type IssuerType = (typeof ISSUER_TYPES)[number];
 

@@ -7,7 +7,7 @@ import type { ImageDigestRef } from './imageref.ts';
 import { pipelineMaterials, taskMaterials } from './materials.ts';
 import { subjectDigests } from './subjects.ts';
 
-/** An OCI image Chains signs with simplesigning and attaches attestations to (chains.md §3.4). */
+/** An OCI image Chains signs with simplesigning and attaches attestations to (https://tekton.dev/docs/chains/slsa-provenance/). */
 export interface OciImage {
   /** Normalised repository, e.g. `index.docker.io/library/busybox`. */
   repository: string;
@@ -31,7 +31,7 @@ function toOciImage(r: ImageDigestRef): OciImage {
 
 /**
  * Images to sign with simplesigning (ExtractOCIImagesFromResults on TaskRun results).
- * PipelineRuns get none: Chains' SupportsOCIArtifact is false for them (chains.md §2.5).
+ * PipelineRuns get none: Chains' SupportsOCIArtifact is false for them (https://tekton.dev/docs/chains/slsa-provenance/).
  */
 export function ociSignables(run: RunObject): OciImage[] {
   return run.kind === 'TaskRun' ? ociImages(runResults(run)).map(toOciImage) : [];

@@ -11,7 +11,7 @@ import {
 } from './hints.ts';
 import { parseDigestReference } from './imageref.ts';
 
-/** Table-driven tests for every type-hint rule of chains.md §3 (pkg/artifacts/signable.go, extract.go). */
+/** Table-driven tests for every type-hint rule of https://tekton.dev/docs/chains/slsa-provenance/ (pkg/artifacts/signable.go, extract.go). */
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);

@@ -5,7 +5,7 @@ import { isValidHintDigest } from './digest.ts';
 import { fullRef, parseDigestReference } from './imageref.ts';
 import type { ImageDigestRef } from './imageref.ts';
 
-/** Result-name hints (chains.md §3.1, pkg/artifacts/signable.go). */
+/** Result-name hints (https://tekton.dev/docs/chains/slsa-provenance/, pkg/artifacts/signable.go). */
 export const HINT = {
   imageUrl: 'IMAGE_URL',
   imageDigest: 'IMAGE_DIGEST',
@@ -91,7 +91,7 @@ function tryRef(text: string): ImageDigestRef | undefined {
 }
 
 /**
- * OCI images named in results (ExtractOCIImagesFromResults, chains.md §3.4): IMAGE pairs, then IMAGES,
+ * OCI images named in results (ExtractOCIImagesFromResults, https://tekton.dev/docs/chains/slsa-provenance/): IMAGE pairs, then IMAGES,
  * then isBuildArtifact ARTIFACT_OUTPUTS; deduplicated by full reference.
  */
 export function ociImages(results: readonly RunResult[]): ImageDigestRef[] {

@@ -4,7 +4,7 @@ import type { PipelineRun, TaskRun } from '../model/index.ts';
 import { buildStatement } from './statement.ts';
 import { materialFromImageId, pipelineInputMaterials, spdxGit, taskInputMaterials } from './materials.ts';
 
-/** CHAINS-GIT_URL / CHAINS-GIT_COMMIT and image-ID material rules (chains.md §2.1, §3.3). */
+/** CHAINS-GIT_URL / CHAINS-GIT_COMMIT and image-ID material rules (https://tekton.dev/docs/chains/slsa-provenance/). */
 
 const C = 'CHAINS-GIT_COMMIT';
 const U = 'CHAINS-GIT_URL';

@@ -5,7 +5,7 @@ import type { Artifact } from './append.ts';
 import { ProvenanceError } from './errors.ts';
 import { HINT, inputMaterials } from './hints.ts';
 
-/** Material rules, chains.md §2.1/§2.2/§3.3 (formats/slsa/internal/material). */
+/** Material rules, https://tekton.dev/docs/chains/slsa-provenance/ (formats/slsa/internal/material). */
 
 const OCI = 'oci://';
 
@@ -67,7 +67,7 @@ export function taskInputMaterials(tr: TaskRun): Artifact[] {
   git = scanGit(git, tr.spec.params ?? []);
   git = scanGit(git, tr.status?.results ?? []);
   let mats: Artifact[] = [];
-  // The TaskRun path decorates the URL before checking it, so a commit alone is enough (chains.md §3.3).
+  // The TaskRun path decorates the URL before checking it, so a commit alone is enough (https://tekton.dev/docs/chains/slsa-provenance/).
   if (git.commit !== '')
     mats = appendArtifacts(mats, { name: spdxGit(git.url), digest: { sha1: git.commit } });
   return appendArtifacts(mats, ...inputMaterials(tr.status?.results ?? []));

@@ -11,7 +11,7 @@ export type BuildType = (typeof BUILD_TYPES)[number];
 /** Chains' default `builder.id`. */
 export const DEFAULT_BUILDER_ID = 'https://tekton.dev/chains/v2';
 
-/** Everything a formatter needs beyond the run: no globals (chains.md §1 keys in brackets). */
+/** Everything a formatter needs beyond the run: no globals (https://tekton.dev/docs/chains/config/ keys in brackets). */
 export interface FormatOptions {
   /** Child TaskRuns of a PipelineRun, as the controller lists them. */
   children?: readonly TaskRun[];

@@ -1,7 +1,7 @@
 import type { Artifact } from './append.ts';
 
 /**
- * Chains serialises every in-toto statement with protojson (pkg/chains/signing.go getRawPayload; chains.md §2):
+ * Chains serialises every in-toto statement with protojson (pkg/chains/signing.go getRawPayload; https://tekton.dev/docs/chains/slsa-provenance/):
  * Statement fields in proto order (_type, subject, predicateType, predicate), ResourceDescriptor fields in
  * proto order with empty ones omitted, and the predicate is a google.protobuf.Struct whose keys protojson
  * writes sorted. We emit that ordering compactly, without protojson's randomised whitespace.

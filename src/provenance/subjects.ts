@@ -5,7 +5,7 @@ import type { Artifact } from './append.ts';
 import { subjectsFromResults } from './hints.ts';
 
 /**
- * SubjectDigests (formats/slsa/extract, chains.md §3.2), used by slsa/v1 and v2alpha3: run results only;
+ * SubjectDigests (formats/slsa/extract, https://tekton.dev/docs/chains/slsa-provenance/), used by slsa/v1 and v2alpha3: run results only;
  * for a PipelineRun with deep inspection, executed children's subjects first, then the PR's, merged.
  */
 export function subjectDigests(run: RunObject, children: readonly TaskRun[], deep: boolean): Artifact[] {

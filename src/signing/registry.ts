@@ -2,7 +2,7 @@ import { SigningError } from './errors.ts';
 import type { Signer } from './signer.ts';
 import { x509Signer } from './x509.ts';
 
-/** The files of the `signing-secrets` Secret (chains.md §1.2): `cosign.key`, `cosign.password`, `x509.pem`, … */
+/** The files of the `signing-secrets` Secret (https://tekton.dev/docs/chains/config/): `cosign.key`, `cosign.password`, `x509.pem`, … */
 export type SigningSecretData = Readonly<Record<string, Buffer | undefined>>;
 
 /** What a signer is built from. */

@@ -18,7 +18,7 @@ function keys(): [string, PrivateKeyMaterial][] {
   ];
 }
 
-describe('simpleSigningPayload (sigstore.md §2.1)', () => {
+describe('simpleSigningPayload (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md)', () => {
   it('is byte-identical to cosign for a plain image', () => {
     const got = simpleSigningPayload('registry.local:5000/team/app', DIGEST).toString('utf8');
     expect(got).toBe(

@@ -9,7 +9,7 @@ export const SIMPLESIGNING_TYPE = 'cosign container image signature';
 /**
  * The simple-signing payload cosign signs for an image, byte for byte: Go json.Marshal (fixed field order,
  * HTML escaping, no newline), `optional` null without annotations, else an object with sorted keys.
- * sigstore.md §2.1.
+ * https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md.
  */
 export function simpleSigningPayload(
   dockerReference: string,
@@ -49,7 +49,7 @@ export async function signRaw(signer: Signer, payload: Uint8Array, logged = true
   };
 }
 
-/** Image signature: simple-signing payload + raw signature over it (not DSSE-wrapped; chains.md §4.4). */
+/** Image signature: simple-signing payload + raw signature over it (not DSSE-wrapped; https://tekton.dev/docs/chains/signing/). */
 export async function signSimpleSigning(
   signer: Signer,
   dockerReference: string,

@@ -46,7 +46,7 @@ signerContract({
   },
 });
 
-describe('x509 signer (chains.md §1.2)', () => {
+describe('x509 signer (https://tekton.dev/docs/chains/config/)', () => {
   it('prefers x509.pem over cosign.key, as Chains does', async () => {
     const pair = await cosignPair();
     const plain = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;

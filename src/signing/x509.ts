@@ -5,7 +5,7 @@ import { KeySigner } from './signer.ts';
 
 /**
  * Chains' `x509` signer: the key in `signing-secrets`, `x509.pem` (plain PKCS#8) first, else `cosign.key`
- * decrypted with `cosign.password` (chains.md §1.2, §4.1; pkg/chains/signing/x509/x509.go).
+ * decrypted with `cosign.password` (https://tekton.dev/docs/chains/config/; pkg/chains/signing/x509/x509.go).
  */
 export const x509Signer: SignerFactory = {
   name: 'x509',

@@ -40,7 +40,7 @@ interface Bundle {
   messageSignature?: { messageDigest: { digest: string }; signature: string };
 }
 
-/** Convert a bundle's v1 tlog entry back to the Rekor LogEntry JSON it came from (sigstore.md §4.12). */
+/** Convert a bundle's v1 tlog entry back to the Rekor LogEntry JSON it came from (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
 function toLogEntry(e: BundleEntry): LogEntry {
   const p = e.inclusionProof;
   const body = Buffer.from(e.canonicalizedBody, 'base64');

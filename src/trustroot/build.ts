@@ -4,7 +4,7 @@ import { toBase64 } from '../core/encoding.ts';
 import { TrustRootError } from './errors.ts';
 
 /**
- * A protobuf-specs TrustedRoot v0.1 in its JSON form (sigstore_trustroot.proto; keyless.md §7.1): the logs' keys
+ * A protobuf-specs TrustedRoot v0.1 in its JSON form (sigstore_trustroot.proto; https://github.com/sigstore/protobuf-specs/blob/main/protos/sigstore_trustroot.proto): the logs' keys
  * with their log IDs, the CA chains, the CT logs, optional TSAs. Field order follows the proto.
  */
 
@@ -91,7 +91,7 @@ function logInstance(l: LogMaterial): TransparencyLogInstance {
       keyDetails: keyDetails(key),
       validFor: { start: rfc3339(l.validFrom) },
     },
-    // log ID = SHA-256 of the exact DER published in rawBytes (keyless.md §9 item 9)
+    // log ID = SHA-256 of the exact DER published in rawBytes (https://github.com/sigstore/cosign/blob/main/KEYLESS.md item 9)
     logId: { keyId: toBase64(createHash('sha256').update(l.publicKeyDer).digest()) },
   };
 }

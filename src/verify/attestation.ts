@@ -77,7 +77,7 @@ export async function verifyAttestationLayer(
   digest: string,
   o: AttestationCheckOptions,
 ): Promise<VerifiedAttestation> {
-  // cosign's Base64Signature() errors when the annotation is absent, rejecting the layer (sigstore.md §3.1)
+  // cosign's Base64Signature() errors when the annotation is absent, rejecting the layer (https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md)
   if (layer.annotations[Annotation.signature] === undefined)
     throw new Error(`layer ${layer.digest} has no ${Annotation.signature} annotation`);
   const bundle = parseBundleAnnotation(layer.annotations[Annotation.bundle]);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { OciVerifyError } from './oci-errors.ts';
 
-/** The simplesigning payload as cosign's SimpleClaimVerifier reads it (sigstore.md §2.1). */
+/** The simplesigning payload as cosign's SimpleClaimVerifier reads it (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md). */
 export const simpleSigningSchema = z
   .object({
     critical: z

@@ -42,7 +42,7 @@ function decode(text: string, what: string): Buffer {
 
 /**
  * Verify a DSSE envelope with `publicKey` and return the payload bytes. Any one signature may match;
- * keyids are hints only and are ignored (DSSE protocol; chains.md §4.3). Optional `payloadType` must match.
+ * keyids are hints only and are ignored (DSSE protocol; https://tekton.dev/docs/chains/signing/). Optional `payloadType` must match.
  */
 export function verifyDsse(
   envelope: DsseEnvelope | string | Uint8Array,

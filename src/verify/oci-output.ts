@@ -6,7 +6,7 @@ import type { ImageVerification } from './image.ts';
 export const TLOG_SKIPPED_NOTICE =
   'WARNING: Skipping tlog verification is an insecure practice that lacks transparency and auditability verification for the signature.';
 
-/** The check list cosign prints on stderr after a successful verify (sigstore.md §3.4). */
+/** The check list cosign prints on stderr after a successful verify (https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md). */
 export function verificationHeader(
   reference: string,
   o: { annotations: boolean; tlogChecked: boolean; keyless?: boolean },

@@ -1,6 +1,6 @@
 import { OciVerifyError } from './oci-errors.ts';
 
-/** cosign's `--type` names (cmd/cosign/cli/options/predicate.go; sigstore.md §3.1). */
+/** cosign's `--type` names (cmd/cosign/cli/options/predicate.go; https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md). */
 export const PREDICATE_TYPES: Record<string, string> = {
   custom: 'https://cosign.sigstore.dev/attestation/v1',
   slsaprovenance: 'https://slsa.dev/provenance/v0.2',

@@ -3,7 +3,7 @@ import type { PublicKeyMaterial } from '../keys/index.ts';
 
 /**
  * What a transparency-log check sees for one stored signature or attestation: the exact layer bytes
- * (simplesigning payload, or DSSE envelope JSON — gotcha 7 in sigstore.md §0), the signature, the key.
+ * (simplesigning payload, or DSSE envelope JSON — gotcha 7 in https://docs.sigstore.dev/), the signature, the key.
  */
 export interface TlogSubject {
   kind: 'hashedrekord' | 'dsse';

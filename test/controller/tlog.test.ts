@@ -210,7 +210,7 @@ describe('retries after a controller restart reuse the logged signatures', () =>
     const first = instance(runs, new Capture(true));
     expect((await first.orch.signRun(doc)).status).toBe('retry');
     expect(runs.annotations(doc.metadata.name)[A.FAILURE_REASON]).toMatch(/disk full/);
-    expect(await treeSize()).toBe(before + 1); // the attestation; a failed type stops the pass (chains.md §7.5)
+    expect(await treeSize()).toBe(before + 1); // the attestation; a failed type stops the pass (https://github.com/tektoncd/chains/tree/main/pkg/reconciler)
     const store = new Capture();
     const second = instance(runs, store);
     const out = await second.orch.signRun(runs.get(doc.metadata.name));

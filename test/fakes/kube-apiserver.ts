@@ -35,7 +35,7 @@ function options(server: FakeKubeApiServer, namespace: string, token: string) {
   };
 }
 
-/** A KubeConfig (client-node `loadFromOptions`, machine-tooling.md §4) pointing at the fake server. */
+/** A KubeConfig (client-node `loadFromOptions`, the project notes) pointing at the fake server. */
 export function kubeConfigFor(
   server: FakeKubeApiServer,
   namespace = 'default',

@@ -9,7 +9,7 @@ const P1 = 'Enter password for private key: ';
 const P2 = 'Enter password for private key again: ';
 
 describe(
-  'password and overwrite prompts on a terminal (cosign behaviour, sigstore.md §1.5)',
+  'password and overwrite prompts on a terminal (cosign behaviour, https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go)',
   { timeout: 180_000 },
   () => {
     const dir = mkdtempSync(join(tmpdir(), 'keys-tty-'));

@@ -13,7 +13,7 @@ export type RegistryKind = 'plain' | 'auth' | 'tls';
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 /**
- * A tiny deterministic OCI image layout (machine-tooling.md §2): one gzip layer holding `hello.txt`,
+ * A tiny deterministic OCI image layout (the project notes): one gzip layer holding `hello.txt`,
  * built with sorted, zero-mtime tar so the manifest digest is the same on every run for the same `text`.
  */
 export function tinyOciLayout(text = 'hello from chains\n', tag = 'v1'): { dir: string; digest: string } {

@@ -33,7 +33,7 @@ beforeAll(async () => {
 });
 afterAll(async () => srv?.close());
 
-/** A trusted root naming only our log (sigstore.md §4.12), and a verifier that requires a tlog entry. */
+/** A trusted root naming only our log (https://github.com/sigstore/rekor/blob/main/openapi.yaml), and a verifier that requires a tlog entry. */
 function verifier(logKeyPem = srv.publicKeyPem, signerPem = me.publicKeyPem): Verifier {
   const der = createPublicKey(logKeyPem).export({ type: 'spki', format: 'der' });
   const root = TrustedRoot.fromJSON({

@@ -71,7 +71,7 @@ async function readAllStdin(): Promise<Buffer> {
 }
 
 /**
- * cosign's password sources (sigstore.md §1.5): COSIGN_PASSWORD when set (even empty), else a terminal
+ * cosign's password sources (https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go): COSIGN_PASSWORD when set (even empty), else a terminal
  * prompt (asked twice when `confirm`), else all of stdin as is.
  */
 export async function readPassword(confirm: boolean): Promise<Buffer> {
@@ -274,7 +274,7 @@ export interface PairOpts {
   kubeconfig?: string;
 }
 
-/** `generate-key-pair [k8s://NS/NAME]` (cosign's flags and messages, sigstore.md §1.5). */
+/** `generate-key-pair [k8s://NS/NAME]` (cosign's flags and messages, https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go). */
 export async function runGenerateKeyPair(ref: string | undefined, o: PairOpts): Promise<void> {
   if (ref !== undefined) return generateToKube(ref, o.kubeconfig);
   await confirmOverwrite([`${o.outputKeyPrefix}.key`, `${o.outputKeyPrefix}.pub`], o.force === true);

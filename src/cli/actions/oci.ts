@@ -150,7 +150,7 @@ async function signOne(
   say(`Pushing signature to: ${res.locations.join(', ')}`);
 }
 
-/** in-toto Statement v0.1 as `cosign attest` builds it (sigstore.md §3.1; Go field order). */
+/** in-toto Statement v0.1 as `cosign attest` builds it (https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md; Go field order). */
 export function attestationStatement(
   target: ImageTarget,
   type: string,

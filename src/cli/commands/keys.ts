@@ -4,7 +4,7 @@ import type { PairOpts } from '../actions/keys.ts';
 // action bodies load on first use: registering commands stays cheap for every other command
 const actions = () => import('../actions/keys.ts');
 
-/** generate-key-pair, import-key-pair, public-key (cosign's flags and messages, sigstore.md §1.5). */
+/** generate-key-pair, import-key-pair, public-key (cosign's flags and messages, https://github.com/sigstore/cosign/blob/main/pkg/cosign/keys.go). */
 export function registerKeyCommands(program: Command): void {
   program
     .command('generate-key-pair')

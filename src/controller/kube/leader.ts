@@ -8,7 +8,7 @@ export interface LeaderOptions {
   namespace: string;
   name: string;
   identity: string;
-  /** knative's defaults: lease 60 s, renew 40 s, retry 10 s (chains.md §1.2) */
+  /** knative's defaults: lease 60 s, renew 40 s, retry 10 s (https://tekton.dev/docs/chains/config/) */
   leaseDurationSec?: number;
   renewMs?: number;
   retryMs?: number;

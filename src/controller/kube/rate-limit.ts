@@ -75,7 +75,7 @@ export interface KubeApiLimits {
 /**
  * What upstream's cmd/controller/main.go makes of the flags: unset QPS is 2 × client-go's 5 and unset burst
  * client-go's 10, then both are doubled for the two controllers (TaskRun, PipelineRun): 20/20 by default, and
- * `--kube-api-qps=50` is 100 (chains.md §10).
+ * `--kube-api-qps=50` is 100 (https://github.com/tektoncd/chains).
  */
 export function effectiveLimits(flags: KubeApiLimits): KubeApiLimits {
   const qps = flags.qps > 0 ? flags.qps : 2 * 5;

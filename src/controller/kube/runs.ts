@@ -19,7 +19,7 @@ const without = (kind: RunRef['kind'], doc: RunDoc): string[] =>
 /**
  * Runs through the API server: `latest` GETs the run (so a run signed meanwhile is not signed twice), and
  * annotations are written with a JSON merge patch carrying `metadata.resourceVersion`, so a concurrent change is
- * a 409 Conflict that is retried on a fresh copy (only `chains.tekton.dev/*` keys are ever written, chains.md §7.3).
+ * a 409 Conflict that is retried on a fresh copy (only `chains.tekton.dev/*` keys are ever written, https://github.com/tektoncd/chains/tree/main/pkg/reconciler).
  * Finalizers travel the same way (a merge patch replaces the whole list, so the resourceVersion guards the
  * others'); the write that marks a run `signed=true|failed` also drops our finalizer, in the same request.
  */

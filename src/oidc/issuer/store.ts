@@ -30,7 +30,7 @@ function writeAtomic(path: string, text: string, mode: number): void {
   renameSync(tmp, path);
 }
 
-/** RS256 keys: cosign takes an `--identity-token` literally only when it is an RS256 JWS (keyless.md §9.14). */
+/** RS256 keys: cosign takes an `--identity-token` literally only when it is an RS256 JWS (https://github.com/sigstore/cosign/blob/main/KEYLESS.md). */
 async function newKey(): Promise<{ kid: string; created: string; pem: string }> {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const kid = await calculateJwkThumbprint(await exportJWK(privateKey));

@@ -11,7 +11,7 @@ function segment(v: unknown): string {
 
 /**
  * Fulcio pkg/identity/kubernetes: SAN URI built from the `kubernetes.io` claim (missing values leave empty
- * segments, as upstream), PoP and extension 1.24 use `sub` (keyless.md §2.3).
+ * segments, as upstream), PoP and extension 1.24 use `sub` (https://github.com/sigstore/fulcio/blob/main/docs/oidc.md).
  */
 export function kubernetesPrincipal(claims: Claims): Principal {
   const sub = stringClaim(claims, 'sub');

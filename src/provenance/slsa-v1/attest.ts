@@ -9,7 +9,7 @@ import type {
 } from '../../model/index.ts';
 import { utcTime } from '../serialize.ts';
 
-/** Shared pieces of the SLSA v0.2 predicate (formats/slsa/attest/attest.go, chains.md §2.1). */
+/** Shared pieces of the SLSA v0.2 predicate (formats/slsa/attest/attest.go, https://tekton.dev/docs/chains/slsa-provenance/). */
 
 export const REPRODUCIBLE_LABEL = 'chains.tekton.dev/reproducible';
 const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';

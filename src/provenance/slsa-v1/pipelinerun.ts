@@ -112,7 +112,7 @@ export function pipelineBuildConfig(pr: PipelineRun, children: readonly TaskRun[
   return { tasks };
 }
 
-/** SLSA v0.2 predicate for a PipelineRun (chains.md §2.2). */
+/** SLSA v0.2 predicate for a PipelineRun (https://tekton.dev/docs/chains/slsa-provenance/). */
 export function pipelineRunPredicateV02(
   pr: PipelineRun,
   children: readonly TaskRun[],

@@ -14,7 +14,7 @@ export function taskBuildConfig(tr: TaskRun): Record<string, unknown> {
   return { steps };
 }
 
-/** SLSA v0.2 predicate for a TaskRun (formats/slsa/v1/taskrun, chains.md §2.1). */
+/** SLSA v0.2 predicate for a TaskRun (formats/slsa/v1/taskrun, https://tekton.dev/docs/chains/slsa-provenance/). */
 export function taskRunPredicateV02(tr: TaskRun, builderId: string): Record<string, unknown> {
   const mats = taskMaterials(tr);
   const p: Record<string, unknown> = {

@@ -74,7 +74,7 @@ function pipelineSubjectsV2alpha4(pr: PipelineRun, o: ResolvedOptions): Artifact
   return subjects.toArray();
 }
 
-/** `slsa/v2alpha4` (formats/slsa/v2alpha4, chains.md §2.4). Frozen at Chains e44b60fe. */
+/** `slsa/v2alpha4` (formats/slsa/v2alpha4, https://tekton.dev/docs/chains/slsa-provenance/). Frozen at Chains e44b60fe. */
 export function slsaV2alpha4Statement(run: RunObject, o: ResolvedOptions): Statement {
   const flags = { withStepActions: true };
   const deps =

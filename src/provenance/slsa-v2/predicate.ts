@@ -5,7 +5,7 @@ import { TEKTON_BUILD_TYPE } from '../options.ts';
 import { descriptor } from '../serialize.ts';
 import type { ResourceDescriptor } from '../serialize.ts';
 
-/** SLSA v1.0 predicate pieces shared by v2alpha3 and v2alpha4 (chains.md §2.3). */
+/** SLSA v1.0 predicate pieces shared by v2alpha3 and v2alpha4 (https://tekton.dev/docs/chains/slsa-provenance/). */
 
 type Run = TaskRun | PipelineRun;
 

@@ -14,7 +14,7 @@ import { TEKTON_BUILD_TYPE } from '../options.ts';
 import { descriptor } from '../serialize.ts';
 import type { ResourceDescriptor } from '../serialize.ts';
 
-/** resolvedDependencies (formats/slsa/internal/resolved_dependencies, chains.md §2.3/§2.4). */
+/** resolvedDependencies (formats/slsa/internal/resolved_dependencies, https://tekton.dev/docs/chains/slsa-provenance/). */
 
 const INPUT_RESULT = 'inputs/result';
 const PIPELINE_RESOURCE = 'pipelineResource';

@@ -51,7 +51,7 @@ export class OciStorageBackend implements StorageBackend {
         return this.result([await this.storeOne(req.image, req.record, undefined)]);
       case 'attestation': {
         const out: AppendResult[] = [];
-        // one upload per subject (chains.md §5.2); zero subjects is not an error
+        // one upload per subject (https://tekton.dev/docs/chains/config/); zero subjects is not an error
         for (const s of req.subjects)
           out.push(await this.storeOne(s, req.record, req.predicateType, req.replace === true));
         return this.result(out);

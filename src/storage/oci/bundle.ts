@@ -7,7 +7,7 @@ import { OciStorageError } from './errors.ts';
 
 /** Sigstore bundle v0.3 (protobuf-specs, protojson field names). */
 export const BUNDLE_V03_MEDIA_TYPE = 'application/vnd.dev.sigstore.bundle.v0.3+json';
-/** predicate type cosign v3 gives image signatures (sigstore.md §2.5). */
+/** predicate type cosign v3 gives image signatures (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md). */
 export const COSIGN_SIGN_PREDICATE = 'https://sigstore.dev/cosign/sign/v1';
 
 type TlogEntry = Record<string, unknown>;
@@ -41,7 +41,7 @@ function verificationMaterial(record: SignedRecord): Record<string, unknown> {
 /**
  * The bundle for one signed record. DSSE records carry their envelope; an image signature becomes a proper
  * `messageSignature` (digest of the simplesigning payload + the raw signature over it), which is what the
- * matching hashedrekord entry attests. Chains instead stuffs it in a DSSE envelope without PAE (chains.md §5.2).
+ * matching hashedrekord entry attests. Chains instead stuffs it in a DSSE envelope without PAE (https://tekton.dev/docs/chains/config/).
  */
 const PROTO_HASH = { sha256: 'SHA2_256', sha384: 'SHA2_384', sha512: 'SHA2_512' } as const;
 

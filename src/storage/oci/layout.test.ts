@@ -16,7 +16,7 @@ const bundle = {
   Payload: { body: 'e30=', integratedTime: 1700000000, logIndex: 42, logID: 'ab'.repeat(32) },
 };
 
-describe('cosign legacy layout bytes (sigstore.md §2.3, §3.1)', () => {
+describe('cosign legacy layout bytes (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md)', () => {
   it('names tags after the manifest digest', () => {
     expect(cosignTag(D1, 'sig')).toBe(`sha256-${'1'.repeat(64)}.sig`);
     expect(cosignTag(D1, 'att')).toBe(`sha256-${'1'.repeat(64)}.att`);

@@ -3,7 +3,7 @@ import { sha256Hex } from '../../core/hash.ts';
 import type { RekorBundle, SignedRecord } from '../../core/signed.ts';
 import { MediaType, type Descriptor, type ImageManifest } from '../../registry/manifest.ts';
 
-/** cosign's legacy layout constants (sigstore.md §2.3, §3.1). */
+/** cosign's legacy layout constants (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md). */
 export const SIMPLESIGNING_MEDIA_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
 export const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
 export const Annotation = {
@@ -14,7 +14,7 @@ export const Annotation = {
   predicateType: 'predicateType',
 } as const;
 
-/** `sha256:<hex>` -> `sha256-<hex>.<suffix>` (sigstore.md §2.2). */
+/** `sha256:<hex>` -> `sha256-<hex>.<suffix>` (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md). */
 export function cosignTag(digest: string, suffix: 'sig' | 'att'): string {
   return `${digest.replace(':', '-')}.${suffix}`;
 }

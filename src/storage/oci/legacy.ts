@@ -41,7 +41,7 @@ export async function existingLayers(
 }
 
 /**
- * Read-modify-write of a `.sig`/`.att` image (sigstore.md §2.4): keep earlier layers, skip a duplicate,
+ * Read-modify-write of a `.sig`/`.att` image (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md): keep earlier layers, skip a duplicate,
  * push the layer and config blobs first and the manifest last, so a failure never leaves a tag pointing
  * at missing blobs.
  */

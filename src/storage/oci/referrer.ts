@@ -35,7 +35,7 @@ async function existingBundleLayers(
 
 /**
  * Push one record as an OCI 1.1 referrer holding a Sigstore bundle v0.3 (Chains' `sigstore-bundle`
- * encoding, sigstore.md §2.5). Image signatures also carry the simplesigning payload as a second layer:
+ * encoding, https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md). Image signatures also carry the simplesigning payload as a second layer:
  * it is the artifact the bundle's messageSignature signs. Blobs first, manifest last.
  */
 export async function pushBundleReferrer(

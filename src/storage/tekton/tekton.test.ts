@@ -26,7 +26,7 @@ class MemoryWriter implements AnnotationWriter {
   }
 }
 
-describe('tekton storage (chains.md §5.1)', () => {
+describe('tekton storage (https://tekton.dev/docs/chains/config/)', () => {
   it('writes payload = statement, signature = DSSE envelope, empty cert/chain, all base64', async () => {
     const statement = Buffer.from('{"_type":"https://in-toto.io/Statement/v0.1","subject":[]}');
     const record = await signInToto(signer, statement);
@@ -121,7 +121,7 @@ class AnnotationStore implements AnnotationWriter {
 
 const contractStore = new AnnotationStore();
 
-/** The object stored under a run's `<key>` annotations, as a verifier reads it back (chains.md §5.1). */
+/** The object stored under a run's `<key>` annotations, as a verifier reads it back (https://tekton.dev/docs/chains/config/). */
 function readBack(req: StoreRequest): { bytes: Buffer; signature: string }[] {
   const a = contractStore.runs.get(req.run.uid) ?? {};
   const sig = a[`${CHAINS_ANNOTATION_PREFIX}signature-${req.shortKey}`];

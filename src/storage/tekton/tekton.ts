@@ -25,7 +25,7 @@ function signatureBytes(record: SignedRecord): Buffer {
 }
 
 /**
- * Chains' annotation set for one signed object (chains.md §5.1): payload-, signature-, cert-, chain-<ShortKey>,
+ * Chains' annotation set for one signed object (https://tekton.dev/docs/chains/config/): payload-, signature-, cert-, chain-<ShortKey>,
  * every value standard base64; cert and chain are written (empty) even for key-based signers, as Chains does.
  */
 export function tektonAnnotations(req: StoreRequest): Record<string, string> {

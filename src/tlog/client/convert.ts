@@ -1,7 +1,7 @@
 import type { RekorBundle } from '../../core/signed.ts';
 import type { TlogEntry } from '../types/wire.ts';
 
-/** cosign's `dev.sigstore.cosign/bundle` annotation value for an entry (sigstore.md §2.3, Go field names). */
+/** cosign's `dev.sigstore.cosign/bundle` annotation value for an entry (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md, Go field names). */
 export function toCosignBundle(entry: TlogEntry): RekorBundle {
   const set = entry.verification?.signedEntryTimestamp;
   if (!set) throw new Error('entry has no signed entry timestamp');
@@ -16,7 +16,7 @@ export function toCosignBundle(entry: TlogEntry): RekorBundle {
   };
 }
 
-/** Sigstore bundle `TransparencyLogEntry` JSON (protobuf-specs) for an entry (sigstore.md §4.12 conversion). */
+/** Sigstore bundle `TransparencyLogEntry` JSON (protobuf-specs) for an entry (https://github.com/sigstore/rekor/blob/main/openapi.yaml conversion). */
 export function toBundleTlogEntry(entry: TlogEntry): Record<string, unknown> {
   const body = JSON.parse(Buffer.from(entry.body, 'base64').toString('utf8')) as {
     kind: string;

@@ -1,7 +1,7 @@
 import { goMarshal } from '../../core/json.ts';
 import type { TlogEntry } from '../types/wire.ts';
 
-/** rekor-cli output formats (sigstore.md §4.11), as pure functions of verified answers. */
+/** rekor-cli output formats (https://github.com/sigstore/rekor/blob/main/openapi.yaml), as pure functions of verified answers. */
 
 export type OutputFormat = 'default' | 'json';
 

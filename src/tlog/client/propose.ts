@@ -8,7 +8,7 @@ import type {
   ProposedIntotoV002,
 } from '../types/wire.ts';
 
-/** Proposed-entry builders (sigstore.md §4.4). Keys/certs are PEM text; the wire carries base64(PEM). */
+/** Proposed-entry builders (https://github.com/sigstore/rekor/blob/main/openapi.yaml). Keys/certs are PEM text; the wire carries base64(PEM). */
 
 const sha256Hex = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 const text = (b: Uint8Array | string): string =>

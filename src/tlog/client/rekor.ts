@@ -28,7 +28,7 @@ export interface CreatedEntry extends TlogEntry {
   location: string;
 }
 
-/** A Rekor v1 REST client (sigstore.md §4.1). Talks to our `chains tlog serve` and to real Rekor alike. */
+/** A Rekor v1 REST client (https://github.com/sigstore/rekor/blob/main/openapi.yaml). Talks to our `chains tlog serve` and to real Rekor alike. */
 export class RekorClient {
   readonly baseUrl: string;
   private readonly o: RekorClientOptions;
@@ -87,7 +87,7 @@ export class RekorClient {
   }
 
   /**
-   * A LogEntry answer: exactly one entry ID (sigstore.md §4.2) whose value is shape-checked; the one-key map is
+   * A LogEntry answer: exactly one entry ID (https://github.com/sigstore/rekor/blob/main/openapi.yaml) whose value is shape-checked; the one-key map is
    * checked by hand because zod's record + refine cost several times the object schema on every upload.
    */
   private entry(raw: unknown, what: string): TlogEntry {

@@ -10,7 +10,7 @@ import type { LogEntry, LogEntryValue, TlogEntry } from '../types/wire.ts';
 /** Key material for a log: a KeyObject or SPKI PEM text. */
 export type LogKeyInput = KeyObject | string;
 
-// parsing a PEM costs ~3x an ECDSA verify (machine-tooling.md): each log key is parsed and hashed once
+// parsing a PEM costs ~3x an ECDSA verify (the project notes): each log key is parsed and hashed once
 const pemKeys = new Map<string, KeyObject>();
 const logIds = new WeakMap<KeyObject, string>();
 

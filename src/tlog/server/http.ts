@@ -61,7 +61,7 @@ function intParam(v: string | null, name: string, min: number): number | null {
   return Number(v);
 }
 
-/** Rekor v1 REST API (sigstore.md §4.1) plus the C2SP tlog-tiles read endpoints. */
+/** Rekor v1 REST API (https://github.com/sigstore/rekor/blob/main/openapi.yaml) plus the C2SP tlog-tiles read endpoints. */
 export function createLogHttpServer(log: TransparencyLog, opts: HttpOptions = {}): Server {
   const max = opts.maxBodyBytes ?? 4 * 1024 * 1024;
   const pool = opts.pool ?? new VerifyPool(0);

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { writeFileDurably } from '../../core/durable-file.ts';
 import { ChainsError } from '../../core/errors.ts';
 
-/** The log's signing identity: ECDSA P-256 (cosign and sigstore-go only accept ECDSA SETs, sigstore.md §0). */
+/** The log's signing identity: ECDSA P-256 (cosign and sigstore-go only accept ECDSA SETs, https://docs.sigstore.dev/). */
 export interface LogKey {
   privateKey: KeyObject;
   publicKey: KeyObject;

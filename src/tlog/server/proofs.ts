@@ -31,7 +31,7 @@ export function nodeHash(l: Uint8Array, r: Uint8Array): Buffer {
 }
 
 /**
- * Proof hashes from stored perfect-subtree nodes (RFC 6962 PATH / SUBPROOF, sigstore.md §5.2–5.3). Nodes at
+ * Proof hashes from stored perfect-subtree nodes (RFC 6962 PATH / SUBPROOF, https://www.rfc-editor.org/rfc/rfc6962). Nodes at
  * level ≥ 8 stay cached; lower ones (written here, or level ≥ 4 read from the store) in two generations of
  * 4 Ki, enough for every proof of a new entry, so memory does not grow with the log. The hashes of the ranges
  * ending at a tree size (the only ones that are not perfect subtrees) are computed once per size.

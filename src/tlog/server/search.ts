@@ -22,7 +22,7 @@ const searchSchema = z.object({
   operator: z.enum(['and', 'or']).optional(),
 });
 
-/** Search keys for each criterion (sigstore.md §4.5); each inner list is OR-ed, criteria combined by operator. */
+/** Search keys for each criterion (https://github.com/sigstore/rekor/blob/main/openapi.yaml); each inner list is OR-ed, criteria combined by operator. */
 function criteria(q: z.infer<typeof searchSchema>): string[][] {
   const out: string[][] = [];
   if (q.hash) {

@@ -1,7 +1,7 @@
 import { sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
-/** What a signed entry timestamp covers (sigstore.md §4.2), besides the log ID. */
+/** What a signed entry timestamp covers (https://github.com/sigstore/rekor/blob/main/openapi.yaml), besides the log ID. */
 export interface SetItem {
   body: Uint8Array;
   /** `body` in base64, when the caller has it already. */

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { TransparencyLog } from './log.ts';
 
 /**
- * C2SP tlog-tiles read endpoints (sigstore.md §5.5): /checkpoint, /tile/<L>/<N>[.p/<W>], /tile/entries/<N>[.p/<W>].
+ * C2SP tlog-tiles read endpoints (https://www.rfc-editor.org/rfc/rfc6962): /checkpoint, /tile/<L>/<N>[.p/<W>], /tile/entries/<N>[.p/<W>].
  * Tile level L holds tree level 8·L nodes; entry bundles are big-endian uint16 length-prefixed bodies.
  */
 const TILE = /^\/tile\/(?:(\d+)|(entries))\/((?:x\d{3}\/)*\d{3})(?:\.p\/(\d+))?$/;

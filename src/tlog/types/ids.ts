@@ -20,7 +20,7 @@ export interface EntryRef {
   uuid: string;
 }
 
-/** Parse a 64-hex UUID or an 80-hex entry ID (tree ID ‖ UUID), sigstore.md §4.3. */
+/** Parse a 64-hex UUID or an 80-hex entry ID (tree ID ‖ UUID), https://github.com/sigstore/rekor/blob/main/openapi.yaml. */
 export function parseEntryRef(text: string): EntryRef {
   const t = text.toLowerCase();
   if (/^[0-9a-f]{64}$/.test(t)) return { uuid: t };

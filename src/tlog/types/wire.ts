@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { canonicalize } from '../../core/json.ts';
 
-/** Rekor v1 wire types shared by tlog/server, tlog/client and verify (sigstore.md §4.1–4.2). */
+/** Rekor v1 wire types shared by tlog/server, tlog/client and verify (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
 
 export const inclusionProofSchema = z.object({
   checkpoint: z.string(),
@@ -56,7 +56,7 @@ export interface HashValue {
   value: string;
 }
 
-/** Proposed entries (request bodies of POST /api/v1/log/entries), sigstore.md §4.4. */
+/** Proposed entries (request bodies of POST /api/v1/log/entries), https://github.com/sigstore/rekor/blob/main/openapi.yaml. */
 export interface ProposedHashedRekord {
   apiVersion: '0.0.1';
   kind: 'hashedrekord';
@@ -98,7 +98,7 @@ export interface SearchIndex {
   operator?: 'and' | 'or';
 }
 
-/** The exact SET message: RFC 8785 JCS of body/integratedTime/logID/logIndex (sigstore.md §4.7). */
+/** The exact SET message: RFC 8785 JCS of body/integratedTime/logID/logIndex (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
 export function setMessage(e: Pick<LogEntryValue, 'body' | 'integratedTime' | 'logID' | 'logIndex'>): Buffer {
   return Buffer.from(
     canonicalize({ body: e.body, integratedTime: e.integratedTime, logID: e.logID, logIndex: e.logIndex }),

@@ -2,7 +2,7 @@ import { bytesToHex, fromUtf8, pemToDer, sha256 } from './bytes.ts';
 import { children, oidText, readTlv } from './der.ts';
 import type { Tlv } from './der.ts';
 
-/** Who signed: a certificate's identity and issuer (Fulcio, sigstore.md §6), or a bare key's fingerprint. */
+/** Who signed: a certificate's identity and issuer (Fulcio, https://github.com/sigstore/sigstore-js), or a bare key's fingerprint. */
 export type Signer =
   | { type: 'key'; fingerprint: string }
   | { type: 'certificate'; identities: string[]; issuer?: string; fingerprint: string }

@@ -1,6 +1,6 @@
 import { concat, equalBytes, sha256 } from './bytes.ts';
 
-/** RFC 6962 hashing for the browser (sigstore.md §5): leaf = H(0x00‖d), node = H(0x01‖l‖r). */
+/** RFC 6962 hashing for the browser (https://www.rfc-editor.org/rfc/rfc6962): leaf = H(0x00‖d), node = H(0x01‖l‖r). */
 export const leafHash = (data: Uint8Array): Promise<Uint8Array> => sha256(concat(new Uint8Array([0]), data));
 export const nodeHash = (l: Uint8Array, r: Uint8Array): Promise<Uint8Array> =>
   sha256(concat(new Uint8Array([1]), l, r));

@@ -77,7 +77,7 @@ async function ecdsaVerify(k: LogKey, derSig: Uint8Array, message: Uint8Array): 
   }
 }
 
-/** The SET message: JCS of the four fields; the keys are already in JCS order (sigstore.md §4.7). */
+/** The SET message: JCS of the four fields; the keys are already in JCS order (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
 export function setMessage(v: EntryValue): Uint8Array {
   return utf8(
     JSON.stringify({ body: v.body, integratedTime: v.integratedTime, logID: v.logID, logIndex: v.logIndex }),
@@ -190,7 +190,7 @@ export async function verifyEntry(uuid: string, v: EntryValue, keysDer: Uint8Arr
       return void add('inclusion', false, 'checkpoint size/root differ from the proof');
     const r = await checkInclusion(proof.logIndex, proof.treeSize, leaf, proof.hashes.map(hexToBytes), root);
     path = r.steps;
-    // a sharded Rekor proves the shard-local index while logIndex is global (sigstore.md §4.2): no equality check
+    // a sharded Rekor proves the shard-local index while logIndex is global (https://github.com/sigstore/rekor/blob/main/openapi.yaml): no equality check
     add(
       'inclusion',
       r.ok,

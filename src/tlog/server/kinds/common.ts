@@ -5,9 +5,9 @@ import { EntryError } from '../errors.ts';
 import { keyHash } from '../pki.ts';
 import type { Verifier } from '../pki.ts';
 
-/** Shared helpers for the entry kinds (sigstore.md §4.4–4.6). */
+/** Shared helpers for the entry kinds (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
 
-/** A verified, canonicalised entry ready to integrate (sigstore.md §4.4–4.6). */
+/** A verified, canonicalised entry ready to integrate (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
 export interface Accepted {
   canonical: unknown;
   searchKeys: string[];
