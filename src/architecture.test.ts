@@ -117,4 +117,14 @@ describe('architecture', () => {
       if (mod !== 'controller') expect(deps).not.toContain('controller');
     }
   });
+
+  it('the entry kinds do not reach the store (its index format belongs to the log, not to a kind)', () => {
+    const kinds = walk(join(SRC, 'tlog/server/kinds'));
+    expect(kinds.length).toBeGreaterThan(0);
+    for (const file of kinds)
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT_RE)) {
+        const target = resolve(dirname(file), m[1] ?? m[2] ?? '');
+        expect(moduleOf(target), `${relative(SRC, file)} imports ${m[1] ?? m[2]}`).not.toBe('tlog/store');
+      }
+  });
 });

@@ -4,7 +4,7 @@ import { BodyError, readBody as readRequestBody, requestUrl } from '../../core/h
 import { parseEntryRef, treeIdToHex } from '../types/ids.ts';
 import type { LogEntry } from '../types/wire.ts';
 import { EntryError, HttpError } from './errors.ts';
-import { prepareProposed } from './kinds/index.ts';
+import { prepareProposed } from './prepare.ts';
 import type { FastAnswer } from './fast-post.ts';
 import { LoadGauge } from './load.ts';
 import { VerifyPool } from './pool.ts';

@@ -12,8 +12,10 @@ import { loadOrCreateLogKey } from './logkey.ts';
 import { SigningPolicy } from './policy.ts';
 
 export { TransparencyLog } from './log.ts';
-export { acceptProposed, prepareProposed } from './kinds/index.ts';
-export type { Accepted, Prepared } from './kinds/index.ts';
+export { acceptProposed } from './kinds/index.ts';
+export { prepareProposed } from './prepare.ts';
+export type { Accepted } from './kinds/index.ts';
+export type { Prepared } from './prepare.ts';
 export { VerifyPool } from './pool.ts';
 export { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
 export { loadOrCreateLogKey, logKeyFrom } from './logkey.ts';

@@ -11,7 +11,7 @@ import {
 import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
 import { entryId } from '../types/index.ts';
 import type { LogEntry } from '../types/index.ts';
-import type { Prepared } from './kinds/index.ts';
+import type { Prepared } from './prepare.ts';
 import type { LogKey } from './logkey.ts';
 import { TreeReader, nodeHash } from './proofs.ts';
 import { signSet } from './sets.ts';

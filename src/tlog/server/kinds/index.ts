@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { canonicalize } from '../../../core/json.ts';
-import { hashLeaf } from '../../../core/merkle.ts';
-import { packKeys } from '../../store/index-tail.ts';
 import { EntryError } from '../errors.ts';
 import { parse } from './common.ts';
 import type { Accepted } from './common.ts';
@@ -33,19 +31,6 @@ export function acceptProposed(value: unknown, policy: SigningPolicy = DEFAULT_P
   }
 }
 
-/**
- * A verified entry reduced to what the log stores: canonical leaf bytes (JCS), its leaf hash (the UUID), its
- * search keys as index keys, attestation. Hashes are computed here, in the verify worker under load, so the
- * event loop (the busier thread) does not.
- */
-export interface Prepared {
-  body: Buffer;
-  uuid: Buffer;
-  /** Packed index keys of the lowercased, de-duplicated search keys (store/index-tail.ts packKeys). */
-  keys: Buffer;
-  attestation: Buffer | null;
-}
-
 /** Keys in UTF-16 order at every level, finite numbers only: then JSON.stringify is the JCS form. */
 function alreadyCanonical(v: unknown): boolean {
   if (typeof v === 'number') return Number.isFinite(v);
@@ -64,11 +49,4 @@ function alreadyCanonical(v: unknown): boolean {
 /** RFC 8785 JCS: the kinds build their canonical objects with sorted keys, so this is mostly a stringify. */
 export function canonicalJson(v: unknown): string {
   return alreadyCanonical(v) ? JSON.stringify(v) : canonicalize(v);
-}
-
-export function prepareProposed(value: unknown, policy: SigningPolicy = DEFAULT_POLICY): Prepared {
-  const a = acceptProposed(value, policy);
-  const body = Buffer.from(canonicalJson(a.canonical), 'utf8');
-  const keys = packKeys([...new Set(a.searchKeys.map((k) => k.toLowerCase()))]);
-  return { body, uuid: hashLeaf(body), keys, attestation: a.attestation };
 }
