@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunDirectory } from '../controller/local/run-directory.ts';
@@ -11,6 +10,7 @@ import type { PublicKeyMaterial } from '../keys/index.ts';
 import { RegistryClient } from '../registry/client.ts';
 import { RekorClient } from '../tlog/client/index.ts';
 import { tlogCheckBundle } from '../verify/tlog.ts';
+import { readInput } from './io.ts';
 
 /**
  * A run directory as the console's run source: its own read-only RunDirectory (scan and watch, never writes),
@@ -84,7 +84,7 @@ export function imagesFromFlags(
   signerKey?: PublicKeyMaterial,
 ): ImageVerifier {
   const rekor = new RekorClient(f.rekorUrl);
-  const publicKey = signerKey ?? (f.key ? loadPublicKey(readFileSync(f.key)) : undefined);
+  const publicKey = signerKey ?? (f.key ? loadPublicKey(readInput(f.key, 'public key')) : undefined);
   const logKey = async (): Promise<string> => (trust && trustPem(trust)) ?? (await rekor.publicKey());
   return imageVerifier({
     client: new RegistryClient(),

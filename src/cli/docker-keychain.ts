@@ -1,9 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { credentialHelperRunner } from '../registry/cred-helper.ts';
 import { dockerConfigKeychain } from '../registry/docker-config.ts';
 import type { Keychain } from '../registry/keychain.ts';
+import { readText } from './io.ts';
 
 /**
  * The docker config keychain every command shares (ggcr authn.DefaultKeychain): `$DOCKER_CONFIG/config.json`,
@@ -14,7 +15,7 @@ export function dockerKeychain(env: NodeJS.ProcessEnv = process.env): Keychain |
   const dir = env.DOCKER_CONFIG || join(env.HOME || homedir(), '.docker');
   const path = join(dir, 'config.json');
   if (!existsSync(path)) return undefined;
-  return dockerConfigKeychain(readFileSync(path, 'utf8'), path, {
+  return dockerConfigKeychain(readText(path, 'docker config'), path, {
     helpers: credentialHelperRunner({ env }),
   });
 }

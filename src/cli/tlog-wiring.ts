@@ -1,12 +1,12 @@
-import { readFileSync } from 'node:fs';
 import type { ConfigStore } from '../config/store.ts';
 import type { SignedRecord } from '../core/signed.ts';
 import type { TransparencyUploader } from '../controller/ports.ts';
 import { RekorUploader } from '../controller/tlog-uploader.ts';
-import { RekorClient, TlogError } from '../tlog/client/index.ts';
+import { RekorClient } from '../tlog/client/index.ts';
 import type { CheckBundle } from '../verify/tlog-hook.ts';
 import { tlogCheckBundle } from '../verify/tlog.ts';
 import { TLOG_SKIPPED_NOTICE } from '../verify/oci-output.ts';
+import { readText, say } from './io.ts';
 
 /** cosign's transparency-log flags on sign/attest/verify (https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md). */
 export interface TlogFlags {
@@ -15,23 +15,11 @@ export interface TlogFlags {
   insecureIgnoreTlog?: boolean;
 }
 
-const say = (line: string): void => void process.stderr.write(`${line}\n`);
-
 /** The log key pinned by cosign's SIGSTORE_REKOR_PUBLIC_KEY (a PEM file), else undefined: trust on first use. */
 function pinnedLogKey(): string | undefined {
   const file = process.env.SIGSTORE_REKOR_PUBLIC_KEY;
   if (!file) return undefined;
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new TlogError(
-      'TLOG_INPUT',
-      `cannot read SIGSTORE_REKOR_PUBLIC_KEY ${file}: ${(e as Error).message}`,
-      {
-        cause: e,
-      },
-    );
-  }
+  return readText(file, 'SIGSTORE_REKOR_PUBLIC_KEY');
 }
 
 function uploaderFor(url: string, timeoutMs?: number): RekorUploader {

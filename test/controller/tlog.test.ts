@@ -328,7 +328,7 @@ describe('the controller wiring', () => {
     expect(found?.map((f) => f.entry.uuid)).toEqual([entry.uuid]);
   });
 
-  it('SIGSTORE_REKOR_PUBLIC_KEY pins the log key: another key fails the check, a missing file is TLOG_INPUT', async () => {
+  it('SIGSTORE_REKOR_PUBLIC_KEY pins the log key: another key fails the check, a missing file is CLI_READ', async () => {
     const config = new ConfigStore(
       parseConfig({ 'transparency.enabled': 'true', 'transparency.url': log.url }),
     );
@@ -343,7 +343,7 @@ describe('the controller wiring', () => {
       });
       process.env.SIGSTORE_REKOR_PUBLIC_KEY = join(work, 'missing.pub');
       await expect(switchingUploader(config).upload(await imageSig())).rejects.toMatchObject({
-        code: 'TLOG_INPUT',
+        code: 'CLI_READ',
       });
     } finally {
       if (saved === undefined) delete process.env.SIGSTORE_REKOR_PUBLIC_KEY;

@@ -45,7 +45,7 @@ describe('chains generate-key-pair / import-key-pair / public-key', { timeout: 1
     const before = readFileSync(join(dir, 'cosign.key'), 'utf8');
     expectError(
       await chains(['generate-key-pair'], { cwd: dir, env: PW }),
-      'FILE_EXISTS',
+      'CLI_EXISTS',
       /cosign.key already exists/,
     );
     expect(readFileSync(join(dir, 'cosign.key'), 'utf8')).toBe(before);
@@ -81,7 +81,7 @@ describe('chains generate-key-pair / import-key-pair / public-key', { timeout: 1
     );
     expectError(
       await chains(['public-key', '--key', 'missing.key'], { cwd: dir, env: PW }),
-      'READ_ERROR',
+      'CLI_READ',
       /missing.key: no such file/,
     );
   });
@@ -119,7 +119,7 @@ describe('chains generate-key-pair / import-key-pair / public-key', { timeout: 1
       cwd: dir,
       env: PW,
     });
-    expectError(r, 'WRITE_ERROR', /writing .*no\/such\/dir\/k.key/);
+    expectError(r, 'CLI_WRITE', /cannot write .*no\/such\/dir\/k.key/);
   });
 });
 
@@ -146,6 +146,20 @@ describe('chains sign-blob / verify-blob / sign-dsse / verify-dsse', { timeout: 
       await chains(['verify-blob', '--key', 'cosign.pub', '--signature', sig, 'other.txt'], { cwd: dir }),
       'SIGNATURE_MISMATCH',
     );
+  });
+
+  it('- reads the blob from stdin (cosign), for sign-blob and verify-blob', async () => {
+    const s = await chains(['sign-blob', '--key', 'cosign.key', '-'], {
+      cwd: dir,
+      env: PW,
+      input: 'piped\n',
+    });
+    expect(s.code).toBe(0);
+    const sig = s.stdout.trim();
+    const verify = (input: string) =>
+      chains(['verify-blob', '--key', 'cosign.pub', '--signature', sig, '-'], { cwd: dir, input });
+    expect(await verify('piped\n')).toMatchObject({ code: 0, stderr: 'Verified OK\n' });
+    expectError(await verify('other\n'), 'SIGNATURE_MISMATCH');
   });
 
   it('--output-signature writes a 0600 file usable by verify-blob', async () => {

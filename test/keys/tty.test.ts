@@ -33,7 +33,7 @@ describe(
         [P2, 'two'],
       ]);
       expect(r.code).toBe(1);
-      expect(r.out).toMatch(/Error: passwords do not match \[PASSWORD_MISMATCH\]/);
+      expect(r.out).toMatch(/Error: passwords do not match \[CLI_PASSWORD_MISMATCH\]/);
       expect(existsSync(join(dir, 'mismatch.key'))).toBe(false);
     });
 

@@ -72,7 +72,7 @@ describe('chains provenance', () => {
       [`${V1}/pipelinerun-childrefs.json`, `${V1}/taskrun1.json`],
       /child TaskRun git-clone .*\[MISSING_CHILD\]/,
     ],
-    ['a missing file', [join(tmp, 'nope.json')], /cannot read .*\[FILE_UNREADABLE\]/],
+    ['a missing file', [join(tmp, 'nope.json')], /cannot read run .*nope.json: no such file \[CLI_READ\]/],
     ['not JSON or YAML', ['GARBAGE'], /not valid JSON or YAML.*\[INVALID_YAML\]/],
   ])('exits 1 with one clear line for %s', (_n, files, message) => {
     writeFileSync(

@@ -166,7 +166,7 @@ describe('chains tlog (rekor-cli outputs)', () => {
           'key.pub',
         )
       ).stderr,
-    ).toMatch(/cannot read artifact missing.txt: ENOENT/);
+    ).toMatch(/cannot read artifact missing.txt: no such file \[CLI_READ\]/);
     const wrong = await run(
       'upload',
       '--artifact',

@@ -12,7 +12,7 @@ import {
   type IdentityPolicy,
 } from '../../keyless/index.ts';
 import type { CertificateCheck } from '../../verify/tlog-hook.ts';
-import { readInput, writeFileAtomic } from './keys.ts';
+import { readInput, writeFileAtomic } from '../io.ts';
 
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 

@@ -27,13 +27,12 @@ import {
   verificationHeader,
 } from '../../verify/oci-output.ts';
 import { predicateTypeFor } from '../../verify/predicate-types.ts';
-import { keySigner, readInput } from './keys.ts';
+import { readInput, say } from '../io.ts';
+import { keySigner } from '../key-args.ts';
 import { logCheck, uploadToLog, type TlogFlags } from '../tlog-wiring.ts';
 import { dockerKeychain } from '../docker-keychain.ts';
 import type { CertificateCheck, CheckBundle } from '../../verify/tlog-hook.ts';
 import type { KeylessVerifyFlags } from './keyless.ts';
-
-const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 export interface RegistryFlags {
   allowInsecureRegistry?: boolean;

@@ -1,33 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { ChainsError } from '../../core/errors.ts';
 import { assertDone, parseRun, parseTaskRuns } from '../../model/index.ts';
 import type { RunObject, TaskRun } from '../../model/index.ts';
 import { buildStatement, discoverArtifacts } from '../../provenance/index.ts';
 import type { BuildType } from '../../provenance/index.ts';
-
-class CliFileError extends ChainsError<'FILE_UNREADABLE'> {}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CliFileError(
-      'FILE_UNREADABLE',
-      `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-      {
-        cause: e,
-      },
-    );
-  }
-}
+import { printJson, readText } from '../io.ts';
 
 const onWarning = (m: string): void => void process.stderr.write(`WARNING: ${m}\n`);
 
 /** The run and its children; unfinished runs are refused (RUN_NOT_DONE) as Chains only signs done runs. */
 function loadRun(file: string, childFiles: readonly string[]): { run: RunObject; children: TaskRun[] } {
-  const run = parseRun(readText(file), { source: file, onWarning });
+  const run = parseRun(readText(file, 'run'), { source: file, onWarning });
   assertDone(run);
-  const children = childFiles.flatMap((f) => parseTaskRuns(readText(f), { source: f, onWarning }));
+  const children = childFiles.flatMap((f) => parseTaskRuns(readText(f, 'run'), { source: f, onWarning }));
   return { run, children };
 }
 
@@ -60,10 +43,7 @@ export function runArtifacts(
 ): void {
   const { run, children } = loadRun(file, childFiles);
   const found = discoverArtifacts(run, children, { deepInspection: flags.deepInspection ?? false });
-  if (flags.json) {
-    process.stdout.write(`${JSON.stringify(found, null, 2)}\n`);
-    return;
-  }
+  if (flags.json) return printJson(found);
   const digests = (d: Record<string, string>): string =>
     Object.entries(d)
       .map(([a, h]) => `${a}:${h}`)

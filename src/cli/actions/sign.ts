@@ -4,9 +4,8 @@ import { verifyBlob } from '../../verify/blob.ts';
 import { signatureBytes } from '../../verify/signature.ts';
 import { uploadToLog } from '../tlog-wiring.ts';
 import { verifyDsse } from '../../verify/dsse.ts';
-import { keySigner, loadVerifyKey, readInput, writeFileAtomic } from './keys.ts';
-
-const say = (line: string): void => void process.stderr.write(`${line}\n`);
+import { readInput, say, writeFileAtomic } from '../io.ts';
+import { keySigner, loadVerifyKey } from '../key-args.ts';
 
 /**
  * `--signature` is a file when one exists at that path, else the base64 text itself (cosign verify-blob); a

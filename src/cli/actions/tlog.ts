@@ -1,8 +1,8 @@
 import type { EntryKind } from '../../tlog/types/entry-kinds.ts';
 import { createHash, hash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chainsHome } from '../home.ts';
+import { readInput } from '../io.ts';
 import {
   RekorClient,
   TlogError,
@@ -29,31 +29,19 @@ export interface ClientFlags {
   rekorServerPublicKey?: string;
 }
 
-function readFile(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new TlogError(
-      'TLOG_INPUT',
-      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`,
-      { cause: e },
-    );
-  }
-}
-
 /** A client plus the log key every answer is verified with before anything is printed. */
 async function connect(f: ClientFlags): Promise<{ client: RekorClient; key: string; server: string }> {
   const server = f.rekor_server ?? f.rekorServer;
   const probe = new RekorClient(server);
   const key = f.rekorServerPublicKey
-    ? readFile(f.rekorServerPublicKey, 'public key').toString('utf8')
+    ? readInput(f.rekorServerPublicKey, 'public key').toString('utf8')
     : await probe.publicKey();
   return { client: new RekorClient(server, { logPublicKey: key }), key, server };
 }
 
 /** Signature file: base64 text (cosign .sig, single-line or wrapped) or raw bytes (DER), as cosign reads it. */
 function signatureBase64(path: string): string {
-  return signatureBytes(readFile(path, 'signature')).toString('base64');
+  return signatureBytes(readInput(path, 'signature')).toString('base64');
 }
 
 const DIGEST_LENGTHS: Record<number, DigestAlgorithm> = { 64: 'sha256', 96: 'sha384', 128: 'sha512' };
@@ -87,22 +75,22 @@ export interface UploadFlags extends ClientFlags {
 }
 
 function proposals(f: UploadFlags): ProposedEntry[] {
-  if (f.entry) return [JSON.parse(readFile(f.entry, 'entry').toString('utf8')) as ProposedEntry];
+  if (f.entry) return [JSON.parse(readInput(f.entry, 'entry').toString('utf8')) as ProposedEntry];
   if (!f.publicKey) throw new TlogError('TLOG_INPUT', '--public-key is required');
-  const pem = readFile(f.publicKey, 'public key').toString('utf8');
+  const pem = readInput(f.publicKey, 'public key').toString('utf8');
   if (f.type === 'hashedrekord') {
     if (!f.signature) throw new TlogError('TLOG_INPUT', '--signature is required for hashedrekord');
     let digest: { algorithm: DigestAlgorithm; value: string };
     if (f.artifactHash) digest = parseArtifactHash(f.artifactHash);
     else if (f.artifact) {
       const algorithm = keyDigestAlgorithm(pem);
-      digest = { algorithm, value: hash(algorithm, readFile(f.artifact, 'artifact'), 'hex') };
+      digest = { algorithm, value: hash(algorithm, readInput(f.artifact, 'artifact'), 'hex') };
     } else throw new TlogError('TLOG_INPUT', '--artifact or --artifact-hash is required');
     return [proposeHashedRekord(digest.value, signatureBase64(f.signature), pem, digest.algorithm)];
   }
   if (!f.artifact)
     throw new TlogError('TLOG_INPUT', `--artifact (the DSSE envelope) is required for ${f.type}`);
-  const env = readFile(f.artifact, 'envelope');
+  const env = readInput(f.artifact, 'envelope');
   if (f.type === 'dsse') return [proposeDsse(env, pem)];
   // rekor-cli sends intoto 0.0.2 and retries with 0.0.1 on 400
   return [proposeIntoto(env, pem, '0.0.2'), proposeIntoto(env, pem, '0.0.1')];
@@ -135,11 +123,11 @@ export async function runSearch(f: SearchFlags): Promise<void> {
   const q: SearchIndex = {};
   if (f.sha) q.hash = f.sha.toLowerCase();
   if (f.artifact)
-    q.hash = `sha256:${createHash('sha256').update(readFile(f.artifact, 'artifact')).digest('hex')}`;
+    q.hash = `sha256:${createHash('sha256').update(readInput(f.artifact, 'artifact')).digest('hex')}`;
   if (f.publicKey)
     q.publicKey = {
       format: f.pkiFormat as 'x509',
-      content: readFile(f.publicKey, 'public key').toString('base64'),
+      content: readInput(f.publicKey, 'public key').toString('base64'),
     };
   if (f.email) q.email = f.email;
   if (f.operator) q.operator = f.operator;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -16,14 +15,6 @@ function password(): string | undefined {
   return process.env.CHAINS_CA_PASSWORD || undefined;
 }
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CaError('CA_STATE', `cannot read ${what} ${path}`, { cause: e });
-  }
-}
-
 /** Fulcio's built-in issuers when no --config is given (fulcio pkg/config DefaultConfig). */
 const FULCIO_DEFAULT = `
 oidc-issuers:
@@ -33,6 +24,7 @@ oidc-issuers:
 
 async function issuers(path: string | undefined): Promise<IssuersConfig> {
   const { parseIssuersConfig } = await import('../../oidc/index.ts');
+  const { readText } = await import('../io.ts');
   return parseIssuersConfig(path ? readText(path, 'issuer configuration') : FULCIO_DEFAULT);
 }
 
@@ -49,6 +41,7 @@ interface ServeFlags {
 async function serve(f: ServeFlags): Promise<void> {
   const { CertificateAuthority, loadCa, startCaServer } = await import('../../ca/index.ts');
   const { TokenVerifier } = await import('../../oidc/index.ts');
+  const { readText } = await import('../io.ts');
   const material = await loadCa(f.dir, { init: true, password: password() });
   const ct = f.ctlogUrl
     ? {

@@ -1,23 +1,12 @@
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { CtLogError } from '../../ctlog/server/errors.ts';
 
 interface ServeFlags {
   addr: string;
   dir: string;
   roots?: string;
   maxBodyBytes: string;
-}
-
-function readRoots(path: string | undefined): string {
-  if (!path) return '';
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new CtLogError('CT_REQUEST_INVALID', `cannot read --roots ${path}`, { cause: e });
-  }
 }
 
 /** `chains ctlog serve`: an RFC 6962 certificate transparency log for the embedded CA. */
@@ -42,10 +31,11 @@ export function registerCtlogCommands(program: Command): void {
         process.once('SIGTERM', () => resolve());
       });
       const { startCtLogServer } = await import('../../ctlog/server/index.ts');
+      const { readText } = await import('../io.ts');
       const s = await startCtLogServer({
         dir: f.dir,
         addr: f.addr,
-        rootsPem: readRoots(f.roots),
+        rootsPem: f.roots ? readText(f.roots, '--roots') : '',
         maxBodyBytes: Number(f.maxBodyBytes),
       });
       process.stdout.write(

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { ConfigStore } from '../../config/store.ts';
 import { defaultConfig, parseConfig } from '../../config/parse.ts';
 import { configDataFromYaml } from '../../config/file.ts';
@@ -10,12 +9,13 @@ import type { MetricsRecorder } from '../../controller/metrics.ts';
 import type { SignerSource } from '../../controller/ports.ts';
 import { Reconciler } from '../../controller/reconciler.ts';
 import type { Keychain } from '../../registry/keychain.ts';
+import { readText } from '../io.ts';
 import { buildOrchestrator } from './wiring.ts';
 
 /** Local mode's config: a YAML file (ConfigMap or flat map) or the defaults, with local storage defaults. */
 export function loadLocalConfig(file: string | undefined, log: Logger): ConfigStore {
   const cfg: ChainsConfig = file
-    ? parseConfig(configDataFromYaml(readFileSync(file, 'utf8'), file))
+    ? parseConfig(configDataFromYaml(readText(file, 'config'), file))
     : defaultConfig();
   return new ConfigStore(cfg, (m) => log('warn', m));
 }

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { SecretSignerSource } from '../../controller/signer-source.ts';
 import { decodeKeyPem, PKCS8_PEM_TYPE } from '../../keys/index.ts';
 import { NO_SIGNER, type SignerName } from '../../signing/index.ts';
-import { readPassword } from '../actions/keys.ts';
+import { readInput, readPassword } from '../io.ts';
 
 /**
  * The registry's signers over a cosign key file, as the `signing-secrets` Secret would hold it: `x509.pem` for a plain PKCS#8
@@ -14,7 +13,7 @@ export async function keyFileSigner(
   prompt: boolean,
   given?: Buffer,
 ): Promise<SecretSignerSource> {
-  const pem = readFileSync(path);
+  const pem = readInput(path, 'key');
   if (decodeKeyPem(pem).type === PKCS8_PEM_TYPE) return new SecretSignerSource({ 'x509.pem': pem });
   const env = process.env.COSIGN_PASSWORD;
   const password =
