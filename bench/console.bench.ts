@@ -15,6 +15,7 @@ import { loadOrCreateLogKey, startLogServer } from '../src/tlog/server/index.ts'
 import type { LogKey } from '../src/tlog/server/index.ts';
 import { packKeys } from '../src/tlog/store/index-tail.ts';
 import { SqliteLogStore } from '../src/tlog/store/sqlite.ts';
+import { STORE_TUNING } from '../src/tlog/server/tuning.ts';
 import type { StoredNode } from '../src/tlog/store/store.ts';
 
 /**
@@ -42,7 +43,7 @@ function body(i: number, pubB64: string): Buffer {
 
 /** Fill the store directly: hashedrekord bodies indexed by their digest; the sampled entries get real SETs. */
 async function buildTree(db: string, key: LogKey, sampled: Set<number>): Promise<void> {
-  const store = new SqliteLogStore(db);
+  const store = new SqliteLogStore(db, STORE_TUNING);
   await store.setTreeId('1');
   const logID = logIdOf(key.publicKey);
   const pubB64 = Buffer.from(key.publicKey.export({ type: 'spki', format: 'pem' }).toString()).toString(

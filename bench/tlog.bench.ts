@@ -14,6 +14,7 @@ import { appendToFrontier, inclusionRanges } from '../src/core/merkle-ranges.ts'
 import { proposeDsse, verifyLogEntry } from '../src/tlog/client/index.ts';
 import type { LogEntry } from '../src/tlog/client/index.ts';
 import { SqliteLogStore } from '../src/tlog/store/sqlite.ts';
+import { STORE_TUNING } from '../src/tlog/server/tuning.ts';
 import type { StoredNode } from '../src/tlog/store/store.ts';
 import { TransparencyLog, loadOrCreateLogKey } from '../src/tlog/server/index.ts';
 import { signCheckpoint } from '../src/core/checkpoint.ts';
@@ -263,7 +264,7 @@ async function appends(dir: string, clients: number, count: number): Promise<voi
 
 /** Fill a store with TREE entries directly (fake bodies, one placeholder SET), in big batches. */
 async function buildTree(db: string): Promise<void> {
-  const store = new SqliteLogStore(db);
+  const store = new SqliteLogStore(db, STORE_TUNING);
   await store.setTreeId('1');
   const key = loadOrCreateLogKey(`${db}.key`);
   const edge: (Buffer | undefined)[] = [];
@@ -304,7 +305,7 @@ async function reads(dir: string): Promise<void> {
   console.log(
     `built a ${TREE.toLocaleString('en')}-entry tree via the store in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
-  const store = new SqliteLogStore(db);
+  const store = new SqliteLogStore(db, STORE_TUNING);
   const log = await TransparencyLog.open({
     store,
     key: loadOrCreateLogKey(`${db}.key`),
@@ -321,7 +322,7 @@ async function reads(dir: string): Promise<void> {
     proofLat.push(performance.now() - s);
     s = performance.now();
     const e = await store.entryByIndex(idx);
-    await log.render(e!);
+    await log.renderJson(e!);
     entryLat.push(performance.now() - s);
   }
   console.log(

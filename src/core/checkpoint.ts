@@ -43,6 +43,26 @@ export function formatCheckpoint(c: Checkpoint): string {
   return `${c.origin}\n${c.size}\n${c.rootHash.toString('base64')}\n${ext}`;
 }
 
+/**
+ * A signer of full signed notes for one key and signer name (ECDSA with SHA-256, or Ed25519). The name is checked
+ * and the key hint computed once: exporting the key for its hint cost ≈ 1 ms per checkpoint.
+ */
+export function checkpointSigner(
+  name: string,
+  privateKey: KeyObject,
+  publicKey: KeyObject,
+): (c: Checkpoint) => string {
+  if (/\s|\+/.test(name) || name === '')
+    throw new CheckpointError('INVALID_CHECKPOINT', `invalid signer name "${name}"`);
+  const hint = keyHint(publicKey);
+  const alg = privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
+  return (c) => {
+    const text = formatCheckpoint(c);
+    const sig = cryptoSign(alg, Buffer.from(text, 'utf8'), privateKey);
+    return `${text}\n\u2014 ${name} ${Buffer.concat([hint, sig]).toString('base64')}\n`;
+  };
+}
+
 /** Sign a checkpoint with an ECDSA (SHA-256) or Ed25519 key and return the full signed note. */
 export function signCheckpoint(
   c: Checkpoint,
@@ -50,12 +70,7 @@ export function signCheckpoint(
   privateKey: KeyObject,
   publicKey: KeyObject,
 ): string {
-  if (/\s|\+/.test(name) || name === '')
-    throw new CheckpointError('INVALID_CHECKPOINT', `invalid signer name "${name}"`);
-  const text = formatCheckpoint(c);
-  const alg = privateKey.asymmetricKeyType === 'ed25519' ? null : 'sha256';
-  const sig = cryptoSign(alg, Buffer.from(text, 'utf8'), privateKey);
-  return `${text}\n\u2014 ${name} ${Buffer.concat([keyHint(publicKey), sig]).toString('base64')}\n`;
+  return checkpointSigner(name, privateKey, publicKey)(c);
 }
 
 function parseBody(text: string): Checkpoint {

@@ -70,23 +70,15 @@ export function rangeNodes(lo: number, hi: number): NodeId[] {
   return [...rangeNodes(lo, lo + k), ...rangeNodes(lo + k, hi)];
 }
 
-/**
- * MTH(D[lo:hi]) from stored perfect-subtree hashes (`get` must know every node of rangeNodes(lo, hi)); `node`
- * is RFC 6962's node hash (§2.1), replaceable by a faster one-shot implementation.
- */
-export function rangeHash(
-  lo: number,
-  hi: number,
-  get: (id: NodeId) => Uint8Array,
-  node: (l: Uint8Array, r: Uint8Array) => Buffer = hashChildren,
-): Buffer {
+/** MTH(D[lo:hi]) from stored perfect-subtree hashes (`get` must know every node of rangeNodes(lo, hi)). */
+export function rangeHash(lo: number, hi: number, get: (id: NodeId) => Uint8Array): Buffer {
   const width = hi - lo;
   if (isPowerOfTwo(width) && lo % width === 0) {
     const h = get({ level: Math.log2(width), index: lo / width });
     return Buffer.isBuffer(h) ? h : Buffer.from(h);
   }
   const k = splitPoint(width);
-  return node(rangeHash(lo, lo + k, get, node), rangeHash(lo + k, hi, get, node));
+  return hashChildren(rangeHash(lo, lo + k, get), rangeHash(lo + k, hi, get));
 }
 
 /**

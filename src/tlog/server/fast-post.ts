@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
+import { FAST_BODY_MS as BODY_MS, FAST_MAX_HEAD as MAX_HEAD, KEEP_ALIVE_MS } from './tuning.ts';
 
 /** What the fast path answers with. `headers` is a flat [name, value, …] list. */
 export interface FastAnswer {
@@ -13,9 +14,7 @@ export interface FastAnswer {
 export type FastHandler = (body: Buffer) => Promise<FastAnswer>;
 
 const LINE = 'POST /api/v1/log/entries HTTP/1.1\r\n';
-const MAX_HEAD = 16 * 1024;
-/** Time for a request body to arrive in full once its head has (node:http's headersTimeout is 60 s). */
-const BODY_MS = 60_000;
+
 const INTERNAL: FastAnswer = { status: 500, headers: [], body: '{"code":500,"message":"internal error"}' };
 
 let dateSecond = 0;
@@ -170,7 +169,7 @@ export function withFastPost(
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    new FastConnection(socket, http, handle, maxBody, http.keepAliveTimeout || 30_000);
+    new FastConnection(socket, http, handle, maxBody, http.keepAliveTimeout || KEEP_ALIVE_MS);
   });
   return Object.assign(server, {
     closeFast: () =>

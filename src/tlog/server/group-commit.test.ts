@@ -5,6 +5,7 @@ import { rootFromLeafHashes } from '../../core/merkle.ts';
 import { SqliteLogStore } from '../store/sqlite.ts';
 import type { Batch } from '../store/store.ts';
 import { TransparencyLog, loadOrCreateLogKey, prepareProposed } from './index.ts';
+import { STORE_TUNING } from './tuning.ts';
 import { TestSigner, sha, tempDir } from '../../../test/tlog/helpers.ts';
 
 const signer = new TestSigner();
@@ -27,7 +28,7 @@ class GatedStore extends SqliteLogStore {
 
 async function open(tag: string): Promise<{ log: TransparencyLog; store: GatedStore }> {
   const db = join(tempDir(`tlog-gc-${tag}-`), 'log.db');
-  const store = new GatedStore(db);
+  const store = new GatedStore(db, STORE_TUNING);
   const log = await TransparencyLog.open({
     store,
     key: loadOrCreateLogKey(`${db}.key`),

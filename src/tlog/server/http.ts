@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { BodyError, readBody as readRequestBody, requestUrl } from '../../core/http-server.ts';
 import { parseEntryRef, treeIdToHex } from '../types/ids.ts';
-import type { LogEntry } from '../types/wire.ts';
+import type { StoredEntry } from '../store/store.ts';
 import { EntryError, HttpError } from './errors.ts';
 import { prepareProposed } from './prepare.ts';
 import type { FastAnswer } from './fast-post.ts';
@@ -11,6 +11,7 @@ import { VerifyPool } from './pool.ts';
 import type { TransparencyLog } from './log.ts';
 import { searchIndex } from './search.ts';
 import { serveTiles } from './tiles.ts';
+import { KEEP_ALIVE_MS, MAX_BODY_BYTES } from './tuning.ts';
 
 export interface HttpOptions {
   /** Request body cap in bytes (Rekor-style 413 beyond it). */
@@ -20,6 +21,7 @@ export interface HttpOptions {
 }
 
 const MAX_RETRIEVE = 10;
+const COMMA = Buffer.from(',');
 
 /** Write an answer (JSON); headers in the flat [name, value, …] form: no header object to build and walk. */
 function sendAnswer(res: ServerResponse, a: FastAnswer): void {
@@ -63,7 +65,7 @@ function intParam(v: string | null, name: string, min: number): number | null {
 
 /** Rekor v1 REST API (https://github.com/sigstore/rekor/blob/main/openapi.yaml) plus the C2SP tlog-tiles read endpoints. */
 export function createLogHttpServer(log: TransparencyLog, opts: HttpOptions = {}): Server {
-  const max = opts.maxBodyBytes ?? 4 * 1024 * 1024;
+  const max = opts.maxBodyBytes ?? MAX_BODY_BYTES;
   const pool = opts.pool ?? new VerifyPool(0);
   const server = createServer((req, res) => {
     route(log, pool, req, res, max).catch((e: unknown) => {
@@ -71,7 +73,7 @@ export function createLogHttpServer(log: TransparencyLog, opts: HttpOptions = {}
       if (!res.writableEnded) res.end();
     });
   });
-  server.keepAliveTimeout = 30_000;
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
   return server;
 }
 
@@ -168,22 +170,22 @@ async function getByIndex(log: TransparencyLog, url: URL, res: ServerResponse): 
   send(res, 200, (await log.renderJson(e)).json);
 }
 
-async function findByRef(log: TransparencyLog, ref: string): Promise<LogEntry | null> {
+async function findByRef(log: TransparencyLog, ref: string): Promise<StoredEntry | null> {
   const r = parseEntryRef(ref);
   if (r.treeIdHex && r.treeIdHex !== treeIdToHex(log.treeId)) return null;
   const e = await log.store.entryByUuid(Buffer.from(r.uuid, 'hex'));
-  return e && e.index < log.checkpoint.size ? log.render(e) : null;
+  return e && e.index < log.checkpoint.size ? e : null;
 }
 
 async function getByUuid(log: TransparencyLog, ref: string, res: ServerResponse): Promise<void> {
-  let found: LogEntry | null;
+  let found: StoredEntry | null;
   try {
     found = await findByRef(log, ref);
   } catch (e) {
     throw new HttpError(400, (e as Error).message);
   }
   if (!found) throw new HttpError(404, `entry ${ref} not found`);
-  send(res, 200, found);
+  send(res, 200, (await log.renderJson(found)).json);
 }
 
 async function retrieve(log: TransparencyLog, body: Buffer, res: ServerResponse): Promise<void> {
@@ -198,25 +200,30 @@ async function retrieve(log: TransparencyLog, body: Buffer, res: ServerResponse)
   const entries = list(q?.entries, 'entries');
   if (uuids.length + indexes.length + entries.length > MAX_RETRIEVE)
     throw new HttpError(422, `more than max allowed ${MAX_RETRIEVE} entries in request`);
-  const out: LogEntry[] = [];
+  const found: StoredEntry[] = [];
   for (const u of uuids) {
     if (typeof u !== 'string') throw new HttpError(400, 'entryUUIDs must be strings');
     const f = await findByRef(log, u).catch((e: unknown) => {
       throw new HttpError(400, (e as Error).message);
     });
-    if (f) out.push(f);
+    if (f) found.push(f);
   }
   for (const i of indexes) {
     if (typeof i !== 'number' || !Number.isSafeInteger(i) || i < 0)
       throw new HttpError(400, 'logIndexes must be non-negative integers');
     const e = i < log.checkpoint.size ? await log.store.entryByIndex(i) : null;
-    if (e) out.push(await log.render(e));
+    if (e) found.push(e);
   }
   for (const p of entries) {
     const f = await log.find(prepareProposed(p));
-    if (f) out.push(await log.render(f));
+    if (f) found.push(f);
   }
-  send(res, 200, out);
+  const jsons = await Promise.all(found.map(async (e) => (await log.renderJson(e)).json));
+  send(
+    res,
+    200,
+    Buffer.concat([Buffer.from('['), ...jsons.flatMap((j, i) => (i ? [COMMA, j] : [j])), Buffer.from(']')]),
+  );
 }
 
 function logInfo(log: TransparencyLog, res: ServerResponse): void {

@@ -7,7 +7,8 @@ import type { LogStore } from '../store/store.ts';
 import { appendAnswer, createLogHttpServer } from './http.ts';
 import { withFastPost } from './fast-post.ts';
 import { TransparencyLog } from './log.ts';
-import { VerifyPool, defaultWorkers } from './pool.ts';
+import { VerifyPool } from './pool.ts';
+import { MAX_BODY_BYTES, STORE_TUNING, defaultVerifyWorkers } from './tuning.ts';
 import { loadOrCreateLogKey } from './logkey.ts';
 import { SigningPolicy } from './policy.ts';
 
@@ -18,7 +19,7 @@ export type { Accepted } from './kinds/index.ts';
 export type { Prepared } from './prepare.ts';
 export { VerifyPool } from './pool.ts';
 export { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
-export { loadOrCreateLogKey, logKeyFrom } from './logkey.ts';
+export { loadOrCreateLogKey } from './logkey.ts';
 export type { LogKey } from './logkey.ts';
 export { createLogHttpServer } from './http.ts';
 
@@ -60,9 +61,8 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
   const { host, port } = parseHostPort(o.addr ?? '127.0.0.1:3000');
   const policy = new SigningPolicy(o.clientSigningAlgorithms); // refuse a bad name before anything starts
   const key = loadOrCreateLogKey(o.keyPath ?? `${o.dbPath}.key`);
-  const store = o.store ?? new SqliteLogStore(o.dbPath);
-  const pool = new VerifyPool(o.verifyWorkers ?? defaultWorkers());
-  pool.useLogKey(key);
+  const store = o.store ?? new SqliteLogStore(o.dbPath, STORE_TUNING);
+  const pool = new VerifyPool(o.verifyWorkers ?? defaultVerifyWorkers());
   if (o.clientSigningAlgorithms) pool.usePolicy(policy.names);
   const log = await TransparencyLog.open({
     store,
@@ -70,13 +70,12 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
     hostname: o.hostname ?? host,
     clock: o.clock ?? systemClock,
     maxBatch: o.maxBatch,
-    signSets: (items) => pool.signSets(items),
   }).catch(async (e: unknown) => {
     await pool.close();
     throw e;
   });
   const http = createLogHttpServer(log, { maxBodyBytes: o.maxBodyBytes, pool });
-  const max = o.maxBodyBytes ?? 4 * 1024 * 1024;
+  const max = o.maxBodyBytes ?? MAX_BODY_BYTES;
   const server = withFastPost(http, (body) => appendAnswer(log, pool, body), max);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

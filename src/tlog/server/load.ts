@@ -1,3 +1,5 @@
+import { LOAD_WINDOW_MS } from './tuning.ts';
+
 /**
  * Entry requests in flight, as the verify pool's load figure: the peak over the last 250–500 ms, since the
  * count itself drops to a few each time a batch is answered (those would be verified in the event loop).
@@ -11,7 +13,7 @@ export class LoadGauge {
   enter(): number {
     this.n++;
     const now = performance.now();
-    if (now - this.since > 250) [this.lastPeak, this.peak, this.since] = [this.peak, 0, now];
+    if (now - this.since > LOAD_WINDOW_MS) [this.lastPeak, this.peak, this.since] = [this.peak, 0, now];
     this.peak = Math.max(this.peak, this.n);
     return Math.max(this.peak, this.lastPeak);
   }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { formatCheckpoint, keyHint, signCheckpoint } from '../../core/checkpoint.ts';
+import { checkpointSigner } from '../../core/checkpoint.ts';
+import type { Checkpoint } from '../../core/checkpoint.ts';
 import type { Clock } from '../../core/clock.ts';
-import { emptyRoot } from '../../core/merkle.ts';
+import { emptyRoot, hashChildren } from '../../core/merkle.ts';
 import {
   appendToFrontier,
   consistencyRanges,
@@ -10,22 +11,19 @@ import {
 } from '../../core/merkle-ranges.ts';
 import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
 import { entryId } from '../types/index.ts';
-import type { LogEntry } from '../types/index.ts';
 import type { Prepared } from './prepare.ts';
 import type { LogKey } from './logkey.ts';
-import { TreeReader, nodeHash } from './proofs.ts';
+import { TreeReader } from './proofs.ts';
 import { signSet } from './sets.ts';
-import type { SetItem } from './sets.ts';
+import { MAX_BATCH, MAX_UNSYNCED_BATCHES } from './tuning.ts';
 
 export interface LogOptions {
   store: LogStore;
   key: LogKey;
   hostname: string;
   clock: Clock;
-  /** Most entries integrated in one durable transaction. */
+  /** Most entries integrated in one durable transaction (default MAX_BATCH). */
   maxBatch?: number;
-  /** Signs a batch's SETs (e.g. in a worker thread); default: in this thread with `key`. */
-  signSets?: (items: SetItem[]) => Promise<Buffer[]>;
 }
 
 interface Pending {
@@ -63,7 +61,7 @@ export class TransparencyLog {
   private running = false;
   private readonly tree: TreeReader;
   private headJson = { size: -1, note: Buffer.alloc(0), tail: '' };
-  private hint: Buffer | null = null;
+  private readonly signNote: (c: Checkpoint) => string;
   /** Tree size including written batches that are not yet synced (the head lags until they are). */
   private written: number;
   private wake: (() => void) | null = null;
@@ -79,6 +77,7 @@ export class TransparencyLog {
     this.head = head;
     this.written = head.size;
     this.tree = new TreeReader(o.store);
+    this.signNote = checkpointSigner(o.hostname, o.key.privateKey, o.key.publicKey);
   }
 
   /** Open the log, creating tree ID and an empty signed checkpoint on first start; checks tree vs checkpoint. */
@@ -108,18 +107,8 @@ export class TransparencyLog {
     return this.head;
   }
 
-  /** The signed note; the first call goes through core's signCheckpoint (which checks the signer name). */
   private signHead(size: number, root: Buffer): string {
-    const cp = { origin: this.origin, size, rootHash: root, extensions: [] };
-    const { key, hostname } = this.o;
-    if (!this.hint) {
-      const note = signCheckpoint(cp, hostname, key.privateKey, key.publicKey);
-      this.hint = keyHint(key.publicKey); // exporting the key on every batch cost ~1 ms each
-      return note;
-    }
-    const text = formatCheckpoint(cp);
-    const sig = key.sign(Buffer.from(text, 'utf8'));
-    return `${text}\n\u2014 ${hostname} ${Buffer.concat([this.hint, sig]).toString('base64')}\n`;
+    return this.signNote({ origin: this.origin, size, rootHash: root, extensions: [] });
   }
 
   private async loadEdge(size: number): Promise<void> {
@@ -130,7 +119,7 @@ export class TransparencyLog {
 
   private rootFromEdge(): Buffer {
     let r: Buffer | undefined;
-    for (const h of this.edge) if (h) r = r ? nodeHash(h, r) : h;
+    for (const h of this.edge) if (h) r = r ? hashChildren(h, r) : h;
     return r ?? emptyRoot();
   }
 
@@ -169,7 +158,7 @@ export class TransparencyLog {
     let unsynced = 0;
     let waiting = 0;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.o.maxBatch ?? 2000);
+      const batch = this.queue.splice(0, this.o.maxBatch ?? MAX_BATCH);
       let staged: Staged;
       try {
         staged = await this.writeBatch(batch);
@@ -195,7 +184,7 @@ export class TransparencyLog {
         unsynced--;
         waiting -= batch.length;
       });
-      if (this.queue.length === 0 || unsynced >= 2) {
+      if (this.queue.length === 0 || unsynced >= MAX_UNSYNCED_BATCHES) {
         await Promise.race([published, this.arrival()]);
         await new Promise((r) => setImmediate(r)); // let this I/O turn's requests join the next batch
       }
@@ -240,9 +229,7 @@ export class TransparencyLog {
       logIndex: first + i,
     }));
     const { key } = this.o;
-    const sets = this.o.signSets
-      ? await this.o.signSets(items)
-      : items.map((i) => signSet(key.privateKey, key.logId, i));
+    const sets = items.map((i) => signSet(key.privateKey, key.logId, i));
     const edge = [...this.edge];
     const nodes: StoredNode[] = [];
     let size = first;
@@ -287,35 +274,11 @@ export class TransparencyLog {
     return size === this.head.size ? this.head.rootHash : this.tree.rootAt(size);
   }
 
-  /** The Rekor LogEntry map for a stored entry, with an inclusion proof against the current checkpoint. */
-  async render(e: StoredEntry): Promise<LogEntry> {
-    const head = this.head;
-    if (e.index >= head.size) throw new Error(`entry ${e.index} is not yet covered by a checkpoint`);
-    const hashes = await this.inclusionProof(e.index, head.size);
-    const value = {
-      ...(e.attestation ? { attestation: { data: e.attestation.toString('base64') } } : {}),
-      body: e.body.toString('base64'),
-      integratedTime: e.integratedTime,
-      logID: this.logId,
-      logIndex: e.index,
-      verification: {
-        inclusionProof: {
-          checkpoint: head.note,
-          hashes: hashes.map((h) => h.toString('hex')),
-          logIndex: e.index,
-          rootHash: head.rootHash.toString('hex'),
-          treeSize: head.size,
-        },
-        signedEntryTimestamp: e.set.toString('base64'),
-      },
-    };
-    return { [entryId(this.treeId, e.uuid.toString('hex'))]: value };
-  }
-
   /**
-   * The bytes of JSON.stringify(await render(e)) in UTF-8, written straight into one Buffer: the checkpoint
-   * part is encoded once per tree head (its em dash would otherwise make every answer a two-byte string to
-   * flatten and re-encode); base64, hex and integers are ASCII and need no escaping.
+   * The Rekor LogEntry JSON (`{"<entry id>": {…}}`, keys in Rekor's order) of a stored entry, with an inclusion
+   * proof against the current checkpoint, in UTF-8, written straight into one Buffer: the checkpoint part is
+   * encoded once per tree head (its em dash would otherwise make every answer a two-byte string to flatten and
+   * re-encode); base64, hex and integers are ASCII and need no escaping.
    */
   async renderJson(e: StoredEntry): Promise<{ id: string; json: Buffer }> {
     const head = this.head;

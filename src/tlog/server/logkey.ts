@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -12,10 +12,9 @@ export interface LogKey {
   /** Hex SHA-256 of the SPKI DER: Rekor's logID. */
   logId: string;
   publicKeyPem: string;
-  sign(message: Buffer): Buffer;
 }
 
-export function logKeyFrom(privateKey: KeyObject): LogKey {
+function logKeyFrom(privateKey: KeyObject): LogKey {
   const publicKey = createPublicKey(privateKey);
   const der = publicKey.export({ type: 'spki', format: 'der' });
   return {
@@ -23,7 +22,6 @@ export function logKeyFrom(privateKey: KeyObject): LogKey {
     publicKey,
     logId: createHash('sha256').update(der).digest('hex'),
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-    sign: (m) => sign('sha256', m, privateKey),
   };
 }
 

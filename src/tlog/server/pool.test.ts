@@ -1,9 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it, vi } from 'vitest';
 import { EntryError, HttpError } from './errors.ts';
-import { generateKeyPairSync, verify } from 'node:crypto';
-import { VerifyPool, logKeyFrom, prepareProposed } from './index.ts';
-import { setMessage } from '../types/index.ts';
+import { VerifyPool, prepareProposed } from './index.ts';
 import { packJobs, packReplies, unpackJobs, unpackReplies } from './packing.ts';
 import type { WorkerReply } from './pool.ts';
 import { LoadGauge } from './load.ts';
@@ -101,49 +99,6 @@ describe('VerifyPool (worker threads)', () => {
       const got = await Promise.all(pending);
       expect(posted).toEqual([16, 16, 16, 16, 16, 16, 14]);
       got.forEach((g, i) => expect(g.body.equals(prepareProposed(proposals[i]).body)).toBe(true));
-    } finally {
-      await pool.close();
-    }
-  });
-
-  it('signs SETs of big batches in the worker and small ones here; a dead worker signs nothing wrong', async () => {
-    const key = logKeyFrom(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey);
-    const pool = new VerifyPool(1, { workerSetsFrom: 4 });
-    pool.useLogKey(key);
-    const [w] = (pool as unknown as { workers: Worker[] }).workers;
-    const posted: string[] = [];
-    const post = w!.postMessage.bind(w);
-    w!.postMessage = (m: object, t?: readonly ArrayBuffer[]) => {
-      posted.push(Object.keys(m)[0]!);
-      post(m, t as ArrayBuffer[]);
-    };
-    const items = (n: number, from: number) =>
-      Array.from({ length: n }, (_, i) => ({
-        body: Buffer.from(`{"i":${from + i}}`),
-        integratedTime: 1_700_000_000,
-        logIndex: from + i,
-      }));
-    const check = (sets: Buffer[], list: ReturnType<typeof items>): void =>
-      sets.forEach((sig, i) => {
-        const it = list[i]!;
-        const msg = setMessage({
-          body: it.body.toString('base64'),
-          integratedTime: it.integratedTime,
-          logID: key.logId,
-          logIndex: it.logIndex,
-        });
-        expect(verify('sha256', msg, key.publicKey, sig)).toBe(true);
-      });
-    try {
-      const big = items(6, 0);
-      check(await pool.signSets(big), big);
-      expect(posted).toEqual(['sets']);
-      const small = items(3, 6);
-      check(await pool.signSets(small), small);
-      expect(posted).toEqual(['sets']);
-      const pending = pool.signSets(items(5, 9));
-      await w!.terminate();
-      check(await pending, items(5, 9));
     } finally {
       await pool.close();
     }

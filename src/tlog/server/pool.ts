@@ -1,15 +1,12 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { EntryError, HttpError } from './errors.ts';
 import type { EntryErrorCode } from './errors.ts';
 import { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
 import { prepareProposed } from './prepare.ts';
 import type { Prepared } from './prepare.ts';
-import type { LogKey } from './logkey.ts';
 import { packJobs, unpackReplies } from './packing.ts';
 import type { PackedJobs, PackedReplies } from './packing.ts';
-import { signSet } from './sets.ts';
-import type { SetItem } from './sets.ts';
+import { INLINE_VERIFY_UP_TO, WORKER_BODIES_PER_MESSAGE, WORKER_MAX_OUTSTANDING } from './tuning.ts';
 
 /** Worker reply: a prepared entry, or the error to answer with. */
 export type WorkerReply =
@@ -23,17 +20,15 @@ export type WorkerReply =
     }
   | { id: number; ok: false; entry: EntryErrorCode | ''; status: number; message: string };
 
-/** Messages to a worker: request bodies to prepare, the log key, SETs to sign. */
-export type ToWorker =
-  | { jobs: PackedJobs }
-  | { key: { privateKey: LogKey['privateKey']; logId: string } }
-  | { policy: readonly string[] }
-  | { sets: { id: number; items: SetItem[] } };
-export type FromWorker = { replies: PackedReplies } | { signed: { id: number; sigs: Uint8Array[] } };
+/** Messages to a worker: request bodies to prepare, or the signing policy. */
+export type ToWorker = { jobs: PackedJobs } | { policy: readonly string[] };
+export interface FromWorker {
+  replies: PackedReplies;
+}
 
 interface Waiter {
   /** The worker's answer. */
-  reply: (r: WorkerReply | Uint8Array[]) => void;
+  reply: (r: WorkerReply) => void;
   /** Do the work in this thread instead (the worker died). */
   here: () => void;
   /** Set when the job is posted. */
@@ -63,39 +58,10 @@ function settlePrepared(r: WorkerReply, res: (p: Prepared) => void, rej: (e: unk
   else rej(r.entry ? new EntryError(r.message, undefined, r.entry) : new HttpError(r.status, r.message));
 }
 
-/** Default: one verification worker when there is a second core, so HTTP/integration and ECDSA verify overlap. */
-export function defaultWorkers(): number {
-  return availableParallelism() > 1 ? 1 : 0;
-}
-
-/**
- * Unanswered messages per worker before bodies wait here, and bodies per message. Small messages keep both
- * threads busy: the event loop integrates the first verified entries while the worker verifies the next ones
- * (64 clients, A/B on a quiet machine: one message of everything, at most 2 unanswered: 3,770–3,830/s; 16 per
- * message, at most 6: 4,770–5,010/s at the same CPU per append).
- */
-const MAX_OUTSTANDING = 6;
-const PER_MESSAGE = 16;
-
 /** One request body for a worker; jobs posted in the same event-loop turn travel in one message. */
 export interface Job {
   id: number;
   body: Uint8Array;
-}
-
-export interface PoolOptions {
-  /**
-   * With at most this many entry requests in flight, entries are prepared in the calling thread: a message
-   * to a sleeping worker and its reply (two thread wake-ups) cost more CPU than they save when the event loop
-   * has time to spare. Default 16.
-   */
-  inlineUpTo?: number;
-  /**
-   * Batches of at least this many SETs are signed in a worker (when there is one). Default: never. Measured
-   * with 64 clients: signing in the worker left it the busier thread (event loop 124–138 µs per append,
-   * other threads 202–207 µs); signing here balances them (160 / 170 µs) at the same total CPU.
-   */
-  workerSetsFrom?: number;
 }
 
 /**
@@ -119,20 +85,14 @@ export class VerifyPool {
   /** Messages a worker has not answered yet. */
   private readonly outstanding = new Map<Worker, number>();
   private nextId = 1;
-  private readonly inlineUpTo: number;
-  private readonly setsFrom: number;
-  private key: LogKey | null = null;
   private policy: SigningPolicy = DEFAULT_POLICY;
 
-  constructor(size: number, o: PoolOptions = {}) {
-    this.inlineUpTo = o.inlineUpTo ?? 16;
-    this.setsFrom = o.workerSetsFrom ?? Infinity;
+  constructor(size: number) {
     for (let i = 0; i < size; i++) {
       const w = new Worker(WORKER_URL);
       w.on('message', (m: FromWorker) => {
         this.outstanding.set(w, (this.outstanding.get(w) ?? 1) - 1);
-        if ('replies' in m) for (const r of unpackReplies(m.replies)) this.settle(r.id, r);
-        else this.settle(m.signed.id, m.signed.sigs);
+        for (const r of unpackReplies(m.replies)) this.settle(r.id, r);
         if (this.queued.length > 0) this.post();
       });
       w.on('error', () => this.drop(w));
@@ -143,7 +103,7 @@ export class VerifyPool {
     }
   }
 
-  private settle(id: number, r: WorkerReply | Uint8Array[]): void {
+  private settle(id: number, r: WorkerReply): void {
     const w = this.waiting.get(id);
     if (!w) return;
     this.waiting.delete(id);
@@ -165,7 +125,7 @@ export class VerifyPool {
 
   /** Prepare one request body; `load` is the number of entry requests in flight (default: treat as busy). */
   async prepare(body: Buffer, load = Infinity): Promise<Prepared> {
-    if (this.workers.length === 0 || load <= this.inlineUpTo) return prepareBody(body, this.policy);
+    if (this.workers.length === 0 || load <= INLINE_VERIFY_UP_TO) return prepareBody(body, this.policy);
     const id = this.nextId++;
     return new Promise<Prepared>((res, rej) => {
       const here = (): void => {
@@ -175,14 +135,14 @@ export class VerifyPool {
           rej(e);
         }
       };
-      this.waiting.set(id, { reply: (r) => settlePrepared(r as WorkerReply, res, rej), here });
+      this.waiting.set(id, { reply: (r) => settlePrepared(r, res, rej), here });
       if (this.queued.push({ id, body }) === 1) setImmediate(() => this.post());
     });
   }
 
   /**
-   * What is queued goes to the least busy worker, PER_MESSAGE bodies a message. A worker with MAX_OUTSTANDING
-   * unanswered messages gets nothing more: bodies queue up here meanwhile and travel when it answers.
+   * What is queued goes to the least busy worker, WORKER_BODIES_PER_MESSAGE bodies a message. A worker with
+   * WORKER_MAX_OUTSTANDING unanswered messages gets nothing more: bodies queue up here meanwhile and travel when it answers.
    */
   private post(): void {
     while (this.queued.length > 0) if (!this.postSome()) return;
@@ -190,8 +150,8 @@ export class VerifyPool {
 
   private postSome(): boolean {
     const w = this.nextWorker();
-    if (w && (this.outstanding.get(w) ?? 0) >= MAX_OUTSTANDING) return false;
-    const jobs = this.queued.splice(0, PER_MESSAGE);
+    if (w && (this.outstanding.get(w) ?? 0) >= WORKER_MAX_OUTSTANDING) return false;
+    const jobs = this.queued.splice(0, WORKER_BODIES_PER_MESSAGE);
     for (const j of jobs) {
       const waiter = this.waiting.get(j.id);
       if (waiter) waiter.worker = w;
@@ -219,42 +179,10 @@ export class VerifyPool {
     return best;
   }
 
-  /** The log key, for signing SETs in the workers (KeyObjects are cloned into worker threads). */
-  useLogKey(key: LogKey): void {
-    this.key = key;
-    for (const w of this.workers)
-      w.postMessage({ key: { privateKey: key.privateKey, logId: key.logId } } satisfies ToWorker);
-  }
-
   /** The allowed client signing algorithms (Rekor flag names; validated here), here and in every worker. */
   usePolicy(names: readonly string[]): void {
     this.policy = new SigningPolicy(names);
     for (const w of this.workers) w.postMessage({ policy: [...names] } satisfies ToWorker);
-  }
-
-  /** Sign the SETs of a batch: in a worker for big batches (that thread has the spare core), else here. */
-  async signSets(items: SetItem[]): Promise<Buffer[]> {
-    const key = this.key;
-    if (!key) throw new Error('VerifyPool.useLogKey was not called');
-    const here = (): Buffer[] => items.map((i) => signSet(key.privateKey, key.logId, i));
-    const w = items.length >= this.setsFrom ? this.nextWorker() : undefined;
-    if (!w) return here();
-    const id = this.nextId++;
-    return new Promise<Buffer[]>((res, rej) => {
-      const local = (): void => {
-        try {
-          res(here());
-        } catch (e) {
-          rej(e);
-        }
-      };
-      const reply = (r: WorkerReply | Uint8Array[]): void =>
-        res((r as Uint8Array[]).map((s) => Buffer.from(s.buffer, s.byteOffset, s.byteLength)));
-      this.waiting.set(id, { reply, here: local, worker: w });
-      // exact-size copies: a pooled Buffer would clone its whole slab
-      const copies = items.map((i) => ({ ...i, body: new Uint8Array(i.body) }));
-      this.send(w, { sets: { id, items: copies } });
-    });
   }
 
   async close(): Promise<void> {

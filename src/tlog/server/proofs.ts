@@ -1,8 +1,8 @@
-import { hash } from 'node:crypto';
 import { emptyRoot } from '../../core/merkle.ts';
 import { rangeHash, rangeNodes } from '../../core/merkle-ranges.ts';
 import type { LeafRange, NodeId } from '../../core/merkle-ranges.ts';
 import type { LogStore, StoredNode } from '../store/store.ts';
+import { PROOF_CACHE_GENERATION, PROOF_CACHE_UPPER_LEVEL as UPPER_LEVEL } from './tuning.ts';
 
 /** Node (level, index) as one number (levels ≤ 63, index < 2^46): cheaper Map keys than strings. */
 const key = (level: number, index: number): number => level * 2 ** 46 + index;
@@ -15,26 +15,11 @@ function perfectLevel(lo: number, hi: number): number {
 }
 
 /**
- * Low nodes (levels < 8) kept per cache generation: proofs for new entries need only the newest ones (the last
- * 256 entries' nodes below level 8). 4 Ki, not 64 Ki: each node is a 32-byte Buffer with its own backing store,
- * and two generations of 64 Ki took ≈ 40 MiB, which a load run kept filling for its whole 30 s (RSS 146 → 288).
- */
-const GENERATION = 4_096;
-const UPPER_LEVEL = 8;
-
-const pair = Buffer.alloc(65, 1);
-/** RFC 6962 node hash SHA-256(0x01 ‖ l ‖ r) with a one-shot hash (core's hashChildren makes a Hash object). */
-export function nodeHash(l: Uint8Array, r: Uint8Array): Buffer {
-  pair.set(l, 1);
-  pair.set(r, 33);
-  return hash('sha256', pair, 'buffer') as Buffer;
-}
-
-/**
  * Proof hashes from stored perfect-subtree nodes (RFC 6962 PATH / SUBPROOF, https://www.rfc-editor.org/rfc/rfc6962). Nodes at
  * level ≥ 8 stay cached; lower ones (written here, or level ≥ 4 read from the store) in two generations of
  * 4 Ki, enough for every proof of a new entry, so memory does not grow with the log. The hashes of the ranges
- * ending at a tree size (the only ones that are not perfect subtrees) are computed once per size.
+ * ending at a tree size (the only ones that are not perfect subtrees) are computed once per size. Low nodes:
+ * proofs for new entries need only the newest ones; each is a 32-byte Buffer with its own backing store.
  */
 export class TreeReader {
   /** Nodes at level ≥ 8 (one per 256 entries, kept); lower ones in two generations (newest first). */
@@ -45,7 +30,7 @@ export class TreeReader {
 
   constructor(
     private readonly store: LogStore,
-    private readonly generation = GENERATION,
+    private readonly generation = PROOF_CACHE_GENERATION,
   ) {}
 
   private cached(level: number, index: number): Buffer | undefined {
@@ -99,7 +84,7 @@ export class TreeReader {
       if (l >= 0) return get({ level: l, index: lo / 2 ** l });
       const known = hi === size ? memo.get(lo) : undefined;
       if (known) return known;
-      const h = rangeHash(lo, hi, get, nodeHash);
+      const h = rangeHash(lo, hi, get);
       if (hi === size) memo.set(lo, h);
       return h;
     });

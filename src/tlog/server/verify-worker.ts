@@ -1,11 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { EntryError, HttpError } from './errors.ts';
-import type { KeyObject } from 'node:crypto';
 import { prepareBody } from './pool.ts';
 import { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
 import type { FromWorker, Job, ToWorker, WorkerReply } from './pool.ts';
 import { packReplies, unpackJobs } from './packing.ts';
-import { signSet } from './sets.ts';
 
 let policy: SigningPolicy = DEFAULT_POLICY;
 
@@ -20,22 +18,10 @@ function prepareJob(j: Job): WorkerReply {
   }
 }
 
-let key: { privateKey: KeyObject; logId: string } | null = null;
-
-/** Worker thread body for VerifyPool: prepare each posted batch of request bodies (one reply), sign SETs. */
+/** Worker thread body for VerifyPool: prepare each posted batch of request bodies (one reply). */
 parentPort?.on('message', (m: ToWorker) => {
-  if ('key' in m) key = m.key;
-  else if ('policy' in m) policy = new SigningPolicy(m.policy);
-  else if ('sets' in m) {
-    const k = key;
-    if (!k) throw new Error('no log key'); // the pool posts the key first; the pool signs in-thread if we die
-    const sigs = m.sets.items.map((i) => new Uint8Array(signSet(k.privateKey, k.logId, i)));
-    const reply: FromWorker = { signed: { id: m.sets.id, sigs } };
-    parentPort?.postMessage(
-      reply,
-      sigs.map((s) => s.buffer as ArrayBuffer),
-    );
-  } else {
+  if ('policy' in m) policy = new SigningPolicy(m.policy);
+  else {
     const replies = packReplies(unpackJobs(m.jobs).map(prepareJob));
     parentPort?.postMessage({ replies } satisfies FromWorker, [replies.data]);
   }

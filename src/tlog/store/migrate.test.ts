@@ -7,6 +7,7 @@ import { appendToFrontier } from '../../core/merkle-ranges.ts';
 import { SqliteLogStore } from './sqlite.ts';
 import { TransparencyLog, acceptProposed, loadOrCreateLogKey, prepareProposed } from '../server/index.ts';
 import { signSet } from '../server/sets.ts';
+import { STORE_TUNING } from '../server/tuning.ts';
 import { TestSigner, sha, tempDir } from '../../../test/tlog/helpers.ts';
 
 const signer = new TestSigner();
@@ -82,7 +83,7 @@ describe('a schema-1 log database is migrated in place when opened', () => {
   it('keeps every entry, SET, search key and the tree; new appends extend the same tree', async () => {
     const path = join(dir, 'v1.db');
     const { prepared, uuids, root } = writeV1(path, 37);
-    const store = new SqliteLogStore(path);
+    const store = new SqliteLogStore(path, STORE_TUNING);
     expect(store.migrated).toBe(37);
     const log = await openLog(store, path);
     expect(log.treeId).toBe('4242');
@@ -102,7 +103,7 @@ describe('a schema-1 log database is migrated in place when opened', () => {
     expect(more.entry.index).toBe(37);
     expect(log.checkpoint.rootHash).toEqual(rootFromLeafHashes([...uuids, more.entry.uuid]));
     await store.close();
-    const again = new SqliteLogStore(path); // schema 2 now: opened as is
+    const again = new SqliteLogStore(path, STORE_TUNING); // schema 2 now: opened as is
     expect(again.migrated).toBe(0);
     expect((await again.state()).size).toBe(38);
     await again.close();
@@ -111,7 +112,7 @@ describe('a schema-1 log database is migrated in place when opened', () => {
   it('a database it cannot migrate is left as it was, with a clear error; unknown versions are refused', () => {
     const path = join(dir, 'gap.db');
     writeV1(path, 10, 4);
-    expect(() => new SqliteLogStore(path)).toThrow(
+    expect(() => new SqliteLogStore(path, STORE_TUNING)).toThrow(
       expect.objectContaining({ code: 'TLOG_STORE', message: expect.stringMatching(/entry 4 is missing/) }),
     );
     const after = new Database(path);
@@ -122,7 +123,7 @@ describe('a schema-1 log database is migrated in place when opened', () => {
     expect(tables).toEqual(['entries', 'meta', 'nodes', 'search']);
     after.prepare("INSERT OR REPLACE INTO meta (k, v) VALUES ('schema', '3')").run();
     after.close();
-    expect(() => new SqliteLogStore(path)).toThrow(
+    expect(() => new SqliteLogStore(path, STORE_TUNING)).toThrow(
       expect.objectContaining({ code: 'TLOG_STORE', message: expect.stringMatching(/schema version 3/) }),
     );
   });

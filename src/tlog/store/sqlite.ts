@@ -17,13 +17,16 @@ import type { Batch, LogStore, StoreState, StoredEntry } from './store.ts';
 import { UuidFilter } from './uuid-filter.ts';
 import { migrateV1 } from './migrate-v1.ts';
 
-export interface SqliteStoreOptions {
-  /** Entries indexed in memory before their index rows are written (sorted, INDEX_SLICE rows per batch). */
-  indexChunk?: number;
-  /** Index rows written per batch while a chunk is pending (default INDEX_SLICE). */
-  indexSlice?: number;
-  /** Batches of at least this many entries fdatasync on the libuv pool, smaller ones in this thread (16). */
-  poolSyncFrom?: number;
+/** The store's tuning; the values and the figures behind them are in the server's tuning.ts. */
+export interface StoreTuning {
+  /** Entries indexed in memory before their index rows are written (sorted, `indexSlice` rows per batch). */
+  indexChunk: number;
+  /** Index rows written per batch while a chunk is pending. */
+  indexSlice: number;
+  /** Batches of at least this many entries fdatasync on the libuv pool, smaller ones in this thread. */
+  poolSyncFrom: number;
+  /** SQLite's wal_autocheckpoint, in pages. */
+  walAutocheckpointPages: number;
 }
 
 /**
@@ -31,9 +34,6 @@ export interface SqliteStoreOptions {
  * there). Durability: the commit itself runs with synchronous=NORMAL, then the WAL file is fdatasync'ed before
  * commit() resolves, so a 201 is only sent for entries on stable storage.
  */
-/** Index rows written per batch while a sealed chunk is pending (≈ 2 µs each). */
-const INDEX_SLICE = 2048;
-
 export class SqliteLogStore implements LogStore {
   private readonly db: Database.Database;
   private readonly st;
@@ -42,25 +42,22 @@ export class SqliteLogStore implements LogStore {
   private tail = new IndexTail();
   /** A full chunk whose index rows are being written, a slice per batch; still answered from memory. */
   private sealed: { tail: IndexTail; end: number; rows: [number, number][]; at: number } | null = null;
-  private readonly chunk: number;
-  private readonly slice: number;
   private filter: UuidFilter;
-  private readonly poolSyncFrom: number;
   /** Entries copied from a schema-1 database when this store opened it (0 otherwise). */
   readonly migrated: number = 0;
 
-  constructor(path: string, o: SqliteStoreOptions = {}) {
+  constructor(
+    path: string,
+    private readonly tuning: StoreTuning,
+  ) {
     this.path = path;
-    this.chunk = o.indexChunk ?? 4096;
-    this.slice = o.indexSlice ?? INDEX_SLICE;
-    this.poolSyncFrom = o.poolSyncFrom ?? 16;
     this.db = new Database(path);
     try {
       const version = checkSchema(this.db, path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
-      // a checkpoint (page copy + fsync of the db, on the event loop) every 64 MiB of WAL, not every 4 MiB
-      this.db.pragma('wal_autocheckpoint = 16384');
+      // a checkpoint is a page copy + fsync of the db, on the event loop
+      this.db.pragma(`wal_autocheckpoint = ${tuning.walAutocheckpointPages}`);
       if (version === '1') {
         this.migrated = migrateV1(this.db, path);
         this.db.pragma('wal_checkpoint(TRUNCATE)'); // the migration is on disk before anything else is written
@@ -138,14 +135,14 @@ export class SqliteLogStore implements LogStore {
   /**
    * One transaction: the batch's entry rows (with their upper nodes and key hashes), the next slice of a sealed
    * index chunk, the head. A chunk's rows (≈ 28 k for 4 096 dsse entries) took 42–72 ms in one transaction,
-   * a stall of the event loop every 4 096 entries; in slices of INDEX_SLICE they add ≈ 4 ms to a batch.
+   * a stall of the event loop every 4 096 entries; in slices of `indexSlice` rows they add ≈ 4 ms to a batch.
    */
   async write(batch: Batch): Promise<void> {
     const up = upperNodes(batch.nodes);
     const keyed = batch.entries;
     const rows: TailEntry[] = keyed.map(({ entry: e, keys }) => ({ idx: e.index, uuid: e.uuid, keys }));
     const sealed = this.sealed;
-    const slice = sealed ? sealed.rows.slice(sealed.at, sealed.at + this.slice) : [];
+    const slice = sealed ? sealed.rows.slice(sealed.at, sealed.at + this.tuning.indexSlice) : [];
     const finished = sealed !== null && sealed.at + slice.length >= sealed.rows.length;
     this.db.transaction(() => {
       for (const { entry: e, keys } of keyed)
@@ -168,7 +165,7 @@ export class SqliteLogStore implements LogStore {
     if (sealed) sealed.at += slice.length;
     if (finished) this.sealed = null;
     for (const r of rows) this.tail.add(r);
-    if (!this.sealed && this.tail.size >= this.chunk) this.seal(batch.checkpoint.size);
+    if (!this.sealed && this.tail.size >= this.tuning.indexChunk) this.seal(batch.checkpoint.size);
     for (const r of rows) this.filter.add(r.uuid);
     if (this.filter.full) this.filter = this.buildFilter();
   }
@@ -191,7 +188,7 @@ export class SqliteLogStore implements LogStore {
    */
   private async flush(entries: number): Promise<void> {
     const fd = (this.wal ??= openSync(`${this.path}-wal`, 'r'));
-    if (entries < this.poolSyncFrom) return fdatasyncSync(fd);
+    if (entries < this.tuning.poolSyncFrom) return fdatasyncSync(fd);
     await new Promise<void>((res, rej) => fdatasync(fd, (e) => (e ? rej(e) : res())));
   }
 
