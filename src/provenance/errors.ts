@@ -6,6 +6,8 @@ export type ProvenanceErrorCode =
   | 'INVALID_IMAGE_ID'
   | 'UNSUPPORTED_BUILD_TYPE'
   | 'INVALID_REFERENCE'
-  | 'INVALID_HINT_DIGEST';
+  | 'INVALID_HINT_DIGEST'
+  | 'BAD_PREDICATE_TYPE'
+  | 'INVALID_PREDICATE';
 
 export class ProvenanceError extends ChainsError<ProvenanceErrorCode> {}

@@ -10,3 +10,4 @@ export * from './serialize.ts';
 export * from './formats.ts';
 export * from './statement.ts';
 export * from './artifacts.ts';
+export * from './cosign-attest.ts';

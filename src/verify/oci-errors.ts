@@ -8,7 +8,6 @@ export type OciVerifyErrorCode =
   | 'NO_MATCHING_ATTESTATIONS'
   | 'PREDICATE_TYPE_MISMATCH'
   | 'CLAIMS_MISMATCH'
-  | 'TLOG_CHECK_FAILED'
-  | 'BAD_PREDICATE_TYPE';
+  | 'TLOG_CHECK_FAILED';
 
 export class OciVerifyError extends ChainsError<OciVerifyErrorCode> {}

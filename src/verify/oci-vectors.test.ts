@@ -7,7 +7,7 @@ import type { RekorBundle } from '../core/signed.ts';
 import { loadPublicKey } from '../keys/index.ts';
 import type { StoredLayer } from '../storage/oci/reader.ts';
 import { filterPredicateType, verifyAttestationBundle, verifyAttestationLayer } from './attestation.ts';
-import { predicateTypeFor } from './predicate-types.ts';
+import { predicateTypeFor } from '../provenance/cosign-attest.ts';
 import { VECTORS } from '../../test/setup/env.ts';
 
 const DSSE = `${VECTORS}cosign-keys/dsse/`;

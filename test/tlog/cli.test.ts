@@ -167,6 +167,10 @@ describe('chains tlog (rekor-cli outputs)', () => {
         )
       ).stderr,
     ).toMatch(/cannot read artifact missing.txt: no such file \[CLI_READ\]/);
+    writeFileSync(join(dir, 'bad-entry.json'), '{"kind": hashedrekord');
+    expect((await run('upload', '--entry', 'bad-entry.json')).stderr).toMatch(
+      /^Error: --entry bad-entry.json is not JSON: .* \[TLOG_INPUT\]\n$/,
+    );
     const wrong = await run(
       'upload',
       '--artifact',

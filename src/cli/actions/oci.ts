@@ -1,5 +1,4 @@
 import { INTOTO_PAYLOAD_TYPE } from '../../core/dsse.ts';
-import { goMarshal } from '../../core/json.ts';
 import { loadPublicKey, verifySignature, type PublicKeyMaterial } from '../../keys/index.ts';
 import { signDsse, signSimpleSigning, type Signer } from '../../signing/index.ts';
 import {
@@ -26,7 +25,7 @@ import {
   imageVerificationJson,
   verificationHeader,
 } from '../../verify/oci-output.ts';
-import { predicateTypeFor } from '../../verify/predicate-types.ts';
+import { attestationStatement, predicateTypeFor } from '../../provenance/index.ts';
 import { readInput, say } from '../io.ts';
 import { keySigner } from '../key-args.ts';
 import { logCheck, uploadToLog, type TlogFlags } from '../tlog-wiring.ts';
@@ -147,31 +146,6 @@ async function signOne(
   };
   const res = await backend.store(req);
   say(`Pushing signature to: ${res.locations.join(', ')}`);
-}
-
-/** in-toto Statement v0.1 as `cosign attest` builds it (https://github.com/sigstore/cosign/blob/main/specs/ATTESTATION_SPEC.md; Go field order). */
-export function attestationStatement(
-  target: ImageTarget,
-  type: string,
-  predicateText: string,
-  now: Date,
-): Buffer {
-  const predicateType = predicateTypeFor(type);
-  let predicate: unknown;
-  if (type === 'custom') {
-    predicate = { Data: predicateText, Timestamp: now.toISOString().replace(/\.\d{3}Z$/, 'Z') };
-  } else {
-    try {
-      predicate = JSON.parse(predicateText);
-    } catch (e) {
-      throw new RegistryError('BAD_CONFIG', `predicate is not valid JSON: ${(e as Error).message}`, {
-        cause: e,
-      });
-    }
-  }
-  const subject = [{ name: target.repository, digest: { sha256: target.digest.replace(/^sha256:/, '') } }];
-  const st = { _type: 'https://in-toto.io/Statement/v0.1', predicateType, subject, predicate };
-  return Buffer.from(goMarshal(st));
 }
 
 export interface AttestFlags extends SignFlags {

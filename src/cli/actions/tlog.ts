@@ -2,7 +2,7 @@ import type { EntryKind } from '../../tlog/types/entry-kinds.ts';
 import { createHash, hash } from 'node:crypto';
 import { join } from 'node:path';
 import { chainsHome } from '../home.ts';
-import { readInput } from '../io.ts';
+import { readInput, readText } from '../io.ts';
 import {
   RekorClient,
   TlogError,
@@ -74,8 +74,18 @@ export interface UploadFlags extends ClientFlags {
   entry?: string;
 }
 
+/** `--entry`: a proposed entry as JSON, sent as is (the log checks its shape and signature). */
+function entryFile(path: string): ProposedEntry {
+  try {
+    return JSON.parse(readText(path, 'entry')) as ProposedEntry;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    throw new TlogError('TLOG_INPUT', `--entry ${path} is not JSON: ${e.message}`, { cause: e });
+  }
+}
+
 function proposals(f: UploadFlags): ProposedEntry[] {
-  if (f.entry) return [JSON.parse(readInput(f.entry, 'entry').toString('utf8')) as ProposedEntry];
+  if (f.entry) return [entryFile(f.entry)];
   if (!f.publicKey) throw new TlogError('TLOG_INPUT', '--public-key is required');
   const pem = readInput(f.publicKey, 'public key').toString('utf8');
   if (f.type === 'hashedrekord') {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attestationStatement } from './oci.ts';
-import { PREDICATE_TYPES, predicateTypeFor } from '../../verify/predicate-types.ts';
+import { attestationStatement, PREDICATE_TYPES, predicateTypeFor } from './cosign-attest.ts';
 
 const target = { repository: '127.0.0.1:5000/team/app', digest: `sha256:${'b'.repeat(64)}` };
 
@@ -13,7 +12,12 @@ describe('cosign attest statement and --type names', () => {
     expect(predicateTypeFor('https://example.com/my-predicate/v1')).toBe(
       'https://example.com/my-predicate/v1',
     );
-    expect(() => predicateTypeFor('slsa')).toThrow(/invalid predicate type "slsa"/);
+    expect(() => predicateTypeFor('slsa')).toThrow(
+      expect.objectContaining({
+        code: 'BAD_PREDICATE_TYPE',
+        message: expect.stringMatching(/invalid predicate type "slsa"/),
+      }),
+    );
   });
 
   it('builds custom predicates as {Data, Timestamp} in Go field order', () => {
@@ -42,7 +46,10 @@ describe('cosign attest statement and --type names', () => {
       predicate: { buildDefinition: {} },
     });
     expect(() => attestationStatement(target, 'spdx', 'not json', new Date())).toThrow(
-      /predicate is not valid JSON/,
+      expect.objectContaining({
+        code: 'INVALID_PREDICATE',
+        message: expect.stringMatching(/^predicate is not valid JSON/),
+      }),
     );
   });
 });
