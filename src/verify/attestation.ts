@@ -7,10 +7,10 @@ import { Annotation } from '../storage/oci/layout.ts';
 import { OciReader, type StoredBundle, type StoredLayer } from '../storage/oci/reader.ts';
 import { checkStatementClaims, type Statement } from './claims.ts';
 import { verifyDsse } from './dsse.ts';
-import { OciVerifyError } from './oci-errors.ts';
+import { NoMatchingError, OciVerifyError } from './oci-errors.ts';
 import {
   parseBundleAnnotation,
-  reasonOf,
+  rejectionOf,
   rekorBundleFromTlogEntries,
   resolveImage,
   type Rejection,
@@ -66,8 +66,9 @@ async function checkEnvelope(
   cert: StoredCertificate,
 ): Promise<Statement> {
   const publicKey = signingKeyOf(o, cert, bundle);
-  await o.checkBundle?.(bundle, { kind: 'dsse', bytes: envelope, signature: '', publicKey });
+  // as for .sig layers, the signature before the log entry: a changed payload fails as a bad signature
   const payload = verifyDsse(envelope, publicKey, INTOTO_PAYLOAD_TYPE);
+  await o.checkBundle?.(bundle, { kind: 'dsse', bytes: envelope, signature: '', publicKey });
   return checkStatementClaims(payload, digest);
 }
 
@@ -163,13 +164,14 @@ export async function verifyImageAttestations(
     try {
       good.push(await a.run());
     } catch (e) {
-      rejected.push({ source: a.source, reason: reasonOf(e) });
+      rejected.push(rejectionOf(a.source, e));
     }
   }
   if (good.length === 0) {
-    throw new OciVerifyError(
+    throw new NoMatchingError(
       'NO_MATCHING_ATTESTATIONS',
       `no matching attestations: ${rejected.map((r) => r.reason).join('; ')}`,
+      rejected,
     );
   }
   const verified = o.predicateType ? good.filter((v) => v.statement.predicateType === o.predicateType) : good;

@@ -6,10 +6,10 @@ import type { RegistryClient } from '../registry/client.ts';
 import { Annotation } from '../storage/oci/layout.ts';
 import { OciReader, type StoredBundle, type StoredLayer } from '../storage/oci/reader.ts';
 import { checkSimpleSigningClaims, type SimpleSigning } from './claims.ts';
-import { OciVerifyError } from './oci-errors.ts';
+import { NoMatchingError, OciVerifyError } from './oci-errors.ts';
 import {
   parseBundleAnnotation,
-  reasonOf,
+  rejectionOf,
   rekorBundleFromTlogEntries,
   resolveImage,
   type Rejection,
@@ -37,6 +37,8 @@ export interface VerifiedImageSignature {
   claims: SimpleSigning;
   signature: string;
   bundle?: RekorBundle;
+  /** the signing certificate (PEM) stored beside a keyless signature */
+  certificatePem?: string;
 }
 
 export interface ImageVerification {
@@ -70,7 +72,8 @@ export async function verifyImageSignatureLayer(
   if (signature === undefined)
     throw new Error(`layer ${layer.digest} has no ${Annotation.signature} annotation`);
   const bundle = parseBundleAnnotation(layer.annotations[Annotation.bundle]);
-  const publicKey = signingKeyOf(o, layerCertificate(layer), bundle);
+  const cert = layerCertificate(layer);
+  const publicKey = signingKeyOf(o, cert, bundle);
   checkSignature(publicKey, layer.bytes, decodeSignature(signature));
   await o.checkBundle?.(bundle, { kind: 'hashedrekord', bytes: layer.bytes, signature, publicKey });
   const claims = checkSimpleSigningClaims(layer.bytes, digest, o.annotations);
@@ -81,6 +84,7 @@ export async function verifyImageSignatureLayer(
     claims,
     signature,
     ...(bundle ? { bundle } : {}),
+    ...(cert.certificatePem ? { certificatePem: cert.certificatePem } : {}),
   };
 }
 
@@ -114,7 +118,8 @@ export async function verifyImageSignatureBundle(
     throw new Error('bundle messageDigest does not match the payload layer');
   }
   const bundle = rekorBundleFromTlogEntries(j.verificationMaterial?.tlogEntries);
-  const publicKey = signingKeyOf(o, bundleCertificate(j), bundle);
+  const cert = bundleCertificate(j);
+  const publicKey = signingKeyOf(o, cert, bundle);
   checkSignature(publicKey, b.payload, decodeSignature(ms.signature));
   await o.checkBundle?.(bundle, {
     kind: 'hashedrekord',
@@ -124,7 +129,13 @@ export async function verifyImageSignatureBundle(
   });
   const claims = checkSimpleSigningClaims(b.payload, digest, o.annotations);
   const base = { source: 'sigstore-bundle' as const, id: b.manifestDigest, payload: b.payload, claims };
-  return { ...base, signature: ms.signature, ...(bundle ? { bundle } : {}) };
+  const certificatePem = cert.certificatePem;
+  return {
+    ...base,
+    signature: ms.signature,
+    ...(bundle ? { bundle } : {}),
+    ...(certificatePem ? { certificatePem } : {}),
+  };
 }
 
 /**
@@ -154,15 +165,16 @@ export async function verifyImageSignatures(
     try {
       verified.push(await a.run());
     } catch (e) {
-      rejected.push({ source: a.source, reason: reasonOf(e) });
+      rejected.push(rejectionOf(a.source, e));
     }
   }
   if (attempts.length === 0)
     throw new OciVerifyError('NO_SIGNATURES', `no signatures found for ${image.repository}@${image.digest}`);
   if (verified.length === 0) {
-    throw new OciVerifyError(
+    throw new NoMatchingError(
       'NO_MATCHING_SIGNATURES',
       `no matching signatures: ${rejected.map((r) => r.reason).join('; ')}`,
+      rejected,
     );
   }
   return { ...image, verified, rejected, tlogChecked: o.checkBundle !== undefined };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { fromBase64 } from '../core/encoding.ts';
+import { ChainsError } from '../core/errors.ts';
 import type { RekorBundle } from '../core/signed.ts';
 import { parseReference, repositoryName } from '../registry/reference.ts';
 import type { RegistryClient } from '../registry/client.ts';
@@ -69,10 +70,15 @@ export async function resolveImage(client: RegistryClient, ref: string): Promise
   return { repository: repositoryName(r), digest: m.digest };
 }
 
-/** One rejected layer/bundle, with the reason cosign would print. */
+/** One rejected layer/bundle, with the reason cosign would print and the failed check's code. */
 export interface Rejection {
   source: string;
   reason: string;
+  code?: string;
+}
+
+export function rejectionOf(source: string, e: unknown): Rejection {
+  return { source, reason: reasonOf(e), ...(e instanceof ChainsError ? { code: e.code } : {}) };
 }
 
 export function reasonOf(e: unknown): string {

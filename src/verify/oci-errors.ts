@@ -1,3 +1,4 @@
+import type { Rejection } from './oci-common.ts';
 import { ChainsError } from '../core/errors.ts';
 
 /** Outcomes of image/attestation verification that are not a single bad signature. */
@@ -11,3 +12,14 @@ export type OciVerifyErrorCode =
   | 'TLOG_CHECK_FAILED';
 
 export class OciVerifyError extends ChainsError<OciVerifyErrorCode> {}
+
+/** No signature (attestation) verified: each rejected one with its reason and code. */
+export class NoMatchingError extends OciVerifyError {
+  constructor(
+    code: 'NO_MATCHING_SIGNATURES' | 'NO_MATCHING_ATTESTATIONS',
+    message: string,
+    readonly rejected: readonly Rejection[],
+  ) {
+    super(code, message);
+  }
+}

@@ -25,12 +25,24 @@ export function verificationHeader(
   return `${lines.join('\n')}\n`;
 }
 
-/** stdout of `verify -o json`: a blank line, then the payloads with `optional.Bundle` added (Go field order). */
-export function imageVerificationJson(r: ImageVerification): string {
+/** Go's encoding/json writes a map's keys sorted. */
+const sortedKeys = (m: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/**
+ * stdout of `verify -o json`: a blank line, then the payloads with `optional.Bundle` added and, for a keyless
+ * signature, what `certificate` says of its certificate (cosign's Subject, Issuer and issuer OID keys).
+ */
+export function imageVerificationJson(
+  r: ImageVerification,
+  certificate?: (pem: string) => Record<string, string>,
+): string {
   const out = r.verified.map((v) => {
     const c = v.claims.critical;
     let optional: Record<string, unknown> | null = v.claims.optional ?? null;
+    if (v.certificatePem && certificate) optional = { ...(optional ?? {}), ...certificate(v.certificatePem) };
     if (v.bundle) optional = { ...(optional ?? {}), Bundle: v.bundle };
+    if (optional) optional = sortedKeys(optional);
     return {
       critical: {
         identity: { 'docker-reference': c.identity['docker-reference'] },

@@ -8,6 +8,7 @@ import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CertificateAuthority, loadCa, startCaServer } from '../../src/ca/index.ts';
 import type { RunningCa } from '../../src/ca/index.ts';
+import { decodePem, encodePem } from '../../src/core/encoding.ts';
 import { EphemeralSigner, signBlobKeyless } from '../../src/keyless/index.ts';
 import { TokenVerifier, singleIssuer } from '../../src/oidc/index.ts';
 import { mintToken } from '../../src/oidc/issuer/index.ts';
@@ -17,6 +18,7 @@ import { RekorClient } from '../../src/tlog/client/index.ts';
 import type { TrustedRootJson } from '../../src/trustroot/index.ts';
 import { chains } from '../keys/helpers.ts';
 import { tempDir } from '../tlog/helpers.ts';
+import { remadeLeaf } from './remake.ts';
 
 /**
  * Keyless blobs through the CLI: `chains sign-blob --bundle` without a key (certificate from the stack's CA, SCT
@@ -230,6 +232,20 @@ describe('keyless verify-blob refuses, one code per check', () => {
       '--trusted-root',
       writeRoot('other-ct.json', { ...root, ctlogs: root.tlogs }),
     ]);
+    expect(codeOf(r.stderr)).toBe('KEYLESS_SCT');
+  });
+
+  it('a certificate re-made by the same CA with a forged SCT (its signature changed)', async () => {
+    const b = JSON.parse(readFileSync(bundlePath, 'utf8')) as {
+      verificationMaterial: { certificate: { rawBytes: string } };
+    };
+    const leaf = encodePem('CERTIFICATE', Buffer.from(b.verificationMaterial.certificate.rawBytes, 'base64'));
+    const forged = decodePem(await remadeLeaf(stack.dirs.ca, leaf, 'forge')).bytes.toString('base64');
+    b.verificationMaterial.certificate.rawBytes = forged;
+    const p = join(dir, 'forged-sct.bundle.json');
+    writeFileSync(p, JSON.stringify(b));
+    const r = await verifyBlob(p);
+    expect(r.stderr).toMatch(/SCT check failed/);
     expect(codeOf(r.stderr)).toBe('KEYLESS_SCT');
   });
 

@@ -14,6 +14,8 @@ import {
 import type { CertificateCheck } from '../../verify/tlog-hook.ts';
 import { readInput, writeFileAtomic } from '../io.ts';
 
+export { cosignCertificateOptional, keylessFailure } from '../../keyless/index.ts';
+
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** cosign's keyless flags on the signing commands. */

@@ -203,11 +203,18 @@ async function verifyTargets(client: RegistryClient, image: string, recursive: b
   return (await manifestDigests(client, ref, top, { recursive: true })).map((d) => `${name}@${d}`);
 }
 
+/** Keyless output: a failure coded by its check, cosign's certificate fields in the JSON. */
+interface KeylessOutput {
+  failure: (e: unknown) => unknown;
+  certificate: (pem: string) => Record<string, string>;
+}
+
 /** --key, or the keyless certificate check with the log key pinned by the trusted root. */
 async function verifyKeys(o: VerifyFlags): Promise<{
   publicKey?: PublicKeyMaterial;
   certificateCheck?: CertificateCheck;
   checkBundle?: CheckBundle;
+  keyless?: KeylessOutput;
 }> {
   if (o.key) {
     const checkBundle = await logCheck(o);
@@ -219,11 +226,19 @@ async function verifyKeys(o: VerifyFlags): Promise<{
   const k = await import('./keyless.ts');
   const { certificateCheck, logKeyPem } = k.keylessVerification(o);
   const checkBundle = await logCheck(o, logKeyPem);
-  return { certificateCheck, ...(checkBundle ? { checkBundle } : {}) };
+  const keyless = { failure: k.keylessFailure, certificate: k.cosignCertificateOptional };
+  return { certificateCheck, keyless, ...(checkBundle ? { checkBundle } : {}) };
 }
 
+/** In keyless mode, a failure carries the code of the check every signature failed. */
+const coded =
+  (keyless: KeylessOutput | undefined) =>
+  (e: unknown): never => {
+    throw keyless ? keyless.failure(e) : e;
+  };
+
 export async function runVerify(images: string[], o: VerifyFlags): Promise<void> {
-  const keys = await verifyKeys(o);
+  const { keyless, ...keys } = await verifyKeys(o);
   for (const image of images) {
     const client = buildClient(o, image);
     const repository = process.env.COSIGN_REPOSITORY;
@@ -233,20 +248,20 @@ export async function runVerify(images: string[], o: VerifyFlags): Promise<void>
         ...keys,
         annotations: o.annotations,
         ...(repository ? { repository } : {}),
-      });
+      }).catch(coded(keyless));
       const annotations = Object.keys(o.annotations).length > 0;
-      const keyless = keys.certificateCheck !== undefined;
-      process.stderr.write(verificationHeader(target, { annotations, tlogChecked: r.tlogChecked, keyless }));
+      const header = { annotations, tlogChecked: r.tlogChecked, keyless: keyless !== undefined };
+      process.stderr.write(verificationHeader(target, header));
       if (o.output === 'text')
         for (const v of r.verified) process.stdout.write(`${v.payload.toString('utf8')}\n`);
-      else process.stdout.write(imageVerificationJson(r));
+      else process.stdout.write(imageVerificationJson(r, keyless?.certificate));
     }
   }
 }
 
 export async function runVerifyAttestation(images: string[], o: VerifyFlags): Promise<void> {
   const predicateType = o.type ? predicateTypeFor(o.type) : undefined;
-  const keys = await verifyKeys(o);
+  const { keyless, ...keys } = await verifyKeys(o);
   for (const image of images) {
     const repository = process.env.COSIGN_REPOSITORY;
     const client = buildClient(o, image);
@@ -256,11 +271,9 @@ export async function runVerifyAttestation(images: string[], o: VerifyFlags): Pr
         ...keys,
         ...(predicateType ? { predicateType } : {}),
         ...(repository ? { repository } : {}),
-      });
-      const keyless = keys.certificateCheck !== undefined;
-      process.stderr.write(
-        verificationHeader(target, { annotations: false, tlogChecked: r.tlogChecked, keyless }),
-      );
+      }).catch(coded(keyless));
+      const header = { annotations: false, tlogChecked: r.tlogChecked, keyless: keyless !== undefined };
+      process.stderr.write(verificationHeader(target, header));
       process.stdout.write(attestationVerificationText(r));
     }
   }
