@@ -27,6 +27,7 @@ import {
 } from '../../verify/oci-output.ts';
 import { attestationStatement, predicateTypeFor } from '../../provenance/index.ts';
 import { readInput, say } from '../io.ts';
+import { stopSignal } from '../signals.ts';
 import { keySigner } from '../key-args.ts';
 import { logCheck, uploadToLog, type TlogFlags } from '../tlog-wiring.ts';
 import { dockerKeychain } from '../docker-keychain.ts';
@@ -302,15 +303,11 @@ export async function runTriangulate(image: string, o: RegistryFlags & { type: s
 }
 
 export async function runServe(o: { addr: string; dir?: string }): Promise<void> {
+  const stopped = stopSignal();
   const reg = await (
     await import('../../registry/server/server.ts')
   ).startRegistryServer({ addr: o.addr, ...(o.dir ? { dir: o.dir } : {}) });
-  // handlers before the announcement: a signal sent as soon as it is read must find them
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => void reg.close().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
   say(`serving OCI registry on ${reg.url} (${o.dir ? `files in ${o.dir}` : 'in memory'})`);
   await stopped;
+  await reg.close();
 }

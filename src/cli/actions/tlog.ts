@@ -3,6 +3,7 @@ import { createHash, hash } from 'node:crypto';
 import { join } from 'node:path';
 import { chainsHome } from '../home.ts';
 import { readInput, readText } from '../io.ts';
+import { stopSignal } from '../signals.ts';
 import {
   RekorClient,
   TlogError,
@@ -199,6 +200,7 @@ export interface ServeFlags {
 
 /** `tlog serve`: the log server until SIGINT/SIGTERM (the server modules and SQLite load only here). */
 export async function runServe(f: ServeFlags): Promise<void> {
+  const stopped = stopSignal();
   const s = await (
     await import('../../tlog/server/index.ts')
   ).startLogServer({
@@ -212,16 +214,11 @@ export async function runServe(f: ServeFlags): Promise<void> {
   });
   if (s.migrated > 0)
     process.stderr.write(`migrated ${s.migrated} entries of ${f.db} from schema 1 to schema 2\n`);
-  // handlers before the announcement: a signal sent as soon as it is read must find them
-  const stopped = new Promise<void>((resolve) => {
-    const stop = (): void => void s.close().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
   process.stdout.write(
     `tlog listening on ${s.url} (tree ${s.log.treeId}, size ${s.log.checkpoint.size}, logID ${s.log.logId})\n`,
   );
   await stopped;
+  await s.close();
 }
 
 /** `tlog get --uuid|--log-index`. */

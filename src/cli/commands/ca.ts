@@ -39,6 +39,7 @@ interface ServeFlags {
 }
 
 async function serve(f: ServeFlags): Promise<void> {
+  const stopped = (await import('../signals.ts')).stopSignal();
   const { CertificateAuthority, loadCa, startCaServer } = await import('../../ca/index.ts');
   const { TokenVerifier } = await import('../../oidc/index.ts');
   const { readText } = await import('../io.ts');
@@ -58,11 +59,8 @@ async function serve(f: ServeFlags): Promise<void> {
   });
   const note = ct ? `CT log ${ct.url}` : 'no CT log: certificates carry no SCT';
   process.stdout.write(`ca listening on ${s.url} (${note})\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (): void => void s.close().then(resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
+  await s.close();
 }
 
 /** `chains ca …`: the Fulcio-compatible certificate authority (docs/keyless.md). */

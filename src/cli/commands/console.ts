@@ -18,13 +18,11 @@ export function registerConsoleCommand(program: Command): void {
     .option('--rekor-public-key <file>', 'pin the log key (PEM)')
     .option('--key <file>', 'signer public key (cosign.pub) the image page verifies against')
     .action(async (f: ConsoleFlags) => {
+      const stopped = (await import('../signals.ts')).stopSignal();
       const { consoleFromFlags } = await import('../console-wiring.ts');
       const c = await consoleFromFlags(f);
       process.stdout.write(`console listening on ${c.url}\n`);
-      await new Promise<void>((r) => {
-        process.once('SIGINT', r);
-        process.once('SIGTERM', r);
-      });
+      await stopped;
       await c.close();
     });
 }

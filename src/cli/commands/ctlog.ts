@@ -25,11 +25,7 @@ export function registerCtlogCommands(program: Command): void {
     .option('--roots <file>', 'accepted root certificates (PEM); submitted chains must end at one')
     .option('--max-body-bytes <n>', 'request body cap', '524288')
     .action(async (f: ServeFlags) => {
-      // listen for the stop signal before the ready line is printed (a supervisor may signal right after it)
-      const stopped = new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
-      });
+      const stopped = (await import('../signals.ts')).stopSignal();
       const { startCtLogServer } = await import('../../ctlog/server/index.ts');
       const { readText } = await import('../io.ts');
       const s = await startCtLogServer({

@@ -40,14 +40,12 @@ export function registerOidcCommands(program: Command): void {
     .option('--dir <dir>', 'issuer directory (keys, 0600)', defaultDir())
     .option('--issuer-url <url>', 'issuer URL to publish when it differs from http://<addr>')
     .action(async (f: { addr: string; dir: string; issuerUrl?: string }) => {
+      const stopped = (await import('../signals.ts')).stopSignal();
       const { startIssuerServer } = await import('../../oidc/issuer/index.ts');
       const s = await startIssuerServer({ dir: f.dir, addr: f.addr, issuerUrl: f.issuerUrl });
       process.stdout.write(`oidc issuer ${s.url} listening on ${s.listenUrl} (development use only)\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (): void => void s.close().then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await stopped;
+      await s.close();
     });
   oidc
     .command('rotate')

@@ -42,17 +42,8 @@ async function startStackConsole(
   });
 }
 
-/** Resolves on the first SIGINT/SIGTERM. Listening starts before anything is printed: a supervisor that signals
- * as soon as it reads the ready line must not hit the default action (death by signal, nothing closed). */
-function stopSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
-}
-
 async function serve(f: StackFlags): Promise<void> {
-  const stopped = stopSignal();
+  const stopped = (await import('../signals.ts')).stopSignal();
   const { startStack } = await import('../../stack/index.ts');
   const s = await startStack({
     dir: f.dir,

@@ -9,6 +9,7 @@ import { consoleFromFlags } from '../console-wiring.ts';
 import { loadLocalConfig, startLocalController } from './local-mode.ts';
 import type { Keychain } from '../../registry/keychain.ts';
 import { dockerKeychain } from '../docker-keychain.ts';
+import { stopSignal } from '../signals.ts';
 import { consoleSigner, keyFileSigner } from './signer.ts';
 import { buildOrchestrator } from './wiring.ts';
 
@@ -42,6 +43,8 @@ function keychainOption(): { keychain?: Keychain } {
 }
 
 export async function runLocal(f: ControllerFlags & { local: string }): Promise<void> {
+  // --once ends by itself; otherwise the stop handler is in place before anything says the controller is up
+  const stopped = f.once ? undefined : stopSignal();
   const log = jsonLogger((l) => void process.stderr.write(l), f.logLevel);
   const dir = resolve(f.local);
   const config = loadLocalConfig(f.config, log);
@@ -73,10 +76,7 @@ export async function runLocal(f: ControllerFlags & { local: string }): Promise<
     await con?.close();
     return ctl.stop();
   }
-  await new Promise<void>((r) => {
-    process.once('SIGINT', r);
-    process.once('SIGTERM', r);
-  });
+  await stopped;
   await con?.close();
   await ctl.stop();
 }

@@ -18,6 +18,7 @@ import { SecretSignerSource } from '../../controller/signer-source.ts';
 import type { RunDoc } from '../../controller/ports.ts';
 import { multiKeychain, type Keychain } from '../../registry/keychain.ts';
 import { dockerKeychain } from '../docker-keychain.ts';
+import { stopSignal } from '../signals.ts';
 import { buildOrchestrator } from './wiring.ts';
 
 export interface KubeFlags {
@@ -153,13 +154,14 @@ export async function runKubeController(f: KubeFlags): Promise<void> {
   const log = jsonLogger((l) => void process.stderr.write(l), f.logLevel);
   const limits = effectiveLimits(kubeApiLimitsFrom(f));
   const kc = limitKubeConfig(loadKubeConfig(f.kubeconfig), new TokenBucket(limits.qps, limits.burst));
-  let stop!: () => void;
-  const stopped = new Promise<void>((r) => (stop = r));
+  const signalled = stopSignal();
+  let leaseLost!: () => void;
+  const lost = new Promise<void>((r) => (leaseLost = r));
   const docker = dockerKeychain();
   const { controller } = await startKube(kc, { ...f, ...(docker ? { keychain: docker } : {}) }, log, () => {
     log('error', 'lost the leader lease: exiting so a fresh replica can take over');
     process.exitCode = 1;
-    stop();
+    leaseLost();
   });
 
   log('info', 'controller started', {
@@ -169,8 +171,6 @@ export async function runKubeController(f: KubeFlags): Promise<void> {
     kubeApiQps: limits.qps,
     kubeApiBurst: limits.burst,
   });
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  await stopped;
+  await Promise.race([signalled, lost]);
   await controller.stop();
 }
