@@ -1,4 +1,5 @@
-import type { X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
+import type { SignerIdentity } from '../core/signed.ts';
 import { certificateExtensions, verifyEmbeddedScts } from '../ctlog/sct/index.ts';
 import { KeylessError } from './errors.ts';
 import type { TrustMaterial, TrustedCa } from './trust.ts';
@@ -47,6 +48,21 @@ export function checkSct(leaf: X509Certificate, issuer: X509Certificate, trust: 
   }
   if (count === 0)
     throw new KeylessError('KEYLESS_SCT', 'SCT check failed: no embedded SCT in the certificate');
+}
+
+/**
+ * Signing with --trusted-root: the certificate the CA just issued must chain to the trusted root and carry a
+ * valid SCT before anything is signed or logged (cosign's fulcioverifier checks the SCT the same way).
+ */
+export function checkIssuedCertificate(id: SignerIdentity, trust: TrustMaterial): void {
+  if (id.kind !== 'certificate') throw new KeylessError('KEYLESS_FULCIO', 'the signer has no certificate');
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(id.certificatePem);
+  } catch (e) {
+    throw new KeylessError('KEYLESS_FULCIO', 'the certificate the CA issued does not parse', { cause: e });
+  }
+  checkSct(leaf, checkChain(leaf, trust), trust);
 }
 
 /** Check 3b: the log integrated the entry while the certificate was valid (cosign CheckExpiry). */

@@ -2,6 +2,7 @@ import { RekorClient } from '../../tlog/client/index.ts';
 import {
   EphemeralSigner,
   KeylessError,
+  checkIssuedCertificate,
   keylessCertificateCheck,
   readTrustedRoot,
   resolveIdentityToken,
@@ -24,9 +25,14 @@ export interface KeylessSignFlags {
   identityToken?: string;
   rekorUrl: string;
   tlogUpload?: boolean;
+  /** the issued certificate must chain to this root's CAs and carry an SCT of its CT logs */
+  trustedRoot?: string;
 }
 
-/** The certified one-use signer; the log is mandatory without a key (there is nothing else to check time by). */
+/**
+ * The certified one-use signer; the log is mandatory without a key (there is nothing else to check time by).
+ * With --trusted-root the certificate is checked before anything is signed or logged (cosign's fulcioverifier).
+ */
 export async function keylessSigner(o: KeylessSignFlags): Promise<EphemeralSigner> {
   if (o.tlogUpload === false)
     throw new KeylessError(
@@ -34,7 +40,13 @@ export async function keylessSigner(o: KeylessSignFlags): Promise<EphemeralSigne
       'keyless signing needs the transparency log: --tlog-upload=false is only allowed with --key',
     );
   const token = resolveIdentityToken(o.identityToken);
-  return EphemeralSigner.certify(o.fulcioUrl, token);
+  const trust = o.trustedRoot ? readTrustedRoot(o.trustedRoot) : undefined;
+  const signer = await EphemeralSigner.certify(o.fulcioUrl, token);
+  if (trust) {
+    checkIssuedCertificate(signer.identity, trust);
+    say('Successfully verified SCT...');
+  }
+  return signer;
 }
 
 export interface KeylessBlobFlags extends KeylessSignFlags {

@@ -22,7 +22,11 @@ export function keylessVerifyOptions(c: Command): Command {
 export function keylessSignOptions(c: Command): Command {
   return c
     .option('--fulcio-url <url>', 'keyless: certificate authority address', 'https://fulcio.sigstore.dev')
-    .option('--identity-token <token>', 'keyless: OIDC token, or a file holding it (else SIGSTORE_ID_TOKEN)');
+    .option('--identity-token <token>', 'keyless: OIDC token, or a file holding it (else SIGSTORE_ID_TOKEN)')
+    .option(
+      '--trusted-root <file>',
+      'keyless: trusted_root.json; the issued certificate must chain to it and carry its SCT before signing',
+    );
 }
 
 /** sign-blob, verify-blob, sign-dsse, verify-dsse with key files (cosign flags and messages). */
