@@ -16,7 +16,7 @@ import type { LogEntry } from '../src/tlog/client/index.ts';
 import { SqliteLogStore } from '../src/tlog/store/sqlite.ts';
 import { STORE_TUNING } from '../src/tlog/server/tuning.ts';
 import type { StoredNode } from '../src/tlog/store/store.ts';
-import { TransparencyLog, loadOrCreateLogKey } from '../src/tlog/server/index.ts';
+import { TransparencyLog, entryJson, loadOrCreateLogKey } from '../src/tlog/server/index.ts';
 import { signCheckpoint } from '../src/core/checkpoint.ts';
 import { CHAINS_JS, CHAINS_NODE_FLAGS } from './proc.ts';
 
@@ -322,7 +322,7 @@ async function reads(dir: string): Promise<void> {
     proofLat.push(performance.now() - s);
     s = performance.now();
     const e = await store.entryByIndex(idx);
-    await log.renderJson(e!);
+    await entryJson(log, e!);
     entryLat.push(performance.now() - s);
   }
   console.log(

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../src/tlog/server/errors.ts';
-import { readBody } from '../../src/tlog/server/http.ts';
+import { readBody } from '../../src/tlog/server/receive.ts';
 
 type Outcome = { ok: Buffer } | { err: unknown };
 

@@ -2,20 +2,16 @@ import { STATUS_CODES } from 'node:http';
 import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import type { Server as NetServer, Socket } from 'node:net';
+import type { Answer } from './answer.ts';
+import { serveRoute } from './routes.ts';
+import type { Route } from './routes.ts';
 import { FAST_BODY_MS as BODY_MS, FAST_MAX_HEAD as MAX_HEAD, KEEP_ALIVE_MS } from './tuning.ts';
 
-/** What the fast path answers with. `headers` is a flat [name, value, …] list. */
-export interface FastAnswer {
-  status: number;
-  headers: string[];
-  body: Buffer | string;
+/** A fast route and its request line, `POST <path> HTTP/1.1`. */
+interface FastRoute {
+  line: string;
+  route: Route;
 }
-
-export type FastHandler = (body: Buffer) => Promise<FastAnswer>;
-
-const LINE = 'POST /api/v1/log/entries HTTP/1.1\r\n';
-
-const INTERNAL: FastAnswer = { status: 500, headers: [], body: '{"code":500,"message":"internal error"}' };
 
 let dateSecond = 0;
 let dateText = '';
@@ -29,6 +25,8 @@ function httpDate(): string {
   return dateText;
 }
 
+const NO_QUERY = new URLSearchParams();
+
 /** A field name (RFC 9110 token: no spaces, no colon); a value without control characters but HTAB. */
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 // eslint-disable-next-line no-control-regex -- control bytes are what it looks for
@@ -39,9 +37,9 @@ const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
  * line node:http might read differently (bare CR or LF, obs-fold, space before the colon, control bytes) is
  * left to node:http, which answers it as it would without the fast path.
  */
-function plainLength(head: string): number {
+function plainLength(head: string, skip: number): number {
   let length = -1;
-  for (const line of head.slice(LINE.length).split('\r\n')) {
+  for (const line of head.slice(skip).split('\r\n')) {
     const colon = line.indexOf(':');
     if (colon <= 0 || CONTROL.test(line)) return -1;
     const name = line.slice(0, colon);
@@ -66,8 +64,8 @@ function plainLength(head: string): number {
 }
 
 /**
- * One connection: plain `POST /api/v1/log/entries` requests (HTTP/1.1, one Content-Length, keep-alive) are
- * answered here, one at a time in order; the first request that is anything else (another route, chunked,
+ * One connection: plain requests to the fast routes (HTTP/1.1, one Content-Length, keep-alive, the route's exact
+ * path) are answered here, one at a time in order; the first request that is anything else (another route, chunked,
  * Expect, too big, malformed, Connection: close, HTTP/1.0) and everything after it go to node:http, which
  * gets the socket and the unread bytes. node:http's request/response objects cost ≈ 11 µs of the event loop
  * per request (loopback, keep-alive); this path writes the answer in one write.
@@ -81,7 +79,7 @@ class FastConnection {
   constructor(
     private readonly socket: Socket,
     private readonly http: HttpServer,
-    private readonly handle: FastHandler,
+    private readonly routes: readonly FastRoute[],
     private readonly maxBody: number,
     keepAliveMs: number,
   ) {
@@ -106,7 +104,8 @@ class FastConnection {
       // a head that has not fully arrived goes to node:http, with its header timeouts (no slow heads here)
       if (end < 0 || end > MAX_HEAD) return this.handOff();
       const head = buf.toString('latin1', 0, end); // through the last header line, without its CRLF
-      const length = head.startsWith(LINE) ? plainLength(head) : -1;
+      const fast = this.routes.find((r) => head.startsWith(r.line));
+      const length = fast ? plainLength(head, fast.line.length) : -1;
       if (length < 0 || length > this.maxBody) return this.handOff();
       if (buf.length < end + 4 + length) {
         this.deadline ??= setTimeout(() => this.socket.destroy(), BODY_MS); // a body trickling in
@@ -117,13 +116,15 @@ class FastConnection {
       const body = buf.subarray(end + 4, end + 4 + length);
       this.buf = buf.length > end + 4 + length ? buf.subarray(end + 4 + length) : null;
       this.busy = true;
-      this.handle(body).then(this.answer, () => this.answer(INTERNAL));
+      const { route } = fast as FastRoute;
+      const req = { method: route.method, path: route.path as string, query: NO_QUERY, body };
+      void serveRoute(route, req).then(this.answer);
     }
   }
 
-  private readonly answer = (a: FastAnswer): void => {
+  private readonly answer = (a: Answer): void => {
     if (this.socket.destroyed) return void (this.busy = false);
-    let head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? 'Unknown'}\r\nContent-Type: application/json\r\n`;
+    let head = `HTTP/1.1 ${a.status} ${STATUS_CODES[a.status] ?? 'Unknown'}\r\n`;
     for (let i = 0; i + 1 < a.headers.length; i += 2) head += `${a.headers[i]}: ${a.headers[i + 1]}\r\n`;
     const n = typeof a.body === 'string' ? Buffer.byteLength(a.body) : a.body.length;
     head += `Date: ${httpDate()}\r\nConnection: keep-alive\r\nContent-Length: ${n}\r\n\r\n`;
@@ -157,19 +158,22 @@ class FastConnection {
 }
 
 /**
- * A TCP server in front of a node:http server: the append route's plain requests are served directly, every
- * other connection state goes to `http` (see FastConnection). Close it with closeFast().
+ * A TCP server in front of a node:http server: plain requests to the table's fast routes are served directly,
+ * everything else goes to `http` (see FastConnection). Close it with closeFast().
  */
-export function withFastPost(
+export function withFastPath(
   http: HttpServer,
-  handle: FastHandler,
+  table: readonly Route[],
   maxBody: number,
 ): NetServer & { closeFast(): Promise<void> } {
+  const routes = table
+    .filter((r) => r.fast && r.method === 'POST' && typeof r.path === 'string')
+    .map((route) => ({ line: `${route.method} ${route.path as string} HTTP/1.1\r\n`, route }));
   const sockets = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    new FastConnection(socket, http, handle, maxBody, http.keepAliveTimeout || KEEP_ALIVE_MS);
+    new FastConnection(socket, http, routes, maxBody, http.keepAliveTimeout || KEEP_ALIVE_MS);
   });
   return Object.assign(server, {
     closeFast: () =>

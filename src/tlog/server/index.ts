@@ -4,8 +4,9 @@ import { systemClock } from '../../core/clock.ts';
 import type { Clock } from '../../core/clock.ts';
 import { SqliteLogStore } from '../store/sqlite.ts';
 import type { LogStore } from '../store/store.ts';
-import { appendAnswer, createLogHttpServer } from './http.ts';
-import { withFastPost } from './fast-post.ts';
+import { AppendPipeline } from './append.ts';
+import { routeServer } from './receive.ts';
+import { logRoutes } from './routes.ts';
 import { TransparencyLog } from './log.ts';
 import { VerifyPool } from './pool.ts';
 import { MAX_BODY_BYTES, STORE_TUNING, defaultVerifyWorkers } from './tuning.ts';
@@ -21,7 +22,7 @@ export { VerifyPool } from './pool.ts';
 export { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
 export { loadOrCreateLogKey } from './logkey.ts';
 export type { LogKey } from './logkey.ts';
-export { createLogHttpServer } from './http.ts';
+export { entryJson } from './answer.ts';
 
 export interface LogServerOptions {
   /** SQLite database file (created when missing). */
@@ -74,9 +75,8 @@ export async function startLogServer(o: LogServerOptions): Promise<RunningLogSer
     await pool.close();
     throw e;
   });
-  const http = createLogHttpServer(log, { maxBodyBytes: o.maxBodyBytes, pool });
-  const max = o.maxBodyBytes ?? MAX_BODY_BYTES;
-  const server = withFastPost(http, (body) => appendAnswer(log, pool, body), max);
+  const routes = logRoutes(log, new AppendPipeline(log, pool).append);
+  const server = routeServer(routes, o.maxBodyBytes ?? MAX_BODY_BYTES);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

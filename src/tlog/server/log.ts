@@ -10,7 +10,6 @@ import {
   rangeNodes,
 } from '../../core/merkle-ranges.ts';
 import type { LogStore, StoredCheckpoint, StoredEntry, StoredNode } from '../store/store.ts';
-import { entryId } from '../types/index.ts';
 import type { Prepared } from './prepare.ts';
 import type { LogKey } from './logkey.ts';
 import { TreeReader } from './proofs.ts';
@@ -60,7 +59,6 @@ export class TransparencyLog {
   private inflight = new Map<string, Pending>();
   private running = false;
   private readonly tree: TreeReader;
-  private headJson = { size: -1, note: Buffer.alloc(0), tail: '' };
   private readonly signNote: (c: Checkpoint) => string;
   /** Tree size including written batches that are not yet synced (the head lags until they are). */
   private written: number;
@@ -272,36 +270,6 @@ export class TransparencyLog {
   /** MTH of the first `size` leaves. */
   async rootAt(size: number): Promise<Buffer> {
     return size === this.head.size ? this.head.rootHash : this.tree.rootAt(size);
-  }
-
-  /**
-   * The Rekor LogEntry JSON (`{"<entry id>": {…}}`, keys in Rekor's order) of a stored entry, with an inclusion
-   * proof against the current checkpoint, in UTF-8, written straight into one Buffer: the checkpoint part is
-   * encoded once per tree head (its em dash would otherwise make every answer a two-byte string to flatten and
-   * re-encode); base64, hex and integers are ASCII and need no escaping.
-   */
-  async renderJson(e: StoredEntry): Promise<{ id: string; json: Buffer }> {
-    const head = this.head;
-    if (e.index >= head.size) throw new Error(`entry ${e.index} is not yet covered by a checkpoint`);
-    const hashes = await this.inclusionProof(e.index, head.size);
-    if (this.headJson.size !== head.size) {
-      const tail = `,"rootHash":"${head.rootHash.toString('hex')}","treeSize":${head.size}}`;
-      this.headJson = { size: head.size, note: Buffer.from(JSON.stringify(head.note), 'utf8'), tail };
-    }
-    const id = entryId(this.treeId, e.uuid.toString('hex'));
-    const att = e.attestation ? `"attestation":{"data":"${e.attestation.toString('base64')}"},` : '';
-    const before =
-      `{"${id}":{${att}"body":"${e.bodyBase64 ?? e.body.toString('base64')}","integratedTime":${e.integratedTime},` +
-      `"logID":"${this.logId}","logIndex":${e.index},"verification":{"inclusionProof":{"checkpoint":`;
-    const after =
-      `,"hashes":[${hashes.map((h) => `"${h.toString('hex')}"`).join(',')}],` +
-      `"logIndex":${e.index}${this.headJson.tail},"signedEntryTimestamp":"${e.set.toString('base64')}"}}}`;
-    const note = this.headJson.note;
-    const json = Buffer.allocUnsafe(before.length + note.length + after.length);
-    const n = json.write(before, 0, 'latin1');
-    note.copy(json, n);
-    json.write(after, n + note.length, 'latin1');
-    return { id, json };
   }
 
   get key(): LogKey {

@@ -4,7 +4,7 @@ import { EntryError, HttpError } from './errors.ts';
 import { VerifyPool, prepareProposed } from './index.ts';
 import { packJobs, packReplies, unpackJobs, unpackReplies } from './packing.ts';
 import type { WorkerReply } from './pool.ts';
-import { LoadGauge } from './load.ts';
+import { LoadGauge } from './append.ts';
 import { TestSigner, sha } from '../../../test/tlog/helpers.ts';
 
 const signer = new TestSigner();
