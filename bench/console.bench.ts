@@ -4,7 +4,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { Page } from 'playwright-core';
 import { signCheckpoint } from '../src/core/checkpoint.ts';
 import { hashChildren, hashLeaf } from '../src/core/merkle.ts';
@@ -17,6 +16,7 @@ import { packKeys } from '../src/tlog/store/index-tail.ts';
 import { SqliteLogStore } from '../src/tlog/store/sqlite.ts';
 import { STORE_TUNING } from '../src/tlog/server/tuning.ts';
 import type { StoredNode } from '../src/tlog/store/store.ts';
+import { launchChromium } from '../test/console/browser.ts';
 
 /**
  * The console in Chromium on a big log: time to a usable entry page (navigation → verdict shown, the entry
@@ -123,18 +123,7 @@ export default async function bench(): Promise<void> {
     },
   });
   const yard = await staticServer();
-  const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${con.url}/log`); // warm the browser process and the server's asset cache once

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { RekorClient } from '../src/tlog/client/index.ts';
-import { EntryFactory, say, startLogChild, tempDir } from './lib/common.ts';
+import { EntryFactory, say, seededRandom, startLogChild, tempDir } from './lib/common.ts';
 import { loadAndKill, problem, verifyAfterRestart, type State } from './lib/log-check.ts';
 import type { SuiteOptions, SuiteResult } from './lib/common.ts';
 import { ctlogCrash } from './lib/ctlog-crash.ts';
@@ -27,8 +27,7 @@ export default async function crash(o: SuiteOptions): Promise<SuiteResult> {
   const db = join(tempDir('crash'), 'log.db');
   const factory = new EntryFactory();
   const s: State = { key: '', acked: [], handedOut: new Map(), checkpointsChecked: 0, lost: 0, problems: [] };
-  let rng = o.seed;
-  const random = (): number => (rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = seededRandom(o.seed);
   for (let c = 0; c <= cycles; c++) {
     const srv = await startLogChild(db);
     try {

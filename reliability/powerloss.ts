@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { RekorClient } from '../src/tlog/client/index.ts';
-import { EntryFactory, say, sha256Hex, startLogChild, startRegistryChild, tempDir } from './lib/common.ts';
+import {
+  EntryFactory,
+  say,
+  seededRandom,
+  sha256Hex,
+  startLogChild,
+  startRegistryChild,
+  tempDir,
+} from './lib/common.ts';
 import type { ChainsChild, SuiteOptions, SuiteResult } from './lib/common.ts';
 import { LoopbackClient } from './lib/http.ts';
 import { loadAndKill, problem, verifyAfterRestart, type State } from './lib/log-check.ts';
@@ -151,8 +159,7 @@ export default async function powerloss(o: SuiteOptions): Promise<SuiteResult> {
   const s: State = { key: '', acked: [], handedOut: new Map(), checkpointsChecked: 0, lost: 0, problems: [] };
   const pushed: Pushed[] = [];
   let pushesLost = 0;
-  let rng = o.seed;
-  const random = (): number => (rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = seededRandom(o.seed);
   try {
     mkdirSync(fs.path('log'));
     mkdirSync(fs.path('registry'));

@@ -28,6 +28,54 @@ export const CHAINS_BIN = join(ROOT, 'bin/chains');
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A reproducible [0, 1) sequence from the suite's --seed (a linear congruential generator, glibc's constants). */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+export interface LoadUntilKill {
+  workers: number;
+  /** ms of load before `kill` */
+  killAt: number;
+  /** worker 0's every 20th step: read and remember the signed tree head */
+  checkHead: () => Promise<void>;
+  /** every other step: one submission, resolved once acknowledged (and checked) */
+  submit: () => Promise<void>;
+  kill: () => Promise<void>;
+  /** a step that failed before the kill (after it, failures are expected); that worker stops */
+  failed: (e: Error) => void;
+}
+
+/**
+ * The crash suites' load: `workers` concurrent clients until `killAt` ms, then `kill()` while requests are in
+ * flight. Resolves how many submissions were acknowledged, the kill's own cycle included.
+ */
+export async function loadUntilKill(o: LoadUntilKill): Promise<number> {
+  let killed = false;
+  let acknowledged = 0;
+  const worker = async (w: number): Promise<void> => {
+    for (let i = 0; !killed; i++) {
+      try {
+        if (w === 0 && i % 20 === 0) await o.checkHead();
+        else {
+          await o.submit();
+          acknowledged++;
+        }
+      } catch (e) {
+        if (!killed) o.failed(e as Error);
+        return;
+      }
+    }
+  };
+  const running = Array.from({ length: o.workers }, (_, w) => worker(w));
+  await sleep(o.killAt);
+  killed = true;
+  await o.kill();
+  await Promise.all(running);
+  return acknowledged;
+}
+
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `chains-rel-${prefix}-`));
 }

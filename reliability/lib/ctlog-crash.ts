@@ -15,7 +15,7 @@ import {
 import type { CtLogKey, Sct } from '../../src/ctlog/sct/index.ts';
 import { issueLeaf, makeCa } from '../../test/ctlog/pki.ts';
 import type { TestCa } from '../../test/ctlog/pki.ts';
-import { sleep, spawnChains } from './common.ts';
+import { loadUntilKill, seededRandom, spawnChains } from './common.ts';
 import type { ChainsChild } from './common.ts';
 
 /**
@@ -153,36 +153,25 @@ async function loadAndKill(
 ): Promise<number> {
   const key = s.key as CtLogKey;
   const leafKeys = (await issueLeaf(s.ca)).keys;
-  let killed = false;
-  let count = 0;
-  const worker = async (w: number): Promise<void> => {
-    for (let i = 0; !killed; i++) {
-      try {
-        if (w === 0 && i % 20 === 0) {
-          const h = await signedHead(srv.url, key.publicKey);
-          s.heads.set(h.size, h);
-          continue;
-        }
-        const pre = await issueLeaf(s.ca, { poison: 'valid', keys: leafKeys });
-        const sct = await submitToCtLog(srv.url, 'add-pre-chain', [pre.der, s.ca.intermediate], {
-          timeoutMs: 20_000,
-        });
-        const entry = precertEntry(pre.der, s.ca.intermediate);
-        verifySct(sct, entry, [key]);
-        s.acked.push({ leafHash: hashLeaf(timestampedEntry(sct.timestamp, entry)), precert: pre.der, sct });
-        count++;
-      } catch (e) {
-        if (!killed) problem(s, `submission failed before the kill: ${(e as Error).message}`);
-        return;
-      }
-    }
-  };
-  const running = Array.from({ length: workers }, (_, w) => worker(w));
-  await sleep(killAt);
-  killed = true;
-  await srv.kill9();
-  await Promise.all(running);
-  return count;
+  return loadUntilKill({
+    workers,
+    killAt,
+    kill: () => srv.kill9(),
+    checkHead: async () => {
+      const h = await signedHead(srv.url, key.publicKey);
+      s.heads.set(h.size, h);
+    },
+    submit: async () => {
+      const pre = await issueLeaf(s.ca, { poison: 'valid', keys: leafKeys });
+      const sct = await submitToCtLog(srv.url, 'add-pre-chain', [pre.der, s.ca.intermediate], {
+        timeoutMs: 20_000,
+      });
+      const entry = precertEntry(pre.der, s.ca.intermediate);
+      verifySct(sct, entry, [key]);
+      s.acked.push({ leafHash: hashLeaf(timestampedEntry(sct.timestamp, entry)), precert: pre.der, sct });
+    },
+    failed: (e) => problem(s, `submission failed before the kill: ${e.message}`),
+  });
 }
 
 export interface CtCrashOptions {
@@ -199,8 +188,7 @@ export async function ctlogCrash(o: CtCrashOptions): Promise<CtCrashResult> {
   const roots = join(o.dir, 'roots.pem');
   writeFileSync(roots, ca.rootPem);
   const s: State = { ca, acked: [], heads: new Map(), headsChecked: 0, lost: 0, problems: [], log: o.log };
-  let rng = o.seed;
-  const random = (): number => (rng = (rng * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = seededRandom(o.seed);
   const args = ['ctlog', 'serve', '--addr', '127.0.0.1:0', '--dir', join(o.dir, 'ct'), '--roots', roots];
   for (let c = 0; c <= o.cycles; c++) {
     const child = spawnChains(args, /listening on (\S+)/);

@@ -2,7 +2,7 @@ import { createPublicKey } from 'node:crypto';
 import { verifyCheckpoint } from '../../src/core/checkpoint.ts';
 import { RekorClient, verifyTreeConsistency } from '../../src/tlog/client/index.ts';
 import type { TlogEntry } from '../../src/tlog/client/index.ts';
-import { say, sleep, type EntryFactory } from './common.ts';
+import { loadUntilKill, say, type EntryFactory } from './common.ts';
 
 const WORKERS = 16;
 
@@ -113,33 +113,22 @@ export async function loadAndKill(
   kill: () => Promise<void>,
 ): Promise<number> {
   const client = new RekorClient(url, { logPublicKey: s.key, timeoutMs: 20_000 });
-  let killed = false;
-  let count = 0;
-  const worker = async (w: number): Promise<void> => {
-    for (let i = 0; !killed; i++) {
-      try {
-        if (w === 0 && i % 20 === 0) {
-          const info = await client.logInfo();
-          verifyCheckpoint(info.signedTreeHead, createPublicKey(s.key));
-          remember(s, { size: info.treeSize, rootHash: Buffer.from(info.rootHash, 'hex') });
-          continue;
-        }
-        const e = await client.createEntry(factory.next()); // verified against the log key before we count it
-        const p = e.verification?.inclusionProof;
-        if (!p) throw new Error('201 without an inclusion proof');
-        s.acked.push({ uuid: e.uuid, logIndex: e.logIndex, body: e.body });
-        remember(s, { size: p.treeSize, rootHash: Buffer.from(p.rootHash, 'hex') });
-        count++;
-      } catch (e) {
-        if (!killed) problem(s, `upload failed before the kill: ${(e as Error).message}`);
-        return;
-      }
-    }
-  };
-  const workers = Array.from({ length: WORKERS }, (_, w) => worker(w));
-  await sleep(killAt);
-  killed = true;
-  await kill();
-  await Promise.all(workers);
-  return count;
+  return loadUntilKill({
+    workers: WORKERS,
+    killAt,
+    kill,
+    checkHead: async () => {
+      const info = await client.logInfo();
+      verifyCheckpoint(info.signedTreeHead, createPublicKey(s.key));
+      remember(s, { size: info.treeSize, rootHash: Buffer.from(info.rootHash, 'hex') });
+    },
+    submit: async () => {
+      const e = await client.createEntry(factory.next()); // verified against the log key before we count it
+      const p = e.verification?.inclusionProof;
+      if (!p) throw new Error('201 without an inclusion proof');
+      s.acked.push({ uuid: e.uuid, logIndex: e.logIndex, body: e.body });
+      remember(s, { size: p.treeSize, rootHash: Buffer.from(p.rootHash, 'hex') });
+    },
+    failed: (e) => problem(s, `upload failed before the kill: ${e.message}`),
+  });
 }

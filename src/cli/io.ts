@@ -1,6 +1,6 @@
-import { chmodSync, existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
+import { writeFileDurably } from '../core/durable-file.ts';
 import { ChainsError } from '../core/errors.ts';
 
 /** The CLI's own failures: a file it cannot read or write, or a terminal answer that stops the command. */
@@ -36,24 +36,15 @@ export function readInput(path: string, what: string): Buffer {
 /** `readInput` as UTF-8 text. */
 export const readText = (path: string, what: string): string => readInput(path, what).toString('utf8');
 
-/** The temp file may not exist, or its folder may not be one (ENOTDIR): the write error is the one to report. */
-function removeQuietly(path: string): void {
-  try {
-    rmSync(path, { force: true });
-  } catch {
-    // nothing was written there
-  }
-}
-
-/** Write via a temp file + rename, so a failure never leaves a half-written file; `mode` is forced (0600: secrets). */
+/**
+ * Write so that a failure or a power cut never leaves a half-written file (core's temp file, fsync, rename), then
+ * force `mode` (0600 for secrets) whatever the umask.
+ */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode: number): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
-    writeFileSync(tmp, data, { mode, flag: 'wx' });
-    chmodSync(tmp, mode);
-    renameSync(tmp, path);
+    writeFileDurably(path, data, mode);
+    chmodSync(path, mode);
   } catch (e) {
-    removeQuietly(tmp);
     throw new CliError('CLI_WRITE', `cannot write ${path}: ${readReason(e)}`, { cause: e });
   }
 }

@@ -19,10 +19,19 @@ export function writeFileDurably(path: string, data: string | Uint8Array, mode: 
     }
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp);
     throw e;
   }
   syncDirectory(dirname(path));
+}
+
+/** The temp file may not exist, or its folder may not be one (ENOTDIR): the write's own error is the one to throw. */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // nothing was written there
+  }
 }
 
 /** fsync a directory, so names created, renamed or removed in it survive a power cut. */

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { syncDirectory } from '../../core/durable-file.ts';
 
 /**
  * Content-addressed blob files (`<root>/blobs/sha256/<hex>`) for blobs too big to be table rows, written so that a
@@ -35,7 +36,7 @@ export class BlobFiles {
       await unlink(tmp).catch(() => undefined);
       throw e;
     }
-    await syncDir(this.dir);
+    syncDirectory(this.dir);
   }
 
   async read(hex: string): Promise<Buffer | undefined> {
@@ -51,15 +52,5 @@ export class BlobFiles {
     await unlink(this.path(hex)).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'ENOENT') throw e;
     });
-  }
-}
-
-/** fsync a directory, so the names created or renamed in it survive a power cut. */
-export async function syncDir(dir: string): Promise<void> {
-  const d = await open(dir, 'r');
-  try {
-    await d.sync();
-  } finally {
-    await d.close();
   }
 }
