@@ -50,6 +50,7 @@ const ALLOWED: Record<string, string[]> = {
     'tlog/types',
     'tlog/client',
     'verify',
+    'keyless',
   ],
   cli: ['*'],
 };

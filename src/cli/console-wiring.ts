@@ -8,6 +8,7 @@ import type { ImageVerifier, LogTrust, RunDocument, RunSource, RunningConsole } 
 import { loadPublicKey } from '../keys/index.ts';
 import type { PublicKeyMaterial } from '../keys/index.ts';
 import { RegistryClient } from '../registry/client.ts';
+import { readTrustedRoot } from '../keyless/index.ts';
 import { RekorClient } from '../tlog/client/index.ts';
 import { tlogCheckBundle } from '../verify/tlog.ts';
 import { readInput } from './io.ts';
@@ -75,8 +76,9 @@ export interface ConsoleFlags {
 }
 
 /**
- * The image page's verifier: cosign's checks against `--key`, with the log check against the pinned log key
- * (or, unpinned, the key the log serves). Without `--key` the page lists what is stored, marked not checked.
+ * The image page's verifier: cosign's checks against `--key` for signatures made with a key and against
+ * `--trusted-root` for keyless ones, with the log check against the pinned log key (or, unpinned, the key the
+ * log serves). What neither can check is listed, marked not checked.
  */
 export function imagesFromFlags(
   f: ConsoleFlags,
@@ -85,17 +87,23 @@ export function imagesFromFlags(
 ): ImageVerifier {
   const rekor = new RekorClient(f.rekorUrl);
   const publicKey = signerKey ?? (f.key ? loadPublicKey(readInput(f.key, 'public key')) : undefined);
+  const trustedRoot = f.trustedRoot ? readTrustedRoot(f.trustedRoot) : undefined;
   const logKey = async (): Promise<string> => (trust && trustPem(trust)) ?? (await rekor.publicKey());
+  const signers = [
+    ...(signerKey ? ["the controller's signing key"] : f.key ? [`the key ${resolve(f.key)}`] : []),
+    ...(f.trustedRoot ? [`the CAs and CT logs of ${resolve(f.trustedRoot)}`] : []),
+  ];
+  const log = `the log at ${f.rekorUrl} (${trust ? `pinned by --${trust.source}` : 'its key taken on first use'})`;
   return imageVerifier({
     client: new RegistryClient(),
     ...(publicKey ? { publicKey } : {}),
+    ...(trustedRoot ? { trustedRoot } : {}),
     checkBundle: async () => tlogCheckBundle({ logPublicKey: await logKey(), client: rekor }),
     ...(f.registry ? { registry: f.registry } : {}),
-    description: signerKey
-      ? `the controller's signing key and the log at ${f.rekorUrl}`
-      : f.key
-        ? `the key ${resolve(f.key)} and the log at ${f.rekorUrl} (${trust ? `pinned by --${trust.source}` : 'its key taken on first use'})`
-        : 'nothing: no --key was given',
+    description:
+      signers.length > 0
+        ? `${signers.join(' and ')}, with ${log}`
+        : 'nothing: no --key or --trusted-root was given',
   });
 }
 

@@ -4,9 +4,13 @@ import { OciReader } from '../storage/oci/reader.ts';
 import type { StoredBundle, StoredLayer } from '../storage/oci/reader.ts';
 import { verifyAttestationBundle, verifyAttestationLayer } from '../verify/attestation.ts';
 import { verifyImageSignatureBundle, verifyImageSignatureLayer } from '../verify/image.ts';
-import { reasonOf, resolveImage } from '../verify/oci-common.ts';
+import { bundleCertificate, layerCertificate } from '../verify/image.ts';
+import { resolveImage } from '../verify/oci-common.ts';
 import type { CheckBundle } from '../verify/tlog-hook.ts';
+import type { TrustMaterial } from '../keyless/index.ts';
 import { withRegistry } from './reference.ts';
+import { checksFor, verdictOf } from './verdict.ts';
+import type { Attempt, Checks } from './verdict.ts';
 
 /** Verifies an image's signatures and attestations server-side (the verify library), for the image page. */
 export interface ImageVerifier {
@@ -21,6 +25,13 @@ export interface ImageItem {
   id: string;
   verdict: 'verified' | 'failed' | 'not-checked';
   reason?: string;
+  /** verified: every check made, in order */
+  checks?: string[];
+  /** failed: the check that failed */
+  check?: string;
+  /** a keyless signature's certificate: its first SAN and OIDC issuer (text, trusted only when verified) */
+  identity?: string;
+  issuer?: string;
   predicateType?: string;
   statement?: unknown;
 }
@@ -37,8 +48,10 @@ export interface ImageReport {
 
 export interface ImageVerifierOptions {
   client: RegistryClient;
-  /** cosign.pub; without it nothing is verified and every item says so */
+  /** cosign.pub: checks the signatures made with a key */
   publicKey?: PublicKeyMaterial;
+  /** trusted_root.json: checks the keyless signatures (certificate chain, SCT, log time, signature) */
+  trustedRoot?: TrustMaterial;
   /** the transparency-log check (bundle SET or online lookup) */
   checkBundle?: () => Promise<CheckBundle | undefined>;
   /** `--registry HOST`: where references without a registry host are read */
@@ -46,55 +59,53 @@ export interface ImageVerifierOptions {
   description: string;
 }
 
-type Attempt = {
-  kind: ImageItem['kind'];
-  source: ImageItem['source'];
-  id: string;
-  run?: () => Promise<Partial<ImageItem>>;
-};
+function bundleCertificatePem(b: StoredBundle): string | undefined {
+  try {
+    return bundleCertificate(JSON.parse(b.bundle.toString('utf8')) as object).certificatePem;
+  } catch {
+    return undefined; // an unreadable bundle fails its verification, which says why
+  }
+}
 
 function attempts(
-  o: ImageVerifierOptions,
   digest: string,
   sigs: StoredLayer[],
   atts: StoredLayer[],
   bundles: StoredBundle[],
-  check?: CheckBundle,
 ): Attempt[] {
-  const key = o.publicKey;
-  const opts = key ? { publicKey: key, ...(check ? { checkBundle: check } : {}) } : undefined;
   const att = async (p: ReturnType<typeof verifyAttestationLayer>): Promise<Partial<ImageItem>> => {
     const v = await p;
     return { predicateType: v.statement.predicateType, statement: v.statement };
   };
+  const pem = (l: StoredLayer) => layerCertificate(l).certificatePem;
   return [
     ...sigs.map((l) => ({
       kind: 'signature' as const,
       source: 'legacy' as const,
       id: l.digest,
-      ...(opts ? { run: async () => (await verifyImageSignatureLayer(l, digest, opts), {}) } : {}),
+      certificatePem: pem(l),
+      run: async (o: Checks) => (await verifyImageSignatureLayer(l, digest, o), {}),
     })),
     ...atts.map((l) => ({
       kind: 'attestation' as const,
       source: 'legacy' as const,
       id: l.digest,
-      ...(opts ? { run: () => att(verifyAttestationLayer(l, digest, opts)) } : {}),
+      certificatePem: pem(l),
+      run: (o: Checks) => att(verifyAttestationLayer(l, digest, o)),
     })),
     ...bundles.map((b) => {
       const isAtt = b.annotations['dev.sigstore.bundle.content'] === 'dsse-envelope';
-      const run = opts
-        ? isAtt
-          ? () => att(verifyAttestationBundle(b, digest, opts))
-          : async () => (await verifyImageSignatureBundle(b, digest, opts), {})
-        : undefined;
       return {
         kind: isAtt ? ('attestation' as const) : ('signature' as const),
         source: 'referrer' as const,
         id: b.manifestDigest,
-        ...(run ? { run } : {}),
+        certificatePem: bundleCertificatePem(b),
+        run: isAtt
+          ? (o: Checks) => att(verifyAttestationBundle(b, digest, o))
+          : async (o: Checks) => (await verifyImageSignatureBundle(b, digest, o), {}),
       };
     }),
-  ];
+  ].map(({ certificatePem, ...a }) => ({ ...a, ...(certificatePem ? { certificatePem } : {}) }));
 }
 
 /** The image page's server side: cosign's per-layer checks, one verdict per signature and attestation. */
@@ -111,18 +122,8 @@ export function imageVerifier(o: ImageVerifierOptions): ImageVerifier {
         o.checkBundle?.(),
       ]);
       const items: ImageItem[] = [];
-      for (const a of attempts(o, image.digest, sigs, atts, bundles, check)) {
-        const base = { kind: a.kind, source: a.source, id: a.id };
-        if (!a.run) {
-          items.push({ ...base, verdict: 'not-checked', reason: 'no --key given: not verified' });
-          continue;
-        }
-        try {
-          items.push({ ...base, ...(await a.run()), verdict: 'verified' });
-        } catch (e) {
-          items.push({ ...base, verdict: 'failed', reason: reasonOf(e) });
-        }
-      }
+      for (const a of attempts(image.digest, sigs, atts, bundles))
+        items.push(await verdictOf(a, checksFor(o, a.certificatePem, check)));
       return { reference, ...image, locations: reader.locations(image), checkedWith: o.description, items };
     },
   };

@@ -37,6 +37,8 @@ const README_SET = new Set([
   'provenance',
   'diff',
   'image',
+  'image-keyless',
+  'image-keyless-other-root',
 ]);
 
 /**

@@ -9,6 +9,10 @@ interface ImageItem {
   id: string;
   verdict: 'verified' | 'failed' | 'not-checked';
   reason?: string;
+  checks?: string[];
+  check?: string;
+  identity?: string;
+  issuer?: string;
   predicateType?: string;
   statement?: unknown;
 }
@@ -24,6 +28,23 @@ interface ImageReport {
 
 const MARK = { verified: '✓ verified', failed: '✗ failed', 'not-checked': '– not checked' };
 
+/** data-verified / data-check as on the entry page: only for an item the server checked. */
+function verdictData(it: ImageItem): Record<string, string> {
+  if (it.verdict === 'verified')
+    return { 'data-verified': 'true', 'data-check': (it.checks ?? []).join(' ') };
+  if (it.verdict === 'failed') return { 'data-verified': 'false', 'data-check': it.check ?? '' };
+  return {};
+}
+
+/** What a keyless signature's certificate names, as text; believed only when the item verified. */
+function Identity(p: { it: ImageItem }) {
+  const it = p.it;
+  if (it.identity === undefined) return null;
+  const issuer = it.issuer !== undefined ? ` issued by OIDC issuer ${it.issuer}` : '';
+  const trusted = it.verdict === 'verified' ? '' : ' (not verified)';
+  return <div class="identity">{`certificate for ${it.identity}${issuer}${trusted}`}</div>;
+}
+
 function Item(p: { it: ImageItem }) {
   const it = p.it;
   return (
@@ -32,6 +53,7 @@ function Item(p: { it: ImageItem }) {
       data-kind={it.kind}
       data-source={it.source}
       data-verdict={it.verdict}
+      {...verdictData(it)}
     >
       <strong
         class={`status ${it.verdict === 'verified' ? 'signed' : it.verdict === 'failed' ? 'failed' : 'pending'}`}
@@ -43,6 +65,9 @@ function Item(p: { it: ImageItem }) {
         ? `legacy .${it.kind === 'signature' ? 'sig' : 'att'} layer`
         : 'sigstore bundle referrer'}
       ) <Hash value={it.id} />
+      <Identity it={it} />
+      {it.checks !== undefined && <div class="muted">checks made: {it.checks.join(', ')}</div>}
+      {it.check !== undefined && <div class="reason">failed check: {it.check}</div>}
       {it.reason !== undefined && <div class="reason">{it.reason}</div>}
       {it.predicateType !== undefined && <div class="muted">predicate type {it.predicateType}</div>}
       {it.statement !== undefined && (
