@@ -57,6 +57,11 @@ export interface Issued {
 
 const LEAF_LIFETIME_MS = 10 * 60 * 1000;
 
+export interface AuthorityOptions {
+  /** leaf validity (Fulcio: 10 minutes); shorter ones exercise certificate renewal in tests and benchmarks */
+  leafLifetimeMs?: number;
+}
+
 /** RFC 6962 §3.1 poison: critical, extnValue = DER NULL (05 00). */
 const POISON: ExtensionSpec = { oid: OID_CT_POISON, critical: true, value: Buffer.from([0x05, 0x00]) };
 
@@ -67,6 +72,7 @@ export class CertificateAuthority {
     readonly material: CaMaterial,
     readonly verifier: TokenVerifier,
     readonly ct?: CtOptions,
+    private readonly options: AuthorityOptions = {},
   ) {
     this.issuerName = certificateParts(material.intermediateDer).subject;
   }
@@ -109,7 +115,7 @@ export class CertificateAuthority {
       issuer: this.issuerName,
       subject: EMPTY_NAME,
       notBefore,
-      notAfter: new Date(notBefore.getTime() + LEAF_LIFETIME_MS),
+      notAfter: new Date(notBefore.getTime() + (this.options.leafLifetimeMs ?? LEAF_LIFETIME_MS)),
       spki: key.spki,
       // https://github.com/sigstore/fulcio/blob/main/docs/certificate-specification.md order: KU, EKU, SKI, AKI, SAN, Fulcio extensions (then poison or SCT list)
       extensions: [

@@ -37,6 +37,39 @@ describe('parseConfig defaults (https://tekton.dev/docs/chains/config/)', () => 
       buildType: 'https://tekton.dev/chains/v2/slsa',
     });
     expect(backendsInUse(c)).toEqual(['tekton', 'oci']);
+    expect(c.signers.x509).toEqual({
+      fulcio: {
+        enabled: false,
+        address: 'https://fulcio.sigstore.dev',
+        issuer: 'https://oauth2.sigstore.dev/auth',
+      },
+    });
+  });
+
+  it('reads the keyless keys signers.x509.fulcio.* and signers.x509.identity.token.file (pkg/config/config.go)', () => {
+    const c = parseConfig({
+      'signers.x509.fulcio.enabled': 'true',
+      'signers.x509.fulcio.address': 'http://127.0.0.1:5555/',
+      'signers.x509.fulcio.issuer': 'https://kubernetes.default.svc',
+      'signers.x509.fulcio.provider': 'filesystem',
+      'signers.x509.identity.token.file': '/var/run/sigstore/cosign/oidc-token',
+    });
+    expect(c.signers.x509).toEqual({
+      fulcio: {
+        enabled: true,
+        address: 'http://127.0.0.1:5555',
+        issuer: 'https://kubernetes.default.svc',
+        provider: 'filesystem',
+      },
+      identityTokenFile: '/var/run/sigstore/cosign/oidc-token',
+    });
+    // the signer name stays x509, as upstream: keyless is x509 with Fulcio enabled
+    expect(c.artifacts.taskrun.signer).toBe('x509');
+    // an unparseable bool keeps the default (strconv.ParseBool, as Chains); `fulcio` is not a signer name
+    expect(parseConfig({ 'signers.x509.fulcio.enabled': 'yes' }).signers.x509.fulcio.enabled).toBe(false);
+    expect(() => parseConfig({ 'artifacts.oci.signer': 'fulcio' })).toThrow(
+      /wanted one of \[kms none x509\]/,
+    );
   });
 });
 
@@ -142,7 +175,6 @@ describe('parseConfig errors', () => {
     ['bad signer', { 'artifacts.oci.signer': 'pgp' }, 'INVALID_CONFIG', /wanted one of \[kms none x509\]/],
     ['bad encoding', { 'storage.oci.encoding-format': 'json' }, 'INVALID_CONFIG', /encoding-format/],
     ['bad build type', { 'builddefinition.buildtype': 'x' }, 'INVALID_CONFIG', /buildtype/],
-    ['fulcio', { 'signers.x509.fulcio.enabled': 'true' }, 'UNSUPPORTED_CONFIG', /Fulcio/],
   ];
   it.each(bad)('%s', (_n, data, code, msg) => {
     let err: unknown;

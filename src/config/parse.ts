@@ -1,4 +1,5 @@
-import { isSignerName, NO_SIGNER, REFUSED_SIGNERS, SIGNER_CHOICES } from '../signing/registry.ts';
+import { DEFAULT_FULCIO_ADDRESS, DEFAULT_FULCIO_ISSUER, type X509SignerOptions } from '../signing/fulcio.ts';
+import { isConfigSignerName, NO_SIGNER, REFUSED_SIGNERS, SIGNER_CHOICES } from '../signing/registry.ts';
 import { ConfigError } from './errors.ts';
 import { FORMAT_IDS } from '../provenance/format-ids.ts';
 import { BUILD_TYPES } from '../provenance/options.ts';
@@ -68,7 +69,7 @@ function bool(data: ConfigData, key: string, dflt: boolean): boolean {
 
 function signer(data: ConfigData, key: string): SignerId {
   const v = oneOf(data, key, SIGNER_CHOICES, 'x509');
-  if (v === NO_SIGNER || isSignerName(v)) return v;
+  if (v === NO_SIGNER || isConfigSignerName(v)) return v;
   throw new ConfigError(
     'UNSUPPORTED_CONFIG',
     `${key}: signer "${v}" is not available in this implementation (${REFUSED_SIGNERS[v]})`,
@@ -90,13 +91,27 @@ function transparencyMode(data: ConfigData): TransparencyMode {
   return v === 'true' ? 'on' : v === 'manual' ? 'manual' : 'off';
 }
 
+/**
+ * `signers.x509.*` as Chains reads them (pkg/config/config.go): strings as given, unset ones defaulted; the
+ * provider is checked when the signer is built, as upstream.
+ */
+function x509Signer(data: ConfigData): X509SignerOptions {
+  const text = (key: string): string | undefined => data[key]?.trim() || undefined;
+  const provider = text('signers.x509.fulcio.provider');
+  const tokenFile = text('signers.x509.identity.token.file');
+  return {
+    fulcio: {
+      enabled: bool(data, 'signers.x509.fulcio.enabled', false),
+      address: (text('signers.x509.fulcio.address') ?? DEFAULT_FULCIO_ADDRESS).replace(/\/+$/, ''),
+      issuer: text('signers.x509.fulcio.issuer') ?? DEFAULT_FULCIO_ISSUER,
+      ...(provider ? { provider } : {}),
+    },
+    ...(tokenFile ? { identityTokenFile: tokenFile } : {}),
+  };
+}
+
 /** Parse a `chains-config` data map; throws ConfigError naming the first bad key. Missing keys keep defaults. */
 export function parseConfig(data: ConfigData): ChainsConfig {
-  if (bool(data, 'signers.x509.fulcio.enabled', false))
-    throw new ConfigError(
-      'UNSUPPORTED_CONFIG',
-      'signers.x509.fulcio.enabled: keyless (Fulcio) signing is not available in this implementation',
-    );
   const ociSigner = signer(data, 'artifacts.oci.signer');
   const ociStorage = storageSet(data, 'artifacts.oci.storage', STORAGE_CHOICES, ['oci']);
   const repository = data['storage.oci.repository']?.trim();
@@ -116,6 +131,7 @@ export function parseConfig(data: ConfigData): ChainsConfig {
         signIndexChildren: bool(data, 'artifacts.oci.sign-index-children', false),
       },
     },
+    signers: { x509: x509Signer(data) },
     storage: {
       oci: {
         ...(repository ? { repository } : {}),

@@ -2,6 +2,7 @@
 
 import type { FormatId } from '../provenance/format-ids.ts';
 import type { BuildType } from '../provenance/options.ts';
+import type { X509SignerOptions } from '../signing/fulcio.ts';
 import type { NO_SIGNER, SignerName } from '../signing/registry.ts';
 import type { OciEncoding } from '../storage/oci/encoding.ts';
 import type { StorageName } from '../storage/registry.ts';
@@ -64,8 +65,14 @@ export interface FilterOptions {
   managedBy: string[];
 }
 
+/** `signers.*`: the x509 signer's keyless settings (https://tekton.dev/docs/chains/config/). */
+export interface SignersOptions {
+  x509: X509SignerOptions;
+}
+
 export interface ChainsConfig {
   artifacts: ArtifactsOptions;
+  signers: SignersOptions;
   storage: { oci: OciStorageOptions; local: LocalStorageOptions };
   transparency: TransparencyOptions;
   builder: BuilderOptions;

@@ -1,9 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describeError } from '../core/errors.ts';
 import type { SignedRecord } from '../core/signed.ts';
-import type { ArtifactsOptions, BuilderOptions, TransparencyOptions } from '../config/types.ts';
+import type {
+  ArtifactsOptions,
+  BuilderOptions,
+  SignersOptions,
+  TransparencyOptions,
+} from '../config/types.ts';
 import type { RunObject, TaskRun } from '../model/index.ts';
-import { NO_SIGNER, signInToto, signRaw, type SignerName } from '../signing/index.ts';
+import { NO_SIGNER, registrySignerFor, signInToto, signRaw, type SignerName } from '../signing/index.ts';
 import type { RunRef, StorageBackend } from '../storage/backend.ts';
 import * as A from './annotations.ts';
 import { ControllerError } from './errors.ts';
@@ -21,7 +26,7 @@ import type {
   UploadedEntry,
 } from './ports.ts';
 import { expandIndexes } from './index-children.ts';
-import { SignCache } from './sign-cache.ts';
+import { SignCache, tooLateToLog } from './sign-cache.ts';
 import { lookUpLogged, mayBeLogged } from './tlog-reuse.ts';
 import { kindLabel, runRefOf, storeRequest } from './requests.ts';
 
@@ -30,6 +35,8 @@ export { runRefOf } from './requests.ts';
 /** The orchestrator's slice of chains-config. */
 export interface OrchestratorOptions {
   artifacts: ArtifactsOptions;
+  /** `signers.x509.fulcio.enabled` turns `x509` into the keyless signer */
+  signers?: SignersOptions;
   transparency: TransparencyOptions;
   builder: BuilderOptions;
 }
@@ -83,11 +90,11 @@ function nothingEnabled(kind: RunObject['kind'], opts: OrchestratorOptions): str
     : `no artifact type is enabled for ${kind}s`;
 }
 
-/** The registry name `artifacts.<type>.signer` selects (an enabled type never has `none`). */
+/** The registry entry `artifacts.<type>.signer` selects (an enabled type never has `none`): x509 or keyless. */
 function signerName(type: SignableType, opts: OrchestratorOptions): SignerName {
   const name = opts.artifacts[type].signer;
   if (name === NO_SIGNER) throw new ControllerError('SIGNING', `artifacts.${type}.signer is none`);
-  return name;
+  return registrySignerFor(name, opts.signers?.x509);
 }
 
 /** Per-type pass state: errors collected per step and backend, entries uploaded, objects built and signed. */
@@ -214,6 +221,7 @@ export class Orchestrator {
     const key = `${item.type}|${item.shortKey}|${digest}`;
     const upload = this.shouldUpload(doc, opts);
     let cached = this.cache.get(ref.uid, key);
+    if (cached && !cached.entry && upload && tooLateToLog(cached.record)) cached = undefined;
     if (!cached && upload && mayBeLogged(doc, this.startedAt ?? 0)) {
       const found = await this.findLogged(item, digest, run, opts, pass);
       if (found === null) return;

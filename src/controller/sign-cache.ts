@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import type { SignedRecord } from '../core/signed.ts';
 import type { UploadedEntry } from './ports.ts';
 
@@ -39,5 +40,23 @@ export class SignCache {
 
   get size(): number {
     return this.runs.size;
+  }
+}
+
+/** Time a log upload may take: a certificate closer than this to notAfter is not sent to the log again. */
+const UPLOAD_MARGIN_MS = 30_000;
+
+/**
+ * A keyless record whose certificate expires before a retried upload could be integrated: the log would record it
+ * outside the certificate's validity (verifiers refuse that), so it is signed anew with a current certificate.
+ */
+export function tooLateToLog(record: SignedRecord, nowMs = Date.now()): boolean {
+  if (record.identity.kind !== 'certificate') return false;
+  try {
+    return (
+      nowMs >= Date.parse(new X509Certificate(record.identity.certificatePem).validTo) - UPLOAD_MARGIN_MS
+    );
+  } catch {
+    return true;
   }
 }

@@ -18,7 +18,7 @@ import {
   type IdentityPolicy,
 } from './checks.ts';
 import { KeylessError } from './errors.ts';
-import type { EphemeralSigner } from './fulcio.ts';
+import type { Signer } from '../signing/index.ts';
 import type { TrustMaterial } from './trust.ts';
 
 export const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -34,7 +34,7 @@ export interface KeylessBlobResult {
 /** Sign a blob with a certified ephemeral key and record it in the log (hashedrekord with the certificate). */
 export async function signBlobKeyless(
   blob: Buffer,
-  signer: EphemeralSigner,
+  signer: Signer,
   log: RekorClient,
 ): Promise<KeylessBlobResult> {
   const id = signer.identity;

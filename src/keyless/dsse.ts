@@ -9,7 +9,7 @@ import { BUNDLE_V03, checkTlog, leafOf, parseBundle } from './blob.ts';
 import type { KeylessVerified, KeylessVerifyOptions } from './blob.ts';
 import { checkChain, checkIdentity, checkSct, requirePolicy } from './checks.ts';
 import { KeylessError } from './errors.ts';
-import type { EphemeralSigner } from './fulcio.ts';
+import type { Signer } from '../signing/index.ts';
 
 export interface KeylessDsseResult {
   envelope: Buffer;
@@ -22,7 +22,7 @@ export interface KeylessDsseResult {
 export async function signDsseKeyless(
   payloadType: string,
   payload: Buffer,
-  signer: EphemeralSigner,
+  signer: Signer,
   log: RekorClient,
 ): Promise<KeylessDsseResult> {
   const id = signer.identity;

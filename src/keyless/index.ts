@@ -1,6 +1,5 @@
 export * from './errors.ts';
 export * from './token.ts';
-export * from './fulcio.ts';
 export * from './trust.ts';
 export * from './checks.ts';
 export * from './blob.ts';

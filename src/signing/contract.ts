@@ -18,6 +18,11 @@ export interface SignerContractOptions {
   accepts: () => Promise<[label: string, ctx: SignerContext][]>;
   /** contexts it must refuse, each with the error code it must raise */
   refuses: () => Promise<[label: string, ctx: SignerContext, code: string][]>;
+  /**
+   * keyless: every load makes a new key and certifies it, so two loads from one context must give two keys
+   * (none is reused across certificates), each named by its certificate
+   */
+  keyPerLoad?: boolean;
 }
 
 const PAYLOAD = Buffer.from('{"_type":"https://in-toto.io/Statement/v0.1","subject":[]}');
@@ -68,12 +73,17 @@ export function signerContract(o: SignerContractOptions): void {
       }
     });
 
-    it('loads the same key again from the same context', async () => {
-      for (const [label, ctx] of await o.accepts()) {
-        const [a, b] = [await loadSigner(o.name, ctx), await loadSigner(o.name, ctx)];
-        expect(a.publicKey.key.equals(b.publicKey.key), label).toBe(true);
-      }
-    });
+    it(
+      o.keyPerLoad ? 'makes a new key per load' : 'loads the same key again from the same context',
+      async () => {
+        for (const [label, ctx] of await o.accepts()) {
+          const [a, b] = [await loadSigner(o.name, ctx), await loadSigner(o.name, ctx)];
+          expect(a.publicKey.key.equals(b.publicKey.key), label).toBe(!o.keyPerLoad);
+          if (o.keyPerLoad)
+            expect([a.identity.kind, b.identity.kind], label).toEqual(['certificate', 'certificate']);
+        }
+      },
+    );
 
     it('refuses unusable contexts with a coded error', async () => {
       const cases = await o.refuses();

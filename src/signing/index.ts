@@ -3,3 +3,7 @@ export * from './dsse.ts';
 export * from './simplesigning.ts';
 export * from './errors.ts';
 export * from './registry.ts';
+export * from './identity-token.ts';
+export * from './fulcio-client.ts';
+export * from './ephemeral.ts';
+export * from './fulcio.ts';

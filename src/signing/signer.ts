@@ -22,6 +22,20 @@ export interface Signer {
 }
 
 /**
+ * A signer whose key is good only while its certificate is (keyless): holders renew it before `notAfter` and
+ * `drop()` the one they replace, so no private key outlives its certificate.
+ */
+export interface ExpiringSigner extends Signer {
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  drop(): void;
+}
+
+export function isExpiring(s: Signer): s is ExpiringSigner {
+  return 'notAfter' in s && (s as Partial<ExpiringSigner>).notAfter instanceof Date;
+}
+
+/**
  * Signer over a cosign key file. The key is decrypted once (scrypt is deliberately slow) and the
  * KeyObject kept for every later signature.
  */

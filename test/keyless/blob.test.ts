@@ -2,14 +2,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleFromJSON } from '@sigstore/bundle';
 import { TrustedRoot } from '@sigstore/protobuf-specs';
-import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness, type Signer } from '@sigstore/sign';
+import { FulcioSigner, MessageSignatureBundleBuilder, RekorWitness } from '@sigstore/sign';
+import type { Signer as SigstoreSigner } from '@sigstore/sign';
 import { bundleToJSON } from '@sigstore/bundle';
 import { Verifier, toSignedEntity, toTrustMaterial } from '@sigstore/verify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CertificateAuthority, loadCa, startCaServer } from '../../src/ca/index.ts';
 import type { RunningCa } from '../../src/ca/index.ts';
 import { decodePem, encodePem } from '../../src/core/encoding.ts';
-import { EphemeralSigner, signBlobKeyless } from '../../src/keyless/index.ts';
+import { signBlobKeyless } from '../../src/keyless/index.ts';
+import { EphemeralSigner, type Signer } from '../../src/signing/index.ts';
 import { TokenVerifier, singleIssuer } from '../../src/oidc/index.ts';
 import { mintToken } from '../../src/oidc/issuer/index.ts';
 import { startStack } from '../../src/stack/index.ts';
@@ -148,7 +150,7 @@ describe('keyless sign-blob --bundle', () => {
 
   it('a keyless bundle made by sigstore-js verifies with chains verify-blob --bundle', async () => {
     const token = await mintToken({ dir: stack.dirs.oidc, kubernetesSa: SA });
-    const signer: Signer = new FulcioSigner({
+    const signer: SigstoreSigner = new FulcioSigner({
       fulcioBaseURL: stack.urls.fulcio,
       identityProvider: { getToken: async () => token },
     });
@@ -289,11 +291,15 @@ describe('keyless verify-blob refuses, one code per check', () => {
 
   it('a log entry integrated after the certificate expired', async () => {
     // the CA and the OIDC issuer run in this process: issue the token and the 10-minute certificate 20 minutes ago
+    // and sign then (the key refuses to sign after notAfter); the entry is integrated now, after it expired
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 20 * 60_000 });
-    let signer: EphemeralSigner;
+    let signer: Signer;
     try {
       const token = await mintToken({ dir: stack.dirs.oidc, kubernetesSa: SA });
-      signer = await EphemeralSigner.certify(stack.urls.fulcio, token);
+      const s = await EphemeralSigner.certify(stack.urls.fulcio, token);
+      const sig = await s.sign(Buffer.from(BLOB));
+      const { identity, publicKey, digestAlgorithm } = s;
+      signer = { identity, publicKey, digestAlgorithm, sign: async () => sig, signMessage: async () => sig };
     } finally {
       vi.useRealTimers();
     }

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INTOTO_PAYLOAD_TYPE } from '../../src/core/payload-types.ts';
-import { EphemeralSigner } from '../../src/keyless/index.ts';
+import { EphemeralSigner } from '../../src/signing/index.ts';
 import { mintToken } from '../../src/oidc/issuer/index.ts';
 import { RegistryClient, parseRepository } from '../../src/registry/index.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
@@ -233,21 +233,31 @@ describe('keyless verify of an image whose certificate was re-made', () => {
 describe('keyless verify of an image: the log entry and the signature', () => {
   it('a log entry integrated after the certificate expired: KEYLESS_TLOG_TIME', async () => {
     const t = await fresh();
-    // the CA and the OIDC issuer run in this process: the token and the 10-minute certificate are 20 minutes old
+    // the CA and the OIDC issuer run in this process: the token and the 10-minute certificate are 20 minutes old,
+    // and so are the signatures (the key signs only while its certificate is valid); the log integrates them now
+    const statement = {
+      _type: 'https://in-toto.io/Statement/v0.1',
+      predicateType: SLSA02,
+      subject: [{ name: t.repository, digest: { sha256: t.digest.slice(7) } }],
+      predicate: {},
+    };
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 20 * 60_000 });
-    let signer: EphemeralSigner;
+    let signedSig: Awaited<ReturnType<typeof signSimpleSigning>>;
+    let signedAtt: Awaited<ReturnType<typeof signDsse>>;
     try {
-      signer = await EphemeralSigner.certify(
+      const signer = await EphemeralSigner.certify(
         stack.urls.fulcio,
         await mintToken({ dir: stack.dirs.oidc, kubernetesSa: SA }),
       );
+      signedSig = await signSimpleSigning(signer, t.repository, t.digest);
+      signedAtt = await signDsse(signer, INTOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)));
     } finally {
       vi.useRealTimers();
     }
     const tlog = { rekorUrl: stack.urls.rekor, tlogUpload: true };
     const backend = new OciStorageBackend({ client });
     const shortKey = t.digest.slice(7, 19);
-    const sigRecord = await uploadToLog(await signSimpleSigning(signer, t.repository, t.digest), tlog);
+    const sigRecord = await uploadToLog(signedSig, tlog);
     await backend.store({
       what: 'image-signature',
       run: RUN,
@@ -256,16 +266,7 @@ describe('keyless verify of an image: the log entry and the signature', () => {
       shortKey,
       format: 'simplesigning',
     });
-    const statement = {
-      _type: 'https://in-toto.io/Statement/v0.1',
-      predicateType: SLSA02,
-      subject: [{ name: t.repository, digest: { sha256: t.digest.slice(7) } }],
-      predicate: {},
-    };
-    const attRecord = await uploadToLog(
-      await signDsse(signer, INTOTO_PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement))),
-      tlog,
-    );
+    const attRecord = await uploadToLog(signedAtt, tlog);
     await backend.store({
       what: 'attestation',
       run: RUN,

@@ -1,6 +1,6 @@
 import { RekorClient } from '../../tlog/client/index.ts';
+import { EphemeralSigner } from '../../signing/index.ts';
 import {
-  EphemeralSigner,
   KeylessError,
   checkIssuedCertificate,
   keylessCertificateCheck,

@@ -10,7 +10,7 @@ import { loadLocalConfig, startLocalController } from './local-mode.ts';
 import type { Keychain } from '../../registry/keychain.ts';
 import { dockerKeychain } from '../docker-keychain.ts';
 import { stopSignal } from '../signals.ts';
-import { consoleSigner, keyFileSigner } from './signer.ts';
+import { configuredSigner, consoleSigner } from './signer.ts';
 import { buildOrchestrator } from './wiring.ts';
 
 export { runDemo } from './demo.ts';
@@ -48,7 +48,7 @@ export async function runLocal(f: ControllerFlags & { local: string }): Promise<
   const log = jsonLogger((l) => void process.stderr.write(l), f.logLevel);
   const dir = resolve(f.local);
   const config = loadLocalConfig(f.config, log);
-  const signer = await keyFileSigner(f.key, false);
+  const signer = await configuredSigner(f.key, config, false);
   const ctl = await startLocalController({
     dir,
     config,
@@ -63,7 +63,10 @@ export async function runLocal(f: ControllerFlags & { local: string }): Promise<
     ? await consoleFromFlags(
         { addr: f.console, rekorUrl: config.current.transparency.url, runs: dir },
         undefined,
-        (await signer.current(consoleSigner(config.current.artifacts.taskrun.signer))).publicKey,
+        // keyless: no key to show (each certificate names its own)
+        config.current.signers.x509.fulcio.enabled
+          ? undefined
+          : (await signer.current(consoleSigner(config.current.artifacts.taskrun.signer))).publicKey,
       )
     : undefined;
   if (con) say(`console listening on ${con.url}`);
@@ -104,7 +107,7 @@ export async function signRun(file: string, f: SignRunFlags): Promise<void> {
   const keychain = dockerKeychain();
   const orchestrator = buildOrchestrator({
     config,
-    signer: await keyFileSigner(f.key, true),
+    signer: await configuredSigner(f.key, config, true),
     runs,
     annotations: runs,
     localDir: f.store ?? join(dirname(path), '.chains-store'),

@@ -111,7 +111,8 @@ export async function startKube(
   onLost?: () => void,
 ): Promise<StartedKube> {
   const config = new ConfigStore(await initialConfig(kc, f.systemNamespace), (m) => log('warn', m));
-  const signer = new SecretSignerSource();
+  // signers.x509.fulcio.enabled: the keyless signer reads the current config's Fulcio and token settings
+  const signer = new SecretSignerSource(undefined, { x509: () => config.current.signers.x509 });
   const metrics = new ChainsMetrics();
   const controller = await startKubeController({
     kc,

@@ -1,4 +1,6 @@
-import { SecretSignerSource } from '../../controller/signer-source.ts';
+import { existsSync } from 'node:fs';
+import type { ConfigStore } from '../../config/store.ts';
+import { SecretSignerSource, type SecretSignerSourceOptions } from '../../controller/signer-source.ts';
 import { decodeKeyPem, PKCS8_PEM_TYPE } from '../../keys/index.ts';
 import { NO_SIGNER, type SignerName } from '../../signing/index.ts';
 import { readInput, readPassword } from '../io.ts';
@@ -12,9 +14,10 @@ export async function keyFileSigner(
   path: string,
   prompt: boolean,
   given?: Buffer,
+  o: SecretSignerSourceOptions = {},
 ): Promise<SecretSignerSource> {
   const pem = readInput(path, 'key');
-  if (decodeKeyPem(pem).type === PKCS8_PEM_TYPE) return new SecretSignerSource({ 'x509.pem': pem });
+  if (decodeKeyPem(pem).type === PKCS8_PEM_TYPE) return new SecretSignerSource({ 'x509.pem': pem }, o);
   const env = process.env.COSIGN_PASSWORD;
   const password =
     given ??
@@ -23,7 +26,22 @@ export async function keyFileSigner(
       : prompt && process.stdin.isTTY
         ? await readPassword(false)
         : Buffer.alloc(0));
-  return new SecretSignerSource({ 'cosign.key': pem, 'cosign.password': password });
+  return new SecretSignerSource({ 'cosign.key': pem, 'cosign.password': password }, o);
+}
+
+/**
+ * Local mode and sign-run: the key file's signers, plus the keyless one when the config enables Fulcio (then the
+ * key file may be absent: Chains takes the keyless path before looking for a key).
+ */
+export async function configuredSigner(
+  keyPath: string,
+  config: ConfigStore,
+  prompt: boolean,
+): Promise<SecretSignerSource> {
+  const o: SecretSignerSourceOptions = { x509: () => config.current.signers.x509 };
+  if (config.current.signers.x509.fulcio.enabled && !existsSync(keyPath))
+    return new SecretSignerSource(undefined, o);
+  return keyFileSigner(keyPath, prompt, undefined, o);
 }
 
 /** The signer whose key the console shows: the TaskRun one, `x509` when TaskRuns are not signed. */
