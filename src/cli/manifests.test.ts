@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from './main.ts';
 import { parseConfig } from '../config/index.ts';
+import { DEFAULT_TOKEN_FILE } from '../signing/index.ts';
 
 const DIR = new URL('../../config/', import.meta.url).pathname;
 type Doc = { kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
@@ -66,5 +67,40 @@ describe('deployment manifests (config/)', () => {
     const known = new Set(cmd?.options.map((o) => o.long));
     expect(args[0]).toBe('controller');
     for (const a of args.slice(1)) expect(known.has(a.split('=')[0])).toBe(true);
+  });
+
+  it('mounts a projected service-account token (audience sigstore) where the keyless signer reads it', () => {
+    type Projected = {
+      name: string;
+      projected?: { sources: { serviceAccountToken?: Record<string, unknown> }[] };
+    };
+    const pod = (
+      docs.find((d) => d.kind === 'Deployment') as unknown as {
+        spec: {
+          template: {
+            spec: {
+              volumes: Projected[];
+              containers: { volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[];
+            };
+          };
+        };
+      }
+    ).spec.template.spec;
+    const volume = pod.volumes.find((v) => v.projected?.sources.some((s) => s.serviceAccountToken));
+    const token = volume?.projected?.sources.find((s) => s.serviceAccountToken)?.serviceAccountToken;
+    expect(token?.audience).toBe('sigstore');
+    // the API server's minimum is 600 s; the kubelet rotates at 80 % of it
+    expect(Number(token?.expirationSeconds)).toBeGreaterThanOrEqual(600);
+    const mount = pod.containers[0]?.volumeMounts.find((m) => m.name === volume?.name);
+    expect(mount?.readOnly).toBe(true);
+    expect(`${mount?.mountPath}/${String(token?.path)}`).toBe(DEFAULT_TOKEN_FILE);
+    // the commented keyless keys of the ConfigMap parse and select the keyless signer with that file
+    const text = readFileSync(join(DIR, '300-config.yaml'), 'utf8');
+    const keyless = Object.fromEntries(
+      [...text.matchAll(/^ {2}# (signers\.x509\.[a-z.-]+): '?([^'\n]+)'?$/gm)].map((m) => [m[1], m[2]]),
+    );
+    const cfg = parseConfig(keyless);
+    expect(cfg.signers.x509.fulcio.enabled).toBe(true);
+    expect(cfg.signers.x509.identityTokenFile).toBe(DEFAULT_TOKEN_FILE);
   });
 });
