@@ -1,5 +1,5 @@
 import { INTOTO_PAYLOAD_TYPE } from '../../core/dsse.ts';
-import { loadPublicKey, verifySignature, type PublicKeyMaterial } from '../../keys/index.ts';
+import { loadPublicKey, type PublicKeyMaterial } from '../../keys/index.ts';
 import { signDsse, signSimpleSigning, type Signer } from '../../signing/index.ts';
 import {
   RegistryClient,
@@ -15,10 +15,10 @@ import {
 import type { ImageTarget, RunRef, StoreRequest } from '../../storage/backend.ts';
 import { OciStorageBackend } from '../../storage/oci/backend.ts';
 import type { OciEncoding } from '../../storage/oci/encoding.ts';
-import { Annotation } from '../../storage/oci/layout.ts';
 import type { DuplicateCheck } from '../../storage/oci/legacy.ts';
 import { OciReader } from '../../storage/oci/reader.ts';
 import { verifyImageAttestations } from '../../verify/attestation.ts';
+import { signedByKey } from '../../verify/duplicate.ts';
 import { verifyImageSignatures } from '../../verify/image.ts';
 import {
   attestationVerificationText,
@@ -68,15 +68,6 @@ async function resolveTarget(client: RegistryClient, image: string): Promise<Ima
   }
   const m = await client.resolve(ref);
   return { repository: repositoryName(ref), digest: m.digest };
-}
-
-/** cosign's dupe detector: skip when an existing layer holds this payload and verifies with our key. */
-function signedByKey(pub: PublicKeyMaterial, payload: Buffer): DuplicateCheck {
-  return (existing, candidate) => {
-    const sig = existing.annotations?.[Annotation.signature];
-    if (existing.digest !== candidate.digest || !sig) return false;
-    return verifySignature(pub, payload, Buffer.from(sig, 'base64'));
-  };
 }
 
 const CLI_RUN: RunRef = { kind: 'TaskRun', namespace: '', name: 'chains-cli', uid: '' };
