@@ -157,6 +157,14 @@ describe('keyless verify of an image: the checks, and what cosign prints', () =>
     expect(optional.Issuer).toBe(stack.urls.oidcIssuer);
     expect(att.code, att.stderr).toBe(0);
     expect(JSON.parse(att.stdout.trim()).payloadType).toBe(INTOTO_PAYLOAD_TYPE);
+    const text = await run(['verify', ref(image), ...verifyArgs(), '-o', 'text']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stderr).toMatch(
+      new RegExp(
+        `certificate authority certificates\nCertificate subject: ${SAN}\nCertificate issuer URL: ${stack.urls.oidcIssuer}\n$`,
+      ),
+    );
+    expect(JSON.parse(text.stdout).critical.image['docker-manifest-digest']).toBe(image.digest);
   });
 
   it('wrong identity: KEYLESS_IDENTITY', async () => {

@@ -19,7 +19,7 @@ import type { DuplicateCheck } from '../../storage/oci/legacy.ts';
 import { OciReader } from '../../storage/oci/reader.ts';
 import { verifyImageAttestations } from '../../verify/attestation.ts';
 import { signedByKey } from '../../verify/duplicate.ts';
-import { verifyImageSignatures } from '../../verify/image.ts';
+import { verifyImageSignatures, type VerifiedImageSignature } from '../../verify/image.ts';
 import {
   attestationVerificationText,
   imageVerificationJson,
@@ -229,6 +229,14 @@ const coded =
     throw keyless ? keyless.failure(e) : e;
   };
 
+/** `verify -o text`: a keyless signature's certificate subject and issuer (stderr), then its payload. */
+function printText(v: VerifiedImageSignature, keyless: KeylessOutput | undefined): void {
+  const c = keyless && v.certificatePem ? keyless.certificate(v.certificatePem) : undefined;
+  if (c) say(`Certificate subject: ${c.Subject ?? ''}`);
+  if (c?.Issuer) say(`Certificate issuer URL: ${c.Issuer}`);
+  process.stdout.write(`${v.payload.toString('utf8')}\n`);
+}
+
 export async function runVerify(images: string[], o: VerifyFlags): Promise<void> {
   const { keyless, ...keys } = await verifyKeys(o);
   for (const image of images) {
@@ -244,9 +252,8 @@ export async function runVerify(images: string[], o: VerifyFlags): Promise<void>
       const annotations = Object.keys(o.annotations).length > 0;
       const header = { annotations, tlogChecked: r.tlogChecked, keyless: keyless !== undefined };
       process.stderr.write(verificationHeader(target, header));
-      if (o.output === 'text')
-        for (const v of r.verified) process.stdout.write(`${v.payload.toString('utf8')}\n`);
-      else process.stdout.write(imageVerificationJson(r, keyless?.certificate));
+      if (o.output !== 'text') process.stdout.write(imageVerificationJson(r, keyless?.certificate));
+      else for (const v of r.verified) printText(v, keyless);
     }
   }
 }
