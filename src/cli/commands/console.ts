@@ -14,7 +14,10 @@ export function registerConsoleCommand(program: Command): void {
     .option('--runs <dir>', 'a directory of run files (local mode)')
     .option('--kubeconfig <file>', 'read TaskRuns/PipelineRuns from a cluster')
     .option('--namespace <a,b>', 'with --kubeconfig: only these namespaces')
-    .option('--trusted-root <file>', 'pin the log key from a sigstore trusted_root.json')
+    .option(
+      '--trusted-root <file>',
+      'sigstore trusted_root.json: pins the log key, and the image page checks keyless signatures against it',
+    )
     .option('--rekor-public-key <file>', 'pin the log key (PEM)')
     .option('--key <file>', 'signer public key (cosign.pub) the image page verifies against')
     .action(async (f: ConsoleFlags) => {
