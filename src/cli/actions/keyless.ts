@@ -13,11 +13,9 @@ import {
   type IdentityPolicy,
 } from '../../keyless/index.ts';
 import type { CertificateCheck } from '../../verify/tlog-hook.ts';
-import { readInput, writeFileAtomic } from '../io.ts';
+import { readInput, say, writeFileAtomic } from '../io.ts';
 
 export { cosignCertificateOptional, keylessFailure } from '../../keyless/index.ts';
-
-const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** cosign's keyless flags on the signing commands. */
 export interface KeylessSignFlags {

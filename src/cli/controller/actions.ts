@@ -9,14 +9,14 @@ import { consoleFromFlags } from '../console-wiring.ts';
 import { loadLocalConfig, startLocalController } from './local-mode.ts';
 import type { Keychain } from '../../registry/keychain.ts';
 import { dockerKeychain } from '../docker-keychain.ts';
+import { say } from '../io.ts';
 import { stopSignal } from '../signals.ts';
 import { configuredSigner, consoleSigner } from './signer.ts';
 import { buildOrchestrator } from './wiring.ts';
 
 export { runDemo } from './demo.ts';
 
-/** Action bodies of `chains controller` / `sign-run`, imported by src/cli/commands/controller.ts on first use. */
-const say = (line: string): void => void process.stderr.write(`${line}\n`);
+// action bodies of `chains controller` / `sign-run`, imported by src/cli/commands/controller.ts on first use
 
 export interface ControllerFlags {
   local?: string;
