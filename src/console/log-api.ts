@@ -1,4 +1,5 @@
 import type { RekorClient, TlogEntry } from '../tlog/client/index.ts';
+import { peekKindVersion } from '../tlog/bodies/index.ts';
 import { ConsoleError } from './errors.ts';
 
 /** One row of the log page and of search answers. Strings come from the log: the page shows them as text. */
@@ -11,16 +12,15 @@ export interface EntrySummary {
 }
 
 function summarize(e: TlogEntry): EntrySummary {
-  let kind = '?';
-  let apiVersion = '?';
-  try {
-    const b = JSON.parse(Buffer.from(e.body, 'base64').toString('utf8')) as Record<string, unknown>;
-    if (typeof b.kind === 'string') kind = b.kind.slice(0, 64);
-    if (typeof b.apiVersion === 'string') apiVersion = b.apiVersion.slice(0, 32);
-  } catch {
-    /* an unreadable body is shown as kind "?" */
-  }
-  return { uuid: e.uuid, logIndex: e.logIndex, integratedTime: e.integratedTime, kind, apiVersion };
+  // an unreadable body is shown as kind "?"
+  const kv = peekKindVersion(Buffer.from(e.body, 'base64'));
+  return {
+    uuid: e.uuid,
+    logIndex: e.logIndex,
+    integratedTime: e.integratedTime,
+    kind: kv?.kind.slice(0, 64) ?? '?',
+    apiVersion: kv?.apiVersion.slice(0, 32) ?? '?',
+  };
 }
 
 /** Rekor's retrieve takes ≤ 10 items per request (https://github.com/sigstore/rekor/blob/main/openapi.yaml): ask in parallel slices of 10. */

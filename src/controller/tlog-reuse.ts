@@ -4,6 +4,8 @@ import { sha256Hex } from '../core/hash.ts';
 import type { SignedRecord } from '../core/signed.ts';
 import { verifySignature } from '../keys/index.ts';
 import { signInToto, signRaw, type Signer, type SignerName } from '../signing/index.ts';
+import { parseBody } from '../tlog/bodies/index.ts';
+import type { LogBody } from '../tlog/bodies/index.ts';
 import type { SignableItem } from './payloads.ts';
 import * as A from './annotations.ts';
 import type { LoggedEntry, RunDoc, SignerSource, TransparencyUploader, UploadedEntry } from './ports.ts';
@@ -22,46 +24,30 @@ export function mayBeLogged(doc: RunDoc, startedAtMs: number): boolean {
   return !(at >= Math.floor(startedAtMs / 1000) * 1000 + 1000);
 }
 
-/** The fields of canonical dsse / hashedrekord bodies that name a signature and its verifier (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
-interface CanonicalBody {
-  kind?: unknown;
-  spec?: {
-    envelopeHash?: { value?: unknown };
-    signatures?: { signature?: unknown; verifier?: unknown }[];
-    data?: { hash?: { value?: unknown } };
-    signature?: { content?: unknown; publicKey?: { content?: unknown } };
-  };
-}
-
-/** Is a body's verifier (base64 PEM of a key or certificate) this signer's public key? */
-function isOurKey(verifierB64: unknown, signer: Signer): boolean {
-  if (typeof verifierB64 !== 'string') return false;
+/** Is a body's verifier (PEM of a key or certificate, from the log) this signer's public key? */
+function isOurKey(verifierPem: string, signer: Signer): boolean {
   try {
-    return createPublicKey(Buffer.from(verifierB64, 'base64').toString('utf8')).equals(signer.publicKey.key);
+    return createPublicKey(verifierPem).equals(signer.publicKey.key);
   } catch {
     return false;
   }
 }
 
 /** The base64 signatures by this signer in a logged body for this item that verify over its payload. */
-function ourSignatures(body: CanonicalBody, item: SignableItem, signer: Signer): string[] {
-  const s = body.spec;
-  let candidates: unknown[];
+function ourSignatures(body: LogBody, item: SignableItem, signer: Signer): string[] {
   let signed: Buffer;
   if (item.type === 'oci') {
     const digest = hash(signer.digestAlgorithm, item.payload, 'hex');
-    if (body.kind !== 'hashedrekord' || s?.data?.hash?.value !== digest) return [];
-    candidates = isOurKey(s.signature?.publicKey?.content, signer) ? [s.signature?.content] : [];
+    if (body.kind !== 'hashedrekord' || body.facts.payloadHash?.value !== digest) return [];
     signed = item.payload;
   } else {
     if (body.kind !== 'dsse') return [];
-    candidates = (s?.signatures ?? []).filter((x) => isOurKey(x.verifier, signer)).map((x) => x.signature);
     signed = preAuthEncoding(INTOTO_PAYLOAD_TYPE, item.payload);
   }
-  return candidates.filter(
-    (c): c is string =>
-      typeof c === 'string' && verifySignature(signer.publicKey, signed, Buffer.from(c, 'base64')),
-  );
+  return body.facts.signatures
+    .filter((x) => isOurKey(x.verifier, signer))
+    .map((x) => x.signature)
+    .filter((c) => verifySignature(signer.publicKey, signed, Buffer.from(c, 'base64')));
 }
 
 /**
@@ -75,9 +61,9 @@ export async function reuseLogged(
   signer: Signer,
 ): Promise<{ record: SignedRecord; entry: UploadedEntry } | undefined> {
   for (const f of found) {
-    let body: CanonicalBody;
+    let body: LogBody;
     try {
-      body = JSON.parse(f.body.toString('utf8')) as CanonicalBody;
+      body = parseBody(f.body);
     } catch {
       continue;
     }
@@ -94,7 +80,7 @@ export async function reuseLogged(
           ? { ...(await signRaw(replay, item.payload)), kind: 'simplesigning' }
           : await signInToto(replay, item.payload);
       // the envelope we would store must be the one the log hashed (same keyid and layout), else sign anew
-      if (record.kind === 'dsse' && body.spec?.envelopeHash?.value !== sha256Hex(record.bytes)) continue;
+      if (record.kind === 'dsse' && body.facts.envelopeHash?.value !== sha256Hex(record.bytes)) continue;
       if (record.signature !== sig) continue;
       return { record, entry: f.entry };
     }

@@ -12,6 +12,8 @@ import {
   type RekorClient,
   type TlogEntry,
 } from '../tlog/client/index.ts';
+import { parseBody } from '../tlog/bodies/index.ts';
+import type { LogBody } from '../tlog/bodies/index.ts';
 import type { LoggedEntry, TransparencyUploader, UploadedEntry } from './ports.ts';
 
 export interface RekorUploaderOptions {
@@ -101,28 +103,20 @@ export function uploaded(entry: TlogEntry, created: boolean): UploadedEntry {
   return { uuid: entry.uuid, logIndex: entry.logIndex, created, ...(bundle ? { bundle } : {}) };
 }
 
-interface CanonicalBody {
-  kind?: unknown;
-  spec?: {
-    envelopeHash?: { value?: unknown };
-    data?: { hash?: { algorithm?: unknown; value?: unknown } };
-    signature?: { content?: unknown };
-  };
-}
-
-/** Does a canonical leaf body (https://github.com/sigstore/rekor/blob/main/openapi.yaml) record exactly this envelope, or this signature over this payload? */
+/** Does a canonical leaf body record exactly this envelope, or this signature over this payload? */
 function bodyIsFor(body: Buffer, record: SignedRecord, digest: string, alg: string): boolean {
-  let b: CanonicalBody;
+  let b: LogBody;
   try {
-    b = JSON.parse(body.toString('utf8')) as CanonicalBody;
+    b = parseBody(body);
   } catch {
     return false;
   }
-  if (record.kind === 'dsse') return b.kind === 'dsse' && b.spec?.envelopeHash?.value === digest;
+  const { payloadHash, envelopeHash, signatures } = b.facts;
+  if (record.kind === 'dsse') return b.kind === 'dsse' && envelopeHash?.value === digest;
   return (
     b.kind === 'hashedrekord' &&
-    b.spec?.data?.hash?.algorithm === alg &&
-    b.spec.data.hash.value === digest &&
-    b.spec.signature?.content === record.signature
+    payloadHash?.algorithm === alg &&
+    payloadHash.value === digest &&
+    signatures.some((x) => x.signature === record.signature)
   );
 }

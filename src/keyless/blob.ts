@@ -19,6 +19,8 @@ import {
 } from './checks.ts';
 import { KeylessError } from './errors.ts';
 import type { Signer } from '../signing/index.ts';
+import { parseBodyBase64 } from '../tlog/bodies/index.ts';
+import type { LogBody } from '../tlog/bodies/index.ts';
 import type { TrustMaterial } from './trust.ts';
 
 export const BUNDLE_V03 = 'application/vnd.dev.sigstore.bundle.v0.3+json';
@@ -143,20 +145,12 @@ function asTlogEntry(e: BundleTlogEntry): TlogEntry {
   };
 }
 
-const hashedRekordSchema = z.object({
-  kind: z.literal('hashedrekord'),
-  spec: z.object({
-    data: z.object({ hash: z.object({ algorithm: z.string(), value: z.string() }) }),
-    signature: z.object({ content: z.string(), publicKey: z.object({ content: z.string() }) }),
-  }),
-});
-
 /** Check 3: a log of the trusted root signed the entry, and the entry is this signature by this certificate. */
 export function checkTlog(
   b: ParsedBundle,
   leaf: X509Certificate,
   trust: TrustMaterial,
-  recordsThis: (body: unknown) => boolean,
+  recordsThis: (body: LogBody) => boolean,
 ): number {
   const e = b.verificationMaterial.tlogEntries[0] as BundleTlogEntry;
   const entry = asTlogEntry(e);
@@ -170,21 +164,35 @@ export function checkTlog(
   } catch (err) {
     fail((err as Error).message, err);
   }
-  if (!recordsThis(JSON.parse(Buffer.from(e.canonicalizedBody, 'base64').toString())))
-    fail('the entry records another signature, digest or certificate');
+  let body: LogBody;
+  try {
+    body = parseBodyBase64(e.canonicalizedBody);
+  } catch (err) {
+    return fail((err as Error).message, err);
+  }
+  if (!recordsThis(body)) fail('the entry records another signature, digest or certificate');
   checkIntegratedTime(leaf, entry.integratedTime);
   return entry.integratedTime;
 }
 
+/** A verifier PEM from a log body names exactly this certificate. */
+export function isCertificate(verifierPem: string, leaf: X509Certificate): boolean {
+  try {
+    return decodePem(verifierPem).bytes.equals(leaf.raw);
+  } catch {
+    return false;
+  }
+}
+
 /** The hashedrekord body records this message signature by this certificate. */
-function recordsMessage(ms: MessageSignature, leaf: X509Certificate): (body: unknown) => boolean {
+function recordsMessage(ms: MessageSignature, leaf: X509Certificate): (body: LogBody) => boolean {
   return (body) => {
-    const r = hashedRekordSchema.safeParse(body);
-    if (!r.success) return false;
-    const s = r.data.spec;
-    const cert = decodePem(Buffer.from(s.signature.publicKey.content, 'base64').toString()).bytes;
+    if (body.kind !== 'hashedrekord') return false;
     const digest = Buffer.from(ms.messageDigest.digest, 'base64').toString('hex');
-    return cert.equals(leaf.raw) && s.signature.content === ms.signature && s.data.hash.value === digest;
+    return (
+      body.facts.payloadHash?.value === digest &&
+      body.facts.signatures.some((s) => s.signature === ms.signature && isCertificate(s.verifier, leaf))
+    );
   };
 }
 

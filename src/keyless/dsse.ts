@@ -1,15 +1,15 @@
 import type { X509Certificate } from 'node:crypto';
 import { hash, verify as nodeVerify } from 'node:crypto';
-import { z } from 'zod';
 import { decodePem } from '../core/encoding.ts';
 import { parseEnvelope, preAuthEncoding } from '../core/dsse.ts';
 import { signDsse } from '../signing/index.ts';
 import { proposeDsse, toBundleTlogEntry, type RekorClient } from '../tlog/client/index.ts';
-import { BUNDLE_V03, checkTlog, leafOf, parseBundle } from './blob.ts';
+import { BUNDLE_V03, checkTlog, isCertificate, leafOf, parseBundle } from './blob.ts';
 import type { KeylessVerified, KeylessVerifyOptions } from './blob.ts';
 import { checkChain, checkIdentity, checkSct, requirePolicy } from './checks.ts';
 import { KeylessError } from './errors.ts';
 import type { Signer } from '../signing/index.ts';
+import type { LogBody } from '../tlog/bodies/index.ts';
 
 export interface KeylessDsseResult {
   envelope: Buffer;
@@ -45,24 +45,12 @@ export async function signDsseKeyless(
   return { envelope: rec.bytes, logIndex: entry.logIndex, bundle };
 }
 
-// Rekor dsse 0.0.1 canonical body: payloadHash and the signatures with their verifiers (base64 PEM)
-const dsseBodySchema = z.object({
-  kind: z.literal('dsse'),
-  spec: z.object({
-    payloadHash: z.object({ value: z.string() }),
-    signatures: z.array(z.object({ signature: z.string(), verifier: z.string() })),
-  }),
-});
-
-function recordsEnvelope(payload: Buffer, sig: string, leaf: X509Certificate): (body: unknown) => boolean {
-  return (body) => {
-    const r = dsseBodySchema.safeParse(body);
-    if (!r.success || r.data.spec.payloadHash.value !== hash('sha256', payload, 'hex')) return false;
-    return r.data.spec.signatures.some(
-      (s) =>
-        s.signature === sig && decodePem(Buffer.from(s.verifier, 'base64').toString()).bytes.equals(leaf.raw),
-    );
-  };
+/** The dsse body records this payload's hash and this signature by this certificate. */
+function recordsEnvelope(payload: Buffer, sig: string, leaf: X509Certificate): (body: LogBody) => boolean {
+  return (body) =>
+    body.kind === 'dsse' &&
+    body.facts.payloadHash?.value === hash('sha256', payload, 'hex') &&
+    body.facts.signatures.some((s) => s.signature === sig && isCertificate(s.verifier, leaf));
 }
 
 /** verify-dsse --bundle without a key: chain, SCT, log entry and its time, signature over the PAE, identity. */

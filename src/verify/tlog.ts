@@ -5,6 +5,8 @@ import type { RekorBundle } from '../core/signed.ts';
 import { TlogError, toLogKey, verifyLogEntry, verifySet } from '../tlog/client/index.ts';
 import type { LogKeyInput, RekorClient } from '../tlog/client/index.ts';
 import type { CheckBundle, TlogSubject } from './tlog-hook.ts';
+import { parseBody } from '../tlog/bodies/index.ts';
+import type { LogBody } from '../tlog/bodies/index.ts';
 
 export { verifyLogEntry } from '../tlog/client/index.ts';
 export { RekorClient } from '../tlog/client/index.ts';
@@ -33,12 +35,6 @@ export interface VerifiedBundle {
   integratedTime: number;
 }
 
-interface Body {
-  kind?: string;
-  apiVersion?: string;
-  spec?: Record<string, unknown>;
-}
-
 function fail(message: string): never {
   throw new TlogError('TLOG_VERIFY', message);
 }
@@ -53,90 +49,38 @@ function spkiOf(pem: string): Buffer {
   return key.export({ type: 'spki', format: 'der' });
 }
 
-/** Facts of a canonical body per kind: logged payload hash, envelope hash, signatures, signer PEMs. */
-function facts(b: Body): {
-  payload?: string;
-  payloadAlg?: string;
-  envelope?: string;
-  sigs: string[];
-  keys: string[];
-} {
-  const s = b.spec ?? {};
-  const dec = (v: unknown): string => Buffer.from(String(v ?? ''), 'base64').toString('utf8');
-  const get = (o: unknown, ...path: string[]): unknown =>
-    path.reduce<unknown>(
-      (x, k) => (x && typeof x === 'object' ? (x as Record<string, unknown>)[k] : undefined),
-      o,
-    );
-  switch (`${b.kind}/${b.apiVersion}`) {
-    case 'hashedrekord/0.0.1':
-      return {
-        payload: String(get(s, 'data', 'hash', 'value') ?? ''),
-        payloadAlg: String(get(s, 'data', 'hash', 'algorithm') ?? ''),
-        sigs: [String(get(s, 'signature', 'content') ?? '')],
-        keys: [dec(get(s, 'signature', 'publicKey', 'content'))],
-      };
-    case 'dsse/0.0.1': {
-      const sigs = (get(s, 'signatures') as { signature: string; verifier: string }[] | undefined) ?? [];
-      return {
-        payload: String(get(s, 'payloadHash', 'value') ?? ''),
-        envelope: String(get(s, 'envelopeHash', 'value') ?? ''),
-        sigs: sigs.map((x) => x.signature),
-        keys: sigs.map((x) => dec(x.verifier)),
-      };
-    }
-    case 'intoto/0.0.1':
-      return {
-        payload: String(get(s, 'content', 'payloadHash', 'value') ?? ''),
-        envelope: String(get(s, 'content', 'hash', 'value') ?? ''),
-        sigs: [],
-        keys: [dec(get(s, 'publicKey'))],
-      };
-    case 'intoto/0.0.2': {
-      const sigs =
-        (get(s, 'content', 'envelope', 'signatures') as { sig: string; publicKey: string }[] | undefined) ??
-        [];
-      return {
-        payload: String(get(s, 'content', 'payloadHash', 'value') ?? ''),
-        envelope: String(get(s, 'content', 'hash', 'value') ?? ''),
-        sigs: sigs.map((x) => dec(x.sig)),
-        keys: sigs.map((x) => dec(x.publicKey)),
-      };
-    }
-    default:
-      return fail(`unsupported tlog entry kind ${b.kind} ${b.apiVersion}`);
+function readBody(bytes: Buffer): LogBody {
+  try {
+    return parseBody(bytes);
+  } catch (e) {
+    return fail(`tlog entry body: ${(e as Error).message}`);
   }
 }
 
-function checkExpectations(
-  bodyBytes: Buffer,
-  want: BundleExpectations,
-): VerifiedBundle['kind'] extends string ? Body : never {
-  let body: Body;
-  try {
-    body = JSON.parse(bodyBytes.toString('utf8')) as Body;
-  } catch {
-    return fail('tlog entry body is not JSON');
-  }
+function checkExpectations(bodyBytes: Buffer, want: BundleExpectations): LogBody {
+  const body = readBody(bodyBytes);
   if (want.body && !bodyBytes.equals(Buffer.from(want.body)))
     fail('tlog entry body differs from the expected body');
-  const f = facts(body);
-  if (want.payloadSha256 && f.payload?.toLowerCase() !== want.payloadSha256.toLowerCase())
-    fail(`tlog entry payload hash ${f.payload} does not match ${want.payloadSha256}`);
+  const f = body.facts;
+  const payload = f.payloadHash?.value;
+  if (want.payloadSha256 && payload !== want.payloadSha256.toLowerCase())
+    fail(`tlog entry payload hash ${payload} does not match ${want.payloadSha256}`);
   if (want.payload !== undefined) {
-    const alg = f.payloadAlg ?? '';
+    // a hashedrekord digest is the key's own (sha256/384/512); the other kinds hash payloads with sha256
+    const alg = f.payloadHash?.algorithm ?? '';
     if (!DIGESTS.has(alg)) fail(`tlog entry digest algorithm ${alg} is not sha256, sha384 or sha512`);
-    if (f.payload?.toLowerCase() !== hash(alg, want.payload, 'hex'))
-      fail(`tlog entry payload hash ${f.payload} does not match the signed payload`);
+    if (payload !== hash(alg, want.payload, 'hex'))
+      fail(`tlog entry payload hash ${payload} does not match the signed payload`);
   }
-  if (want.envelope !== undefined && f.envelope?.toLowerCase() !== sha256Hex(want.envelope))
+  if (want.envelope !== undefined && f.envelopeHash?.value !== sha256Hex(want.envelope))
     fail('tlog entry envelope hash does not match the stored envelope');
-  if (want.signature && f.sigs.length > 0 && !f.sigs.includes(want.signature))
+  // intoto 0.0.1 records no signature, only its key
+  if (want.signature && f.signatures.length > 0 && !f.signatures.some((x) => x.signature === want.signature))
     fail('tlog entry does not carry the expected signature');
   if (want.publicKeyPem) {
     const wantKey = spkiOf(want.publicKeyPem);
     if (
-      !f.keys.some((k) => {
+      !f.verifiers.some((k) => {
         try {
           return spkiOf(k).equals(wantKey);
         } catch {
@@ -164,8 +108,8 @@ export function verifyRekorBundle(
   verifySet(p, bundle.SignedEntryTimestamp, toLogKey(logPublicKey));
   const body = checkExpectations(Buffer.from(p.body, 'base64'), expected);
   return {
-    kind: body.kind ?? '',
-    apiVersion: body.apiVersion ?? '',
+    kind: body.kind,
+    apiVersion: body.apiVersion,
     logIndex: p.logIndex,
     integratedTime: p.integratedTime,
   };

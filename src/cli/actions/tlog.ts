@@ -1,4 +1,4 @@
-import type { EntryKind } from '../../tlog/types/entry-kinds.ts';
+import type { EntryKind } from '../../tlog/bodies/ids.ts';
 import { createHash, hash } from 'node:crypto';
 import { join } from 'node:path';
 import { chainsHome } from '../home.ts';

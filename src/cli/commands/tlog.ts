@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Option, type Command } from 'commander';
-import { ENTRY_KINDS } from '../../tlog/types/entry-kinds.ts';
+import { ENTRY_KINDS } from '../../tlog/bodies/ids.ts';
 import type { ClientFlags, GetFlags, SearchFlags, ServeFlags, UploadFlags } from '../actions/tlog.ts';
 import { chainsHome } from '../home.ts';
 // the algorithm names alone (no key code): the default of --client-signing-algorithms

@@ -11,7 +11,9 @@ import { RegistryClient } from '../../registry/client.ts';
 import { startRegistryServer, type RunningRegistry } from '../../registry/server/index.ts';
 import { startLogServer, type RunningLogServer } from '../../tlog/server/index.ts';
 import { RekorClient } from '../../tlog/client/rekor.ts';
-import { getOutput, type GetOutput } from '../../tlog/client/format.ts';
+import { getOutput } from '../../tlog/client/format.ts';
+import { parseBodyBase64 } from '../../tlog/bodies/index.ts';
+import type { TlogEntry } from '../../tlog/types/index.ts';
 import { describeError } from '../../core/errors.ts';
 import { verifyImageSignatures } from '../../verify/image.ts';
 import { verifyImageAttestations } from '../../verify/attestation.ts';
@@ -225,10 +227,11 @@ async function demoSteps(steps: Steps, work: string, servers: Partial<Servers>):
 }
 
 /** The attestation an entry proves: stored in the entry (intoto), or the verified one whose hash a dsse entry records. */
-function attestationOf(entry: GetOutput, verified: Buffer[]): { how: string; bytes: Buffer } | undefined {
-  if (entry.Attestation) return { how: 'Attestation field', bytes: Buffer.from(entry.Attestation, 'base64') };
-  const dsse = entry.Body.DSSEObj as { payloadHash?: { value?: string } } | undefined;
-  const want = dsse?.payloadHash?.value;
+function attestationOf(entry: TlogEntry, verified: Buffer[]): { how: string; bytes: Buffer } | undefined {
+  const { Attestation } = getOutput(entry);
+  if (Attestation) return { how: 'Attestation field', bytes: Buffer.from(Attestation, 'base64') };
+  const body = parseBodyBase64(entry.body);
+  const want = body.kind === 'dsse' ? body.facts.payloadHash?.value : undefined;
   const match = verified.find((p) => createHash('sha256').update(p).digest('hex') === want);
   return match
     ? { how: `dsse payloadHash sha256:${want?.slice(0, 12)}… = the verified attestation`, bytes: match }
@@ -246,14 +249,13 @@ async function findInLog(
   for (const u of uuids ?? []) out(`     ${u}`);
   if (uuids?.length === 0) steps.bad('the search found no entry for the image digest');
   for (const uuid of uuids ?? []) {
-    let got: GetOutput;
+    let att: ReturnType<typeof attestationOf>;
     try {
-      got = getOutput(await rekor.getEntry(uuid));
+      att = attestationOf(await rekor.getEntry(uuid), verified);
     } catch (e) {
       steps.bad(`chains tlog get --uuid ${uuid.slice(0, 12)}… --format json: ${describeError(e)}`);
       continue;
     }
-    const att = attestationOf(got, verified);
     if (!att) continue;
     steps.ok(`chains tlog get --uuid ${uuid} --format json: ${att.how}`);
     const statement = JSON.parse(att.bytes.toString('utf8')) as unknown;

@@ -3,6 +3,7 @@ import { decodePem, fromBase64, fromHex } from '../../core/encoding.ts';
 import { sha256 } from '../../core/hash.ts';
 import { parseEnvelope } from '../../core/dsse.ts';
 import type { RekorBundle, SignedRecord } from '../../core/signed.ts';
+import { peekKindVersion } from '../../tlog/bodies/index.ts';
 import { OciStorageError } from './errors.ts';
 
 /** Sigstore bundle v0.3 (protobuf-specs, protojson field names). */
@@ -14,14 +15,11 @@ type TlogEntry = Record<string, unknown>;
 
 /** A Rekor v1 bundle annotation as a v0.3 tlog entry (promise only: the SET; proofs come from the log issue). */
 export function tlogEntryFromRekorBundle(b: RekorBundle): TlogEntry {
-  const body = JSON.parse(fromBase64(b.Payload.body, 'Rekor body').toString('utf8')) as {
-    kind?: string;
-    apiVersion?: string;
-  };
+  const body = peekKindVersion(fromBase64(b.Payload.body, 'Rekor body'));
   return {
     logIndex: String(b.Payload.logIndex),
     logId: { keyId: fromHex(b.Payload.logID, 'logID').toString('base64') },
-    kindVersion: { kind: body.kind ?? '', version: body.apiVersion ?? '' },
+    kindVersion: { kind: body?.kind ?? '', version: body?.apiVersion ?? '' },
     integratedTime: String(b.Payload.integratedTime),
     inclusionPromise: { signedEntryTimestamp: b.SignedEntryTimestamp },
     canonicalizedBody: b.Payload.body,

@@ -1,4 +1,5 @@
 import type { RekorBundle } from '../../core/signed.ts';
+import { BodyError, peekKindVersion } from '../bodies/index.ts';
 import type { TlogEntry } from '../types/wire.ts';
 
 /** cosign's `dev.sigstore.cosign/bundle` annotation value for an entry (https://github.com/sigstore/cosign/blob/main/specs/SIGNATURE_SPEC.md, Go field names). */
@@ -18,10 +19,8 @@ export function toCosignBundle(entry: TlogEntry): RekorBundle {
 
 /** Sigstore bundle `TransparencyLogEntry` JSON (protobuf-specs) for an entry (https://github.com/sigstore/rekor/blob/main/openapi.yaml conversion). */
 export function toBundleTlogEntry(entry: TlogEntry): Record<string, unknown> {
-  const body = JSON.parse(Buffer.from(entry.body, 'base64').toString('utf8')) as {
-    kind: string;
-    apiVersion: string;
-  };
+  const body = peekKindVersion(Buffer.from(entry.body, 'base64'));
+  if (!body) throw new BodyError('TLOG_BODY_INVALID', 'log entry body has no kind and apiVersion');
   const hexToB64 = (h: string): string => Buffer.from(h, 'hex').toString('base64');
   const p = entry.verification?.inclusionProof;
   return {

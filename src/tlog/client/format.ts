@@ -1,16 +1,10 @@
 import { goMarshal } from '../../core/json.ts';
+import { goFieldOf } from '../bodies/index.ts';
 import type { TlogEntry } from '../types/wire.ts';
 
 /** rekor-cli output formats (https://github.com/sigstore/rekor/blob/main/openapi.yaml), as pure functions of verified answers. */
 
 export type OutputFormat = 'default' | 'json';
-
-const GO_FIELD: Record<string, string> = {
-  hashedrekord: 'HashedRekordObj',
-  rekord: 'RekordObj',
-  intoto: 'IntotoObj',
-  dsse: 'DSSEObj',
-};
 
 const rfc3339 = (unix: number): string => new Date(unix * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -37,7 +31,7 @@ export function getOutput(e: TlogEntry): GetOutput {
   return {
     Attestation: e.attestation?.data ? Buffer.from(e.attestation.data, 'base64').toString('utf8') : '',
     AttestationType: '',
-    Body: { [GO_FIELD[body.kind] ?? body.kind]: body.spec },
+    Body: { [goFieldOf(body.kind)]: body.spec },
     LogIndex: e.logIndex,
     IntegratedTime: e.integratedTime,
     UUID: e.uuid,

@@ -51,43 +51,8 @@ export type ConsistencyProof = z.infer<typeof consistencyProofSchema>;
 
 export const errorBodySchema = z.object({ code: z.number().int(), message: z.string() });
 
-export interface HashValue {
-  algorithm: string;
-  value: string;
-}
-
-/** Proposed entries (request bodies of POST /api/v1/log/entries), https://github.com/sigstore/rekor/blob/main/openapi.yaml. */
-export interface ProposedHashedRekord {
-  apiVersion: '0.0.1';
-  kind: 'hashedrekord';
-  spec: { data: { hash: HashValue }; signature: { content: string; publicKey: { content: string } } };
-}
-export interface ProposedDsse {
-  apiVersion: '0.0.1';
-  kind: 'dsse';
-  spec: { proposedContent: { envelope: string; verifiers: string[] } };
-}
-export interface ProposedIntotoV001 {
-  apiVersion: '0.0.1';
-  kind: 'intoto';
-  spec: { content: { envelope: string; hash?: HashValue }; publicKey: string };
-}
-export interface ProposedIntotoV002 {
-  apiVersion: '0.0.2';
-  kind: 'intoto';
-  spec: {
-    content: {
-      envelope: {
-        payloadType: string;
-        payload: string;
-        signatures: { keyid?: string; sig: string; publicKey: string }[];
-      };
-      hash: HashValue;
-      payloadHash: HashValue;
-    };
-  };
-}
-export type ProposedEntry = ProposedHashedRekord | ProposedDsse | ProposedIntotoV001 | ProposedIntotoV002;
+/** Proposed entries (request bodies of POST /api/v1/log/entries), one per kind in tlog/bodies. */
+export type { ProposedEntry } from '../bodies/index.ts';
 
 /** Body of POST /api/v1/index/retrieve. */
 export interface SearchIndex {

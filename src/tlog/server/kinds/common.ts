@@ -4,14 +4,26 @@ import { fromBase64 } from '../../../core/encoding.ts';
 import { EntryError } from '../errors.ts';
 import { keyHash } from '../pki.ts';
 import type { Verifier } from '../pki.ts';
+import type { SigningPolicy } from '../policy.ts';
+import type { BodySpec, EntryKindId } from '../../bodies/index.ts';
 
 /** Shared helpers for the entry kinds (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
 
-/** A verified, canonicalised entry ready to integrate (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
-export interface Accepted {
-  canonical: unknown;
+/** A verified proposal: its canonical spec, its search keys, the attestation to keep (https://github.com/sigstore/rekor/blob/main/openapi.yaml). */
+export interface AcceptedSpec<I extends EntryKindId> {
+  spec: BodySpec<I>;
   searchKeys: string[];
   attestation: Buffer | null;
+}
+
+/**
+ * What every entry kind's server-side file declares (one per kind and version, listed in index.ts): verify a
+ * proposed `spec` and canonicalise it into the spec its client-side schema (tlog/bodies) reads, or throw an
+ * EntryError with its code.
+ */
+export interface ServerKind<I extends EntryKindId> {
+  id: I;
+  accept(spec: unknown, policy: SigningPolicy): AcceptedSpec<I>;
 }
 
 export const MAX_ATTESTATION = 100 * 1024;

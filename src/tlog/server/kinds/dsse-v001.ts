@@ -5,7 +5,7 @@ import { EntryError } from '../errors.ts';
 import { parseVerifier, verifyMessage } from '../pki.ts';
 import type { Verifier } from '../pki.ts';
 import { b64, parse, parseEnvelopeText, sha256Hex, signerKeys, statementKeys } from './common.ts';
-import type { Accepted } from './common.ts';
+import type { ServerKind } from './common.ts';
 
 const dsseSchema = z.object({
   proposedContent: z.object({ envelope: z.string().min(1), verifiers: z.array(z.string().min(1)).min(1) }),
@@ -46,7 +46,7 @@ function verifyEnvelope(pems: string[], signatures: Sig[], pae: Buffer) {
 }
 
 /** dsse 0.0.1: every signature must verify with one verifier; envelopeHash over the submitted bytes. */
-export function dsse(spec: unknown): Accepted {
+function accept(spec: unknown): ReturnType<ServerKind<'dsse/0.0.1'>['accept']> {
   if (
     spec &&
     typeof spec === 'object' &&
@@ -62,13 +62,9 @@ export function dsse(spec: unknown): Accepted {
   const envelopeHash = sha256Hex(s.proposedContent.envelope);
   const payloadHash = sha256Hex(payload);
   const canonical = {
-    apiVersion: '0.0.1',
-    kind: 'dsse',
-    spec: {
-      envelopeHash: { algorithm: 'sha256', value: envelopeHash },
-      payloadHash: { algorithm: 'sha256', value: payloadHash },
-      signatures: sigs.map(({ signature, verifier }) => ({ signature, verifier })),
-    },
+    envelopeHash: { algorithm: 'sha256' as const, value: envelopeHash },
+    payloadHash: { algorithm: 'sha256' as const, value: payloadHash },
+    signatures: sigs.map(({ signature, verifier }) => ({ signature, verifier })),
   };
   const searchKeys = [
     ...sigs.flatMap((x) => signerKeys(x.v, 'sha256:')),
@@ -76,5 +72,7 @@ export function dsse(spec: unknown): Accepted {
     `sha256:${envelopeHash}`,
     ...statementKeys(env.payloadType, payload),
   ];
-  return { canonical, searchKeys, attestation: null };
+  return { spec: canonical, searchKeys, attestation: null };
 }
+
+export const dsseV001: ServerKind<'dsse/0.0.1'> = { id: 'dsse/0.0.1', accept };

@@ -3,8 +3,7 @@ import { toBase64 } from '../../../core/encoding.ts';
 import { EntryError } from '../errors.ts';
 import { parseVerifier, verifyDigest } from '../pki.ts';
 import { b64, parse, signerKeys } from './common.ts';
-import type { Accepted } from './common.ts';
-import { DEFAULT_POLICY } from '../policy.ts';
+import type { ServerKind } from './common.ts';
 import type { SigningPolicy } from '../policy.ts';
 
 const hashedRekordSchema = z.object({
@@ -22,7 +21,10 @@ const HASH_LEN = { sha256: 64, sha384: 96, sha512: 128 } as const;
  * hashedrekord 0.0.1: signature over the digest (verified first, as Rekor does in Unmarshal), then the key and
  * digest pair against the log's algorithm policy; canonical key PEM.
  */
-export function hashedRekord(spec: unknown, policy: SigningPolicy = DEFAULT_POLICY): Accepted {
+function accept(
+  spec: unknown,
+  policy: SigningPolicy,
+): ReturnType<ServerKind<'hashedrekord/0.0.1'>['accept']> {
   const s = parse(hashedRekordSchema, spec, 'hashedrekord');
   const { algorithm, value } = s.data.hash;
   if (value.length !== HASH_LEN[algorithm])
@@ -35,12 +37,10 @@ export function hashedRekord(spec: unknown, policy: SigningPolicy = DEFAULT_POLI
   verifyDigest(v, algorithm, Buffer.from(value, 'hex'), sig);
   policy.check(v, algorithm);
   const canonical = {
-    apiVersion: '0.0.1',
-    kind: 'hashedrekord',
-    spec: {
-      data: { hash: { algorithm, value } },
-      signature: { content: toBase64(sig), publicKey: { content: toBase64(v.canonicalPem) } },
-    },
+    data: { hash: { algorithm, value } },
+    signature: { content: toBase64(sig), publicKey: { content: toBase64(v.canonicalPem) } },
   };
-  return { canonical, searchKeys: [...signerKeys(v, ''), `${algorithm}:${value}`], attestation: null };
+  return { spec: canonical, searchKeys: [...signerKeys(v, ''), `${algorithm}:${value}`], attestation: null };
 }
+
+export const hashedRekordV001: ServerKind<'hashedrekord/0.0.1'> = { id: 'hashedrekord/0.0.1', accept };
