@@ -2,7 +2,7 @@ import { appendAnswer } from './answer.ts';
 import type { Answer } from './answer.ts';
 import type { TransparencyLog } from './log.ts';
 import { LOAD_WINDOW_MS } from './tuning.ts';
-import type { VerifyPool } from './pool.ts';
+import type { VerifyPool } from './verify.ts';
 
 /**
  * The append path, in order: receive (receive.ts, fast-post.ts) → parse and verify (pool.ts: in the event loop

@@ -8,7 +8,7 @@ import { AppendPipeline } from './append.ts';
 import { routeServer } from './receive.ts';
 import { logRoutes } from './routes.ts';
 import { TransparencyLog } from './log.ts';
-import { VerifyPool } from './pool.ts';
+import { VerifyPool } from './verify.ts';
 import { MAX_BODY_BYTES, STORE_TUNING, defaultVerifyWorkers } from './tuning.ts';
 import { loadOrCreateLogKey } from './logkey.ts';
 import { SigningPolicy } from './policy.ts';
@@ -18,7 +18,7 @@ export { acceptProposed } from './kinds/index.ts';
 export { prepareProposed } from './prepare.ts';
 export type { Accepted } from './kinds/index.ts';
 export type { Prepared } from './prepare.ts';
-export { VerifyPool } from './pool.ts';
+export { VerifyPool } from './verify.ts';
 export { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
 export { loadOrCreateLogKey } from './logkey.ts';
 export type { LogKey } from './logkey.ts';
@@ -36,7 +36,7 @@ export interface LogServerOptions {
   clock?: Clock;
   maxBodyBytes?: number;
   maxBatch?: number;
-  /** Worker threads verifying signatures (default: 1 when there are ≥ 2 cores, else 0 = in the event loop). */
+  /** Where entries are verified: in this many worker threads, or in the event loop (0). Default: tuning.ts. */
   verifyWorkers?: number;
   /** Use another store instead of SQLite at dbPath. */
   store?: LogStore;

@@ -1,5 +1,22 @@
 import type { EntryErrorCode } from './errors.ts';
-import type { WorkerReply } from './pool.ts';
+
+/** Worker reply: a prepared entry, or the error to answer with. */
+export type WorkerReply =
+  | {
+      id: number;
+      ok: true;
+      body: Uint8Array;
+      uuid: Uint8Array;
+      keys: Uint8Array;
+      attestation: Uint8Array | null;
+    }
+  | { id: number; ok: false; entry: EntryErrorCode | ''; status: number; message: string };
+
+/** Messages to a worker: request bodies to prepare, or the signing policy. */
+export type ToWorker = { jobs: PackedJobs } | { policy: readonly string[] };
+export interface FromWorker {
+  replies: PackedReplies;
+}
 
 /**
  * Verify-worker messages in packed form: the request bodies of one message in one transferred buffer, and

@@ -4,6 +4,7 @@ import { entryJson, json } from './answer.ts';
 import type { Answer } from './answer.ts';
 import { HttpError } from './errors.ts';
 import type { TransparencyLog } from './log.ts';
+import { parseBody } from './parse.ts';
 import { prepareProposed } from './prepare.ts';
 import type { Request } from './routes.ts';
 
@@ -11,14 +12,6 @@ import type { Request } from './routes.ts';
 
 /** Rekor's limit on entries per retrieve request. */
 const MAX_RETRIEVE = 10;
-
-export function parseJsonBody(b: Buffer): unknown {
-  try {
-    return JSON.parse(b.toString('utf8'));
-  } catch (e) {
-    throw new HttpError(400, `parsing body body from "" failed, because ${(e as Error).message}`);
-  }
-}
 
 function intParam(q: URLSearchParams, name: string, min: number): number | null {
   const v = q.get(name);
@@ -71,7 +64,7 @@ function list(v: unknown, name: string): unknown[] {
 
 /** POST /api/v1/log/entries/retrieve: entries by UUID, index or content, as one JSON array. */
 export async function retrieve(log: TransparencyLog, req: Request): Promise<Answer> {
-  const q = parseJsonBody(req.body) as { entryUUIDs?: unknown; logIndexes?: unknown; entries?: unknown };
+  const q = parseBody(req.body) as { entryUUIDs?: unknown; logIndexes?: unknown; entries?: unknown };
   const uuids = list(q?.entryUUIDs, 'entryUUIDs');
   const indexes = list(q?.logIndexes, 'logIndexes');
   const entries = list(q?.entries, 'entries');

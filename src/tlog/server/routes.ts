@@ -3,7 +3,8 @@ import type { Answer } from './answer.ts';
 import { requestUrl } from '../../core/http-server.ts';
 import { HttpError } from './errors.ts';
 import type { TransparencyLog } from './log.ts';
-import { consistency, getByIndex, getByRef, logInfo, parseJsonBody, publicKey, retrieve } from './reads.ts';
+import { parseBody } from './parse.ts';
+import { consistency, getByIndex, getByRef, logInfo, publicKey, retrieve } from './reads.ts';
 import { searchIndex } from './search.ts';
 import { TILE, checkpoint, tile } from './tiles.ts';
 
@@ -41,7 +42,7 @@ export function logRoutes(log: TransparencyLog, append: (body: Buffer) => Promis
     {
       method: 'POST',
       path: '/api/v1/index/retrieve',
-      handle: async (r) => json(200, await searchIndex(log, parseJsonBody(r.body))),
+      handle: async (r) => json(200, await searchIndex(log, parseBody(r.body))),
     },
     { method: 'GET', path: '/api/v1/log', handle: () => logInfo(log) },
     { method: 'GET', path: '/api/v1/log/proof', handle: (r) => consistency(log, r) },

@@ -1,8 +1,9 @@
 import { parentPort } from 'node:worker_threads';
 import { EntryError, HttpError } from './errors.ts';
-import { prepareBody } from './pool.ts';
+import { prepareBody } from './verify.ts';
 import { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
-import type { FromWorker, Job, ToWorker, WorkerReply } from './pool.ts';
+import type { Job } from './verify.ts';
+import type { FromWorker, ToWorker, WorkerReply } from './packing.ts';
 import { packReplies, unpackJobs } from './packing.ts';
 
 let policy: SigningPolicy = DEFAULT_POLICY;

@@ -6,7 +6,7 @@ import { hashLeaf, rootFromLeafHashes, verifyInclusion } from '../../core/merkle
 import { appendToFrontier } from '../../core/merkle-ranges.ts';
 import { SqliteLogStore } from './sqlite.ts';
 import { TransparencyLog, acceptProposed, loadOrCreateLogKey, prepareProposed } from '../server/index.ts';
-import { signSet } from '../server/sets.ts';
+import { signSet } from '../server/sequence.ts';
 import { STORE_TUNING } from '../server/tuning.ts';
 import { TestSigner, sha, tempDir } from '../../../test/tlog/helpers.ts';
 

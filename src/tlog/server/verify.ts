@@ -1,61 +1,39 @@
+/**
+ * Stage 3 of the append path, verify. In: a request body and the load (appends in flight). Out: the verified
+ * entry in the form the log stores (prepare.ts), or the error to answer with. The one setting is the number of
+ * worker threads (0: every entry in the event loop); with workers, entries are still verified in the event loop
+ * while the load is light (tuning.ts INLINE_VERIFY_UP_TO), or after a worker died.
+ */
 import { Worker } from 'node:worker_threads';
 import { EntryError, HttpError } from './errors.ts';
-import type { EntryErrorCode } from './errors.ts';
 import { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
 import { prepareProposed } from './prepare.ts';
 import type { Prepared } from './prepare.ts';
 import { packJobs, unpackReplies } from './packing.ts';
-import type { PackedJobs, PackedReplies } from './packing.ts';
+import type { ToWorker, FromWorker, WorkerReply } from './packing.ts';
+import { parseBody } from './parse.ts';
 import { INLINE_VERIFY_UP_TO, WORKER_BODIES_PER_MESSAGE, WORKER_MAX_OUTSTANDING } from './tuning.ts';
 
-/** Worker reply: a prepared entry, or the error to answer with. */
-export type WorkerReply =
-  | {
-      id: number;
-      ok: true;
-      body: Uint8Array;
-      uuid: Uint8Array;
-      keys: Uint8Array;
-      attestation: Uint8Array | null;
-    }
-  | { id: number; ok: false; entry: EntryErrorCode | ''; status: number; message: string };
-
-/** Messages to a worker: request bodies to prepare, or the signing policy. */
-export type ToWorker = { jobs: PackedJobs } | { policy: readonly string[] };
-export interface FromWorker {
-  replies: PackedReplies;
-}
-
+/** An entry waiting for a worker's answer. */
 interface Waiter {
-  /** The worker's answer. */
-  reply: (r: WorkerReply) => void;
-  /** Do the work in this thread instead (the worker died). */
-  here: () => void;
+  body: Buffer;
+  res: (p: Prepared) => void;
+  rej: (e: unknown) => void;
   /** Set when the job is posted. */
   worker?: Worker;
 }
 
 /** Parse a request body and verify + canonicalise the proposed entry (same thread). */
 export function prepareBody(body: Uint8Array, policy: SigningPolicy = DEFAULT_POLICY): Prepared {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-  } catch (e) {
-    throw new HttpError(400, `parsing body body from "" failed, because ${(e as Error).message}`);
-  }
-  return prepareProposed(value, policy);
+  return prepareProposed(parseBody(body), policy);
 }
 
-function settlePrepared(r: WorkerReply, res: (p: Prepared) => void, rej: (e: unknown) => void): void {
+function settle({ res, rej }: Waiter, r: WorkerReply): void {
   const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-  if (r.ok)
-    res({
-      body: buf(r.body),
-      uuid: buf(r.uuid),
-      keys: buf(r.keys),
-      attestation: r.attestation ? Buffer.from(r.attestation) : null,
-    });
-  else rej(r.entry ? new EntryError(r.message, undefined, r.entry) : new HttpError(r.status, r.message));
+  if (!r.ok)
+    return rej(r.entry ? new EntryError(r.message, undefined, r.entry) : new HttpError(r.status, r.message));
+  const attestation = r.attestation ? Buffer.from(r.attestation) : null;
+  res({ body: buf(r.body), uuid: buf(r.uuid), keys: buf(r.keys), attestation });
 }
 
 /** One request body for a worker; jobs posted in the same event-loop turn travel in one message. */
@@ -92,7 +70,10 @@ export class VerifyPool {
       const w = new Worker(WORKER_URL);
       w.on('message', (m: FromWorker) => {
         this.outstanding.set(w, (this.outstanding.get(w) ?? 1) - 1);
-        for (const r of unpackReplies(m.replies)) this.settle(r.id, r);
+        for (const r of unpackReplies(m.replies)) {
+          const waiter = this.waiting.get(r.id);
+          if (waiter && this.waiting.delete(r.id)) settle(waiter, r);
+        }
         if (this.queued.length > 0) this.post();
       });
       w.on('error', () => this.drop(w));
@@ -103,24 +84,23 @@ export class VerifyPool {
     }
   }
 
-  private settle(id: number, r: WorkerReply): void {
-    const w = this.waiting.get(id);
-    if (!w) return;
-    this.waiting.delete(id);
-    w.reply(r);
-  }
-
   /** A dead worker: stop using it and do what it had in flight in this thread instead. */
   private drop(w: Worker): void {
     const i = this.workers.indexOf(w);
     if (i >= 0) this.workers.splice(i, 1);
     this.outstanding.delete(w);
-    for (const [id, waiter] of this.waiting)
-      if (waiter.worker === w) {
-        this.waiting.delete(id);
-        waiter.here();
-      }
+    for (const [id, waiter] of this.waiting) if (waiter.worker === w) this.here(id, waiter);
     if (this.queued.length > 0) this.post();
+  }
+
+  /** Prepare a waiting entry in this thread after all. */
+  private here(id: number, w: Waiter): void {
+    this.waiting.delete(id);
+    try {
+      w.res(prepareBody(w.body, this.policy));
+    } catch (e) {
+      w.rej(e);
+    }
   }
 
   /** Prepare one request body; `load` is the number of entry requests in flight (default: treat as busy). */
@@ -128,14 +108,7 @@ export class VerifyPool {
     if (this.workers.length === 0 || load <= INLINE_VERIFY_UP_TO) return prepareBody(body, this.policy);
     const id = this.nextId++;
     return new Promise<Prepared>((res, rej) => {
-      const here = (): void => {
-        try {
-          res(prepareBody(body, this.policy));
-        } catch (e) {
-          rej(e);
-        }
-      };
-      this.waiting.set(id, { reply: (r) => settlePrepared(r, res, rej), here });
+      this.waiting.set(id, { body, res, rej });
       if (this.queued.push({ id, body }) === 1) setImmediate(() => this.post());
     });
   }
@@ -154,21 +127,14 @@ export class VerifyPool {
     const jobs = this.queued.splice(0, WORKER_BODIES_PER_MESSAGE);
     for (const j of jobs) {
       const waiter = this.waiting.get(j.id);
-      if (waiter) waiter.worker = w;
-      if (waiter && !w) {
-        this.waiting.delete(j.id);
-        waiter.here();
-      }
+      if (waiter && w) waiter.worker = w;
+      else if (waiter) this.here(j.id, waiter);
     }
     if (!w) return true;
     const packed = packJobs(jobs);
-    this.send(w, { jobs: packed }, [packed.data]);
-    return true;
-  }
-
-  private send(w: Worker, m: ToWorker, transfer: ArrayBuffer[] = []): void {
     this.outstanding.set(w, (this.outstanding.get(w) ?? 0) + 1);
-    w.postMessage(m, transfer);
+    w.postMessage({ jobs: packed } satisfies ToWorker, [packed.data]);
+    return true;
   }
 
   /** The worker with the fewest unanswered messages. */

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { EntryError, HttpError } from './errors.ts';
 import { VerifyPool, prepareProposed } from './index.ts';
 import { packJobs, packReplies, unpackJobs, unpackReplies } from './packing.ts';
-import type { WorkerReply } from './pool.ts';
+import type { WorkerReply } from './packing.ts';
 import { LoadGauge } from './append.ts';
 import { TestSigner, sha } from '../../../test/tlog/helpers.ts';
 
