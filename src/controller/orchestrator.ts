@@ -233,8 +233,10 @@ export class Orchestrator {
     if (!entry && upload) entry = await this.upload(item, record, run, pass);
     this.cache.set(ref.uid, key, { record, entry });
     if (entry) pass.lastEntry = entry;
-    const withBundle: SignedRecord =
-      entry?.bundle && record.kind === 'dsse' ? { ...record, bundle: entry.bundle } : record;
+    // Chains bundles attestations only; a keyless image signature gets its bundle too (as cosign sign writes it):
+    // without the entry's integrated time its certificate cannot be checked offline
+    const bundled = record.kind === 'dsse' || record.identity.kind === 'certificate';
+    const withBundle: SignedRecord = entry?.bundle && bundled ? { ...record, bundle: entry.bundle } : record;
     const stored = await this.store(item, withBundle, ref, doc, opts, pass);
     // signed counts once the object reached a backend, or the log when no storage is configured for the type
     if (stored > 0 || (opts.artifacts[item.type].storage.length === 0 && entry)) pass.signed++;

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as A from '../../src/controller/annotations.ts';
 import { startStack, type RunningStack } from '../../src/stack/index.ts';
 import { Annotation } from '../../src/storage/oci/layout.ts';
+import { OciReader } from '../../src/storage/oci/reader.ts';
 import type { TrustedRootJson } from '../../src/trustroot/index.ts';
 import { chains } from '../keys/helpers.ts';
 import { tempDir } from '../tlog/helpers.ts';
@@ -14,6 +15,7 @@ import {
   kanikoRun,
   keylessCluster,
   leafOf,
+  registryClient,
   sigstoreJsVerify,
   until,
   writeToken,
@@ -88,6 +90,13 @@ describe('keyless controller', () => {
       expect(Buffer.from(chain, 'base64').toString()).toBe(att.annotations[Annotation.chain]);
     }
     expect(leaves.size).toBe(1);
+    // the image signature too carries the certificate, and (unlike Chains') its log bundle: checkable offline
+    const [sig] = await new OciReader(registryClient()).signatures({
+      repository: images[0]!.image,
+      digest: images[0]!.digest,
+    });
+    expect(sig?.annotations[Annotation.certificate]).toBe([...leaves][0]);
+    expect(JSON.parse(sig?.annotations[Annotation.bundle] ?? '{}')).toHaveProperty('SignedEntryTimestamp');
     expect(leafOf(await attestation(images[0]!.image, images[0]!.digest)).subjectAltName).toBe(`URI:${SAN}`);
     // sigstore-js holds to the identity: another SAN or issuer is refused
     const bundle = await bundleFromStored(

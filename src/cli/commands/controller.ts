@@ -80,5 +80,9 @@ export function registerControllerCommands(program: Command): void {
     .description('the signed-provenance tutorial on this machine: registry, log, key, build, Chains, verify')
     .option('--keep', 'leave the registry and log running and print how to reach them')
     .option('--dir <dir>', 'work directory (default: a new temporary directory)')
-    .action(async (f: { keep?: boolean; dir?: string }) => (await actions()).runDemo(f));
+    .option(
+      '--keyless',
+      'no key: the stack (CA, CT log, OIDC issuer) starts too, the controller signs as its service account, checks go by identity',
+    )
+    .action(async (f: { keep?: boolean; dir?: string; keyless?: boolean }) => (await actions()).runDemo(f));
 }

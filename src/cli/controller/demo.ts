@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +11,6 @@ import { RegistryClient } from '../../registry/client.ts';
 import { startRegistryServer, type RunningRegistry } from '../../registry/server/index.ts';
 import { startLogServer, type RunningLogServer } from '../../tlog/server/index.ts';
 import { RekorClient } from '../../tlog/client/rekor.ts';
-import { getOutput } from '../../tlog/client/format.ts';
-import { parseBodyBase64 } from '../../tlog/bodies/index.ts';
-import type { TlogEntry } from '../../tlog/types/index.ts';
-import { describeError } from '../../core/errors.ts';
 import { verifyImageSignatures } from '../../verify/image.ts';
 import { verifyImageAttestations } from '../../verify/attestation.ts';
 import { tlogCheckBundle } from '../../verify/tlog.ts';
@@ -23,37 +19,10 @@ import { consoleFromFlags } from '../console-wiring.ts';
 import { pushDemoImage } from '../../demo/image.ts';
 import { loadLocalConfig, startLocalController, type LocalController } from './local-mode.ts';
 import { keyFileSigner } from './signer.ts';
+import { findInLog, Steps, verifiedPayloads, waitForSigned } from './demo-steps.ts';
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const DEMO_PASSWORD = 'chains-demo';
-
-/** Step bookkeeping: titled as in the tutorial, ✓/✗ per check, exit 1 when any check failed. */
-class Steps {
-  failed = 0;
-  private n = 0;
-  title(t: string): void {
-    this.n++;
-    out(`\n== ${this.n}. ${t}`);
-  }
-  ok(msg: string): void {
-    out(`   ✓ ${msg}`);
-  }
-  bad(msg: string): void {
-    this.failed++;
-    out(`   ✗ ${msg}`);
-  }
-  /** One check through the library call behind the named command: ✓ when it returns, ✗ with its error. */
-  async check<T>(what: string, f: () => Promise<T>): Promise<T | undefined> {
-    try {
-      const r = await f();
-      this.ok(what);
-      return r;
-    } catch (e) {
-      this.bad(`${what}: ${describeError(e)}`);
-      return undefined;
-    }
-  }
-}
 
 interface Servers {
   registry: RunningRegistry;
@@ -74,38 +43,16 @@ async function startDemoConsole(work: string, log: RunningLogServer): Promise<Ru
   });
 }
 
-async function waitForSigned(
-  ctl: LocalController,
-  steps: Steps,
-  ns: string,
-  name: string,
-): Promise<Record<string, string>> {
-  const started = Date.now();
-  const tty = process.stdout.isTTY === true;
-  if (!tty) out(`   … the controller is watching the run directory; waiting for ${A.SIGNED}=true`);
-  for (;;) {
-    const doc = await ctl.runs.latest({ kind: 'TaskRun', namespace: ns, name, uid: '' });
-    const a = doc?.metadata.annotations ?? {};
-    const secs = ((Date.now() - started) / 1000).toFixed(1);
-    if (tty) process.stdout.write('\r\x1b[K');
-    if (a[A.SIGNED] === 'true') {
-      steps.ok(`${A.SIGNED}=true after ${secs}s`);
-      return a;
-    }
-    if (a[A.SIGNED] === 'failed' || Date.now() - started > 60_000) {
-      steps.bad(
-        `${A.SIGNED}=${a[A.SIGNED] ?? '(none after 60s)'}: ${a[A.FAILURE_REASON] ?? 'no reason recorded'}`,
-      );
-      return a;
-    }
-    const retry = a[A.RETRIES] ? `, retries ${a[A.RETRIES]}: ${a[A.FAILURE_REASON] ?? ''}` : '';
-    if (tty) process.stdout.write(`   … waiting for ${A.SIGNED}=true (${secs}s${retry})`);
-    await new Promise((r) => setTimeout(r, 100));
+/**
+ * `chains demo`: the signed-provenance tutorial end to end on loopback, no cluster, cloud or internet; with
+ * `--keyless`, signed by the controller's service-account identity instead of a key (demo-keyless.ts).
+ */
+export async function runDemo(o: { keep?: boolean; dir?: string; keyless?: boolean }): Promise<void> {
+  if (o.keyless) {
+    const { runKeylessDemo } = await import('./demo-keyless.ts');
+    if ((await runKeylessDemo(o)) !== 0) process.exitCode = 1;
+    return;
   }
-}
-
-/** `chains demo`: the signed-provenance tutorial end to end on loopback, no cluster, cloud or internet. */
-export async function runDemo(o: { keep?: boolean; dir?: string }): Promise<void> {
   const steps = new Steps();
   const work = o.dir ?? mkdtempSync(join(tmpdir(), 'chains-demo-'));
   mkdirSync(join(work, 'runs'), { recursive: true });
@@ -212,9 +159,7 @@ async function demoSteps(steps: Steps, work: string, servers: Partial<Servers>):
   const verified = await steps.check(`chains verify-attestation --key cosign.pub ${image}`, () =>
     verifyImageAttestations(image, opts),
   );
-  const payloads = (verified?.verified ?? []).map((v) =>
-    Buffer.from((JSON.parse(v.envelope.toString('utf8')) as { payload: string }).payload, 'base64'),
-  );
+  const payloads = verifiedPayloads(verified?.verified);
 
   steps.title('Finding Provenance in Rekor');
   await findInLog(steps, rekor, digest, payloads);
@@ -224,43 +169,4 @@ async function demoSteps(steps: Steps, work: string, servers: Partial<Servers>):
   out(`                                     ├──▶ ${image}:sha256-….sig / .att (OCI registry)`);
   out(`                                     └──▶ transparency log ${servers.log.url}`);
   out('   cosign.pub ──▶ chains verify / verify-attestation / tlog search + get');
-}
-
-/** The attestation an entry proves: stored in the entry (intoto), or the verified one whose hash a dsse entry records. */
-function attestationOf(entry: TlogEntry, verified: Buffer[]): { how: string; bytes: Buffer } | undefined {
-  const { Attestation } = getOutput(entry);
-  if (Attestation) return { how: 'Attestation field', bytes: Buffer.from(Attestation, 'base64') };
-  const body = parseBodyBase64(entry.body);
-  const want = body.kind === 'dsse' ? body.facts.payloadHash?.value : undefined;
-  const match = verified.find((p) => createHash('sha256').update(p).digest('hex') === want);
-  return match
-    ? { how: `dsse payloadHash sha256:${want?.slice(0, 12)}… = the verified attestation`, bytes: match }
-    : undefined;
-}
-
-/** What `chains tlog search --sha` and `chains tlog get --format json` run, every answer verified. */
-async function findInLog(
-  steps: Steps,
-  rekor: RekorClient,
-  digest: string,
-  verified: Buffer[],
-): Promise<void> {
-  const uuids = await steps.check(`chains tlog search --sha ${digest}`, () => rekor.search({ hash: digest }));
-  for (const u of uuids ?? []) out(`     ${u}`);
-  if (uuids?.length === 0) steps.bad('the search found no entry for the image digest');
-  for (const uuid of uuids ?? []) {
-    let att: ReturnType<typeof attestationOf>;
-    try {
-      att = attestationOf(await rekor.getEntry(uuid), verified);
-    } catch (e) {
-      steps.bad(`chains tlog get --uuid ${uuid.slice(0, 12)}… --format json: ${describeError(e)}`);
-      continue;
-    }
-    if (!att) continue;
-    steps.ok(`chains tlog get --uuid ${uuid} --format json: ${att.how}`);
-    const statement = JSON.parse(att.bytes.toString('utf8')) as unknown;
-    out(JSON.stringify(statement, null, 2).replace(/^/gm, '     '));
-    return;
-  }
-  steps.bad('no entry found for the digest carries the attestation');
 }
