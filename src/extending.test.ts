@@ -14,6 +14,7 @@ import { FORMAT_IDS } from './provenance/format-ids.ts';
 import { goldenCases } from './provenance/golden/cases.ts';
 import { SIGNER_NAMES } from './signing/registry.ts';
 import { STORAGE_NAMES } from './storage/registry.ts';
+import { ENTRY_KIND_IDS } from './tlog/bodies/ids.ts';
 
 /**
  * docs/extending.md: each extension point's registry is enumerated here, so an entry added without its contract
@@ -47,6 +48,10 @@ describe('extension points (docs/extending.md)', () => {
 
   it('every registered storage backend runs the storage contract suite (src/storage/contract.ts)', () => {
     expect(withoutSuite(STORAGE_NAMES, 'runStorageContract', 'storage', ROOTS)).toEqual([]);
+  });
+
+  it('every log entry kind runs the entry-kind contract suite (src/tlog/server/kinds/contract.ts)', () => {
+    expect(withoutSuite(ENTRY_KIND_IDS, 'entryKindContract', 'kind', ROOTS)).toEqual([]);
   });
 
   it('every provenance format has golden files (in-toto is the alias of slsa/v1)', () => {

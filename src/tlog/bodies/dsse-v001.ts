@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toBase64 } from '../../core/encoding.ts';
-import { base64, digest, lower, decodedText } from './kind.ts';
+import { base64, decodedText, digest, hashKeys, lower } from './kind.ts';
 import type { BodyKind } from './kind.ts';
 
 /**
@@ -24,11 +24,14 @@ export const dsseV001: BodyKind<'dsse/0.0.1', DsseV001Spec> = {
       signature: x.signature,
       verifier: decodedText(x.verifier),
     }));
+    const payloadHash = lower(s.payloadHash);
+    const envelopeHash = lower(s.envelopeHash);
     return {
-      payloadHash: lower(s.payloadHash),
-      envelopeHash: lower(s.envelopeHash),
+      payloadHash,
+      envelopeHash,
       signatures,
       verifiers: signatures.map((x) => x.verifier),
+      searchHashes: hashKeys(payloadHash, envelopeHash),
     };
   },
 };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { toBase64 } from '../../core/encoding.ts';
-import { base64, digest, lower, decodedText } from './kind.ts';
+import { base64, decodedText, digest, hashKeys, lower } from './kind.ts';
 import type { BodyKind } from './kind.ts';
 
 /**
@@ -20,10 +20,12 @@ export const hashedRekordV001: BodyKind<'hashedrekord/0.0.1', HashedRekordV001Sp
   spec,
   facts: (s) => {
     const verifier = decodedText(s.signature.publicKey.content);
+    const payloadHash = lower(s.data.hash);
     return {
-      payloadHash: lower(s.data.hash),
+      payloadHash,
       signatures: [{ signature: s.signature.content, verifier }],
       verifiers: [verifier],
+      searchHashes: hashKeys(payloadHash),
     };
   },
 };

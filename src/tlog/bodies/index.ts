@@ -101,11 +101,6 @@ export function parseBodyBase64(body: string): LogBody {
   return parseBody(Buffer.from(body, 'base64'));
 }
 
-/** The hash keys the log indexes a body under (`sha256:<hex>` …): its payload and envelope hashes. */
-export function hashKeys(facts: BodyFacts): string[] {
-  return [facts.payloadHash, facts.envelopeHash].flatMap((d) => (d ? [`${d.algorithm}:${d.value}`] : []));
-}
-
 // rekord is not accepted here, but public logs hold many (pkg/types/rekord/v0.0.1/entry.go V001Entry)
 const OTHER_GO_FIELDS: Record<string, string> = { rekord: 'RekordObj' };
 

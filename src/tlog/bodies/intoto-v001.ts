@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { toBase64 } from '../../core/encoding.ts';
 import { sha256Hex } from '../../core/hash.ts';
-import { base64, digest, lower, decodedText } from './kind.ts';
+import { base64, decodedText, digest, hashKeys, lower } from './kind.ts';
 import type { BodyKind } from './kind.ts';
 
 /**
@@ -19,12 +19,17 @@ export const intotoV001: BodyKind<'intoto/0.0.1', IntotoV001Spec> = {
   id: 'intoto/0.0.1',
   goField: 'IntotoObj',
   spec,
-  facts: (s) => ({
-    ...(s.content.payloadHash ? { payloadHash: lower(s.content.payloadHash) } : {}),
-    envelopeHash: lower(s.content.hash),
-    signatures: [],
-    verifiers: [decodedText(s.publicKey)],
-  }),
+  facts: (s) => {
+    const payloadHash = s.content.payloadHash && lower(s.content.payloadHash);
+    const envelopeHash = lower(s.content.hash);
+    return {
+      ...(payloadHash ? { payloadHash } : {}),
+      envelopeHash,
+      signatures: [],
+      verifiers: [decodedText(s.publicKey)],
+      searchHashes: hashKeys(envelopeHash, payloadHash),
+    };
+  },
 };
 
 export interface ProposedIntotoV001 {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseEnvelope } from '../../core/dsse.ts';
 import { toBase64 } from '../../core/encoding.ts';
 import { sha256Hex } from '../../core/hash.ts';
-import { base64, digest, lower, decodedText } from './kind.ts';
+import { base64, decodedText, digest, hashKeys, lower } from './kind.ts';
 import type { BodyKind } from './kind.ts';
 
 /**
@@ -27,16 +27,19 @@ export const intotoV002: BodyKind<'intoto/0.0.2', IntotoV002Spec> = {
   goField: 'IntotoObj',
   spec,
   facts: (s) => {
-    const { hash, payloadHash } = s.content;
+    const hash = s.content.hash && lower(s.content.hash);
+    const payloadHash = s.content.payloadHash && lower(s.content.payloadHash);
     const signatures = s.content.envelope.signatures.map((x) => ({
       signature: decodedText(x.sig),
       verifier: decodedText(x.publicKey),
     }));
     return {
-      ...(payloadHash ? { payloadHash: lower(payloadHash) } : {}),
-      ...(hash ? { envelopeHash: lower(hash) } : {}),
+      ...(payloadHash ? { payloadHash } : {}),
+      ...(hash ? { envelopeHash: hash } : {}),
       signatures,
       verifiers: signatures.map((x) => x.verifier),
+      // Rekor leaves the envelope hash out of the index: the client sends it, the server cannot recompute it
+      searchHashes: hashKeys(payloadHash),
     };
   },
 };

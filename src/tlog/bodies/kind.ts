@@ -19,6 +19,8 @@ export interface BodyFacts {
   signatures: { signature: string; verifier: string }[];
   /** Every key or certificate PEM the body names (intoto 0.0.1 names one and records no signature). */
   verifiers: string[];
+  /** The `<algorithm>:<hex>` keys the log indexes the body under for `search --sha` (Rekor's IndexKeys). */
+  searchHashes: string[];
 }
 
 export interface BodyKind<I extends EntryKindId, S> {
@@ -48,6 +50,10 @@ export const lower = (d: { algorithm: string; value: string }): Digest => ({
   algorithm: d.algorithm,
   value: d.value.toLowerCase(),
 });
+
+/** `<algorithm>:<hex>` search keys of the digests given. */
+export const hashKeys = (...ds: (Digest | undefined)[]): string[] =>
+  ds.flatMap((d) => (d ? [`${d.algorithm}:${d.value}`] : []));
 
 /** A `format: byte` field as text: a PEM (key or certificates), or an intoto 0.0.2 signature (base64 twice). */
 export const decodedText = (b64: string): string => Buffer.from(b64, 'base64').toString('utf8');

@@ -16,7 +16,7 @@ import type { SigningPolicy } from '../policy.ts';
  * The server side of every entry kind in the list (tlog/bodies/ids.ts): one file per kind and version, one line
  * here; a kind in the list without its line does not compile.
  */
-const SERVER_KINDS = {
+export const SERVER_KINDS = {
   'hashedrekord/0.0.1': hashedRekordV001,
   'dsse/0.0.1': dsseV001,
   'intoto/0.0.1': intotoV001,
