@@ -20,7 +20,7 @@ import type { RunRef } from '../src/storage/backend.ts';
 import { KeySigner } from '../src/signing/index.ts';
 
 /** Runs in memory: the cache, the API and the tekton annotation writer (a cluster stand-in with no I/O). */
-class Runs implements RunCache, RunAccess {
+export class Runs implements RunCache, RunAccess {
   readonly docs = new Map<string, RunDoc>();
   /** run name → when its `signed=true` was written (performance.now), for the runs being timed */
   readonly markedAt = new Map<string, number>();
@@ -56,7 +56,7 @@ const BACKLOG_S = Number(process.env.BACKLOG_SECONDS ?? 90);
 const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
 
 /** Until every run is signed or the time budget is spent. */
-async function drain(
+export async function drain(
   loop: ControllerLoop,
   runs: Runs,
   total: number,
