@@ -8,23 +8,24 @@ import type { ImageVerifier, LogTrust, RunDocument, RunSource, RunningConsole } 
 import { loadPublicKey } from '../keys/index.ts';
 import type { PublicKeyMaterial } from '../keys/index.ts';
 import { RegistryClient } from '../registry/client.ts';
-import { readTrustedRoot } from '../keyless/index.ts';
+import { parseTrustedRoot } from '../keyless/index.ts';
 import { RekorClient } from '../tlog/client/index.ts';
 import { tlogCheckBundle } from '../verify/tlog.ts';
-import { readInput } from './io.ts';
+import { readInput, readText } from './io.ts';
 
 /**
  * A run directory as the console's run source: its own read-only RunDirectory (scan and watch, never writes),
  * so the console can watch the same files a local controller is signing.
  */
-export function localRunSource(
+export async function localRunSource(
   dir: string,
   log: Logger = silentLogger,
   intervalMs = 300,
-): RunSource & { close(): void } {
+): Promise<RunSource & { close(): void }> {
   const runs = new RunDirectory(resolve(dir), log);
   const subscribers = new Set<(doc: RunDocument) => void>();
-  void runs.watch((doc) => subscribers.forEach((s) => s(doc)), intervalMs);
+  // the first scan is done before the console says it is ready, as the cluster source lists first
+  await runs.watch((doc) => subscribers.forEach((s) => s(doc)), intervalMs);
   return {
     description: `run directory ${resolve(dir)}`,
     list: () => runs.all(),
@@ -87,7 +88,7 @@ export function imagesFromFlags(
 ): ImageVerifier {
   const rekor = new RekorClient(f.rekorUrl);
   const publicKey = signerKey ?? (f.key ? loadPublicKey(readInput(f.key, 'public key')) : undefined);
-  const trustedRoot = f.trustedRoot ? readTrustedRoot(f.trustedRoot) : undefined;
+  const trustedRoot = f.trustedRoot ? parseTrustedRoot(readText(f.trustedRoot, 'trusted root')) : undefined;
   const logKey = async (): Promise<string> => (trust && trustPem(trust)) ?? (await rekor.publicKey());
   const signers = [
     ...(signerKey ? ["the controller's signing key"] : f.key ? [`the key ${resolve(f.key)}`] : []),
@@ -121,13 +122,18 @@ export async function consoleFromFlags(
   images?: ImageVerifier,
   signerKey?: PublicKeyMaterial,
 ): Promise<RunningConsole> {
-  const trust = pinnedTrust({ trustedRoot: f.trustedRoot, rekorPublicKey: f.rekorPublicKey });
+  const text = (path: string | undefined, what: string) =>
+    path === undefined ? undefined : { text: readText(path, what), from: path };
+  const trust = pinnedTrust({
+    trustedRoot: text(f.trustedRoot, 'trusted root'),
+    rekorPublicKey: text(f.rekorPublicKey, 'log key'),
+  });
   const namespaces = (f.namespace ?? '')
     .split(',')
     .map((n) => n.trim())
     .filter(Boolean);
   const runs = f.runs
-    ? localRunSource(f.runs)
+    ? await localRunSource(f.runs)
     : f.kubeconfig
       ? await kubeRunSource(f.kubeconfig, namespaces)
       : undefined;

@@ -87,7 +87,8 @@ describe('console browser library', () => {
       },
     };
     const uuid = hashLeaf(Buffer.from(value.body, 'base64')).toString('hex');
-    const trust = pinnedTrust({ trustedRoot: join(VECTORS, 'rekor/public-good/trusted_root.json') });
+    const from = join(VECTORS, 'rekor/public-good/trusted_root.json');
+    const trust = pinnedTrust({ trustedRoot: { text: readFileSync(from, 'utf8'), from } });
     const keys = (trust?.keys ?? []).map(b64);
     const good = await verifyEntry(uuid, value, keys);
     expect(good.checks.map((c) => `${c.name}=${c.state}`)).toEqual([

@@ -1,5 +1,4 @@
 import { createPublicKey } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { RekorClient } from '../tlog/client/index.ts';
 import { ConsoleError } from './errors.ts';
@@ -20,16 +19,6 @@ const trustedRootSchema = z.object({
     .min(1),
 });
 
-function readText(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConsoleError('CONSOLE_TRUST', `cannot read ${what} ${path}: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
-}
-
 function spkiOf(pem: string, what: string): string {
   try {
     return createPublicKey(pem).export({ type: 'spki', format: 'der' }).toString('base64');
@@ -40,20 +29,25 @@ function spkiOf(pem: string, what: string): string {
   }
 }
 
-/** `--rekor-public-key F` (PEM) or `--trusted-root F` (JSON): the pinned log keys. */
-export function pinnedTrust(o: { trustedRoot?: string; rekorPublicKey?: string }): LogTrust | undefined {
+/** Text given to pin the log, and where it came from (a file name, for messages). */
+export interface TrustText {
+  text: string;
+  from: string;
+}
+
+/** The pinned log keys: a log key (PEM, `--rekor-public-key`) or a trusted root (JSON, `--trusted-root`). */
+export function pinnedTrust(o: {
+  trustedRoot?: TrustText;
+  rekorPublicKey?: TrustText;
+}): LogTrust | undefined {
   if (o.rekorPublicKey)
-    return {
-      source: 'rekor-public-key',
-      keys: [spkiOf(readText(o.rekorPublicKey, 'log key'), o.rekorPublicKey)],
-    };
+    return { source: 'rekor-public-key', keys: [spkiOf(o.rekorPublicKey.text, o.rekorPublicKey.from)] };
   if (!o.trustedRoot) return undefined;
   let parsed: z.infer<typeof trustedRootSchema>;
   try {
-    parsed = trustedRootSchema.parse(JSON.parse(readText(o.trustedRoot, 'trusted root')));
+    parsed = trustedRootSchema.parse(JSON.parse(o.trustedRoot.text));
   } catch (e) {
-    if (e instanceof ConsoleError) throw e;
-    throw new ConsoleError('CONSOLE_TRUST', `${o.trustedRoot} is not a trusted root with tlogs`, {
+    throw new ConsoleError('CONSOLE_TRUST', `${o.trustedRoot.from} is not a trusted root with tlogs`, {
       cause: e,
     });
   }

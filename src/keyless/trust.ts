@@ -1,6 +1,5 @@
 import { X509Certificate, createPublicKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ctLogKey } from '../ctlog/sct/index.ts';
 import type { CtLogKey } from '../ctlog/sct/index.ts';
@@ -83,16 +82,4 @@ function window(v: { start: string; end?: string | undefined } | undefined): { s
   const start = date(v?.start);
   const end = date(v?.end);
   return { ...(start ? { start } : {}), ...(end ? { end } : {}) };
-}
-
-export function readTrustedRoot(path: string): TrustMaterial {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new KeylessError('KEYLESS_TRUSTED_ROOT', `reading trusted root ${path}: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
-  return parseTrustedRoot(text);
 }

@@ -70,19 +70,31 @@ describe('console from the CLI', () => {
     expect((await fetch(`${c.url}/log`)).status).toBe(200);
     expect(await stop(c.child)).toBe(0);
     writeFileSync(join(dir, 'bad.pub'), 'not a key');
-    const bad = spawn(CHAINS, [
-      'console',
-      '--addr',
-      '127.0.0.1:0',
-      '--rekor-url',
-      log.server.url,
-      '--rekor-public-key',
-      join(dir, 'bad.pub'),
-    ]);
-    let err = '';
-    bad.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    expect(await new Promise((r) => bad.once('exit', r))).toBe(1);
-    expect(err).toMatch(/CONSOLE_TRUST/);
+    writeFileSync(join(dir, 'bad-root.json'), '{"tlogs": []}');
+    const refused = async (flag: string, file: string): Promise<string> => {
+      const bad = spawn(CHAINS, [
+        'console',
+        '--addr',
+        '127.0.0.1:0',
+        '--rekor-url',
+        log.server.url,
+        flag,
+        file,
+      ]);
+      let err = '';
+      bad.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      expect(await new Promise((r) => bad.once('exit', r))).toBe(1);
+      return err;
+    };
+    expect(await refused('--rekor-public-key', join(dir, 'bad.pub'))).toMatch(
+      /bad\.pub is not a public key.*\[CONSOLE_TRUST\]/,
+    );
+    expect(await refused('--trusted-root', join(dir, 'bad-root.json'))).toMatch(
+      /bad-root\.json is not a trusted root with tlogs \[CONSOLE_TRUST\]/,
+    );
+    expect(await refused('--rekor-public-key', join(dir, 'missing.pub'))).toMatch(
+      /cannot read log key .*missing\.pub: no such file \[CLI_READ\]/,
+    );
   });
 
   it('controller --local --console serves the runs the controller signs', async () => {

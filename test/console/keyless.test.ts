@@ -57,7 +57,7 @@ describe('console: a certificate-signed entry, found by email', () => {
     con = await startConsole({
       addr: '127.0.0.1:0',
       rekorUrl: log.server.url,
-      trust: pinnedTrust({ rekorPublicKey: log.keyFile }),
+      trust: pinnedTrust({ rekorPublicKey: { text: log.server.publicKeyPem, from: log.keyFile } }),
     });
     browser = await launchChromium();
   }, 60_000);

@@ -37,7 +37,7 @@ describe('console: log, search and entry pages in Chromium', () => {
     pinned = await startConsole({
       addr: '127.0.0.1:0',
       rekorUrl: log.server.url,
-      trust: pinnedTrust({ rekorPublicKey: log.keyFile }),
+      trust: pinnedTrust({ rekorPublicKey: { text: log.server.publicKeyPem, from: log.keyFile } }),
     });
     tofu = await startConsole({ addr: '127.0.0.1:0', rekorUrl: proxy.url });
     browser = await launchChromium();

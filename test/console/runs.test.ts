@@ -38,7 +38,7 @@ function writeRun(
 describe('console: runs, live updates and provenance in Chromium', () => {
   let log: TestLog;
   let con: RunningConsole;
-  let source: ReturnType<typeof localRunSource>;
+  let source: Awaited<ReturnType<typeof localRunSource>>;
   let ctl: LocalController | undefined;
   let browser: Browser;
   let page: Page;
@@ -68,7 +68,7 @@ describe('console: runs, live updates and provenance in Chromium', () => {
       'chains.tekton.dev/failure-reason':
         '<img src=x onerror="window.__pwned=1"> javascript:alert(1) </script>',
     });
-    source = localRunSource(runsDir, undefined, 100);
+    source = await localRunSource(runsDir, undefined, 100);
     const keyFile = join(work, 'x509.pem');
     const key = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     writeFileSync(keyFile, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });

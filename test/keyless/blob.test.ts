@@ -198,6 +198,13 @@ describe('keyless verify-blob refuses, one code per check', () => {
     expect(codeOf(r.stderr)).toBe('KEYLESS_POLICY');
   });
 
+  it('an unreadable --trusted-root (CLI_READ, as every file the CLI reads)', async () => {
+    const r = await verifyBlob(bundlePath, ['--trusted-root', join(dir, 'missing-root.json')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot read trusted root .*missing-root\.json: no such file/);
+    expect(codeOf(r.stderr)).toBe('CLI_READ');
+  });
+
   it('wrong identity', async () => {
     const r = await verifyBlob(bundlePath, ['--certificate-identity', `${SAN}x`]);
     expect(r.code).toBe(1);

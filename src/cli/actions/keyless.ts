@@ -4,18 +4,23 @@ import {
   KeylessError,
   checkIssuedCertificate,
   keylessCertificateCheck,
-  readTrustedRoot,
+  parseTrustedRoot,
   resolveIdentityToken,
   signBlobKeyless,
   signDsseKeyless,
   verifyBlobBundle,
   verifyDsseBundle,
   type IdentityPolicy,
+  type TrustMaterial,
 } from '../../keyless/index.ts';
 import type { CertificateCheck } from '../../verify/tlog-hook.ts';
-import { readInput, say, writeFileAtomic } from '../io.ts';
+import { readInput, readText, say, writeFileAtomic } from '../io.ts';
 
 export { cosignCertificateOptional, keylessFailure } from '../../keyless/index.ts';
+
+/** `--trusted-root F`: sigstore's trusted_root.json. */
+export const trustedRootFile = (path: string): TrustMaterial =>
+  parseTrustedRoot(readText(path, 'trusted root'));
 
 /** cosign's keyless flags on the signing commands. */
 export interface KeylessSignFlags {
@@ -38,7 +43,7 @@ export async function keylessSigner(o: KeylessSignFlags): Promise<EphemeralSigne
       'keyless signing needs the transparency log: --tlog-upload=false is only allowed with --key',
     );
   const token = resolveIdentityToken(o.identityToken);
-  const trust = o.trustedRoot ? readTrustedRoot(o.trustedRoot) : undefined;
+  const trust = o.trustedRoot ? trustedRootFile(o.trustedRoot) : undefined;
   const signer = await EphemeralSigner.certify(o.fulcioUrl, token);
   if (trust) {
     checkIssuedCertificate(signer.identity, trust);
@@ -102,7 +107,7 @@ export function keylessVerification(o: KeylessVerifyFlags): {
   if (!o.trustedRoot)
     throw new KeylessError('KEYLESS_TRUSTED_ROOT', 'keyless verification needs --trusted-root FILE');
   if (o.insecureIgnoreSct) say(IGNORE_SCT_WARNING);
-  const trust = readTrustedRoot(o.trustedRoot);
+  const trust = trustedRootFile(o.trustedRoot);
   const log = trust.tlogs[0];
   if (!log) throw new KeylessError('KEYLESS_TRUSTED_ROOT', 'the trusted root names no transparency log');
   const certificateCheck = keylessCertificateCheck({
@@ -131,7 +136,7 @@ export function runVerifyBlobKeyless(file: string, o: KeylessVerifyFlags & { bun
     );
   verifyBlobBundle(readInput(file, 'blob'), readInput(o.bundle, 'bundle').toString('utf8'), {
     policy: policyOf(o),
-    trust: readTrustedRoot(o.trustedRoot),
+    trust: trustedRootFile(o.trustedRoot),
     ignoreSct: o.insecureIgnoreSct === true,
   });
   say('Verified OK');
@@ -169,7 +174,7 @@ export function runVerifyDsseKeyless(
   const text = readInput(bundle, 'bundle').toString('utf8');
   const r = verifyDsseBundle(text, {
     policy: policyOf(o),
-    trust: readTrustedRoot(o.trustedRoot),
+    trust: trustedRootFile(o.trustedRoot),
     ignoreSct: o.insecureIgnoreSct === true,
     ...(o.payloadType ? { payloadType: o.payloadType } : {}),
   });

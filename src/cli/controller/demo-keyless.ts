@@ -9,7 +9,7 @@ import { jsonLogger } from '../../controller/log.ts';
 import { SecretSignerSource } from '../../controller/signer-source.ts';
 import { pushDemoImage } from '../../demo/image.ts';
 import { finishedKanikoTaskRun } from '../../demo/kaniko-run.ts';
-import { keylessCertificateCheck, keylessFailure, readTrustedRoot } from '../../keyless/index.ts';
+import { keylessCertificateCheck, keylessFailure, parseTrustedRoot } from '../../keyless/index.ts';
 import { mintToken } from '../../oidc/issuer/index.ts';
 import { RegistryClient } from '../../registry/client.ts';
 import { startStack, type RunningStack } from '../../stack/index.ts';
@@ -18,6 +18,7 @@ import { verifyImageAttestations } from '../../verify/attestation.ts';
 import { verifyImageSignatures } from '../../verify/image.ts';
 import { tlogCheckBundle } from '../../verify/tlog.ts';
 import { consoleFromFlags } from '../console-wiring.ts';
+import { readText } from '../io.ts';
 import { stopSignal } from '../signals.ts';
 import {
   showAttestationEntry,
@@ -45,7 +46,7 @@ export interface KeylessDemoOptions {
 
 /** The log key the trusted root names: entries are checked against it, not against the key the log serves. */
 function logKeyOf(stack: RunningStack): string {
-  const key = readTrustedRoot(stack.trustedRootPath).tlogs[0]?.key;
+  const key = parseTrustedRoot(readText(stack.trustedRootPath, 'trusted root')).tlogs[0]?.key;
   return key ? key.export({ type: 'spki', format: 'pem' }).toString() : '';
 }
 
@@ -199,7 +200,7 @@ function writeConfig(work: string, stack: RunningStack, tokenFile: string, steps
 
 /** What `chains verify` / `verify-attestation --trusted-root … --certificate-identity … --certificate-oidc-issuer …` run. */
 async function verifyByIdentity(steps: Steps, stack: RunningStack, image: string): Promise<Buffer[]> {
-  const trust = readTrustedRoot(stack.trustedRootPath);
+  const trust = parseTrustedRoot(readText(stack.trustedRootPath, 'trusted root'));
   const logKey = logKeyOf(stack);
   const identity = sanOf(DEMO_SA);
   const issuer = stack.urls.oidcIssuer;
