@@ -81,6 +81,7 @@ const cases: [string, () => string[], RegExp][] = [
   ['tlog serve', () => ['tlog', 'serve', ...addr, '--db', join(dir, 'serve.db')], /tlog listening on/],
   ['ctlog serve', () => ['ctlog', 'serve', ...addr, '--dir', join(dir, 'ctlog')], /ctlog listening on/],
   ['registry serve', () => ['registry', 'serve', ...addr], /serving OCI registry/],
+  ['demo --keep', () => ['demo', '--keep', '--dir', join(dir, 'demo')], /\n {2}console {3}http/],
 ];
 
 describe('long-running commands stop cleanly on a SIGTERM sent as soon as they say they are ready', () => {

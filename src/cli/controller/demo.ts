@@ -16,6 +16,7 @@ import { verifyImageAttestations } from '../../verify/attestation.ts';
 import { tlogCheckBundle } from '../../verify/tlog.ts';
 import type { RunningConsole } from '../../console/index.ts';
 import { consoleFromFlags } from '../console-wiring.ts';
+import { stopSignal } from '../signals.ts';
 import { pushDemoImage } from '../../demo/image.ts';
 import { loadLocalConfig, startLocalController, type LocalController } from './local-mode.ts';
 import { keyFileSigner } from './signer.ts';
@@ -65,6 +66,7 @@ export async function runDemo(o: { keep?: boolean; dir?: string; keyless?: boole
   }
   out(`\n${steps.failed === 0 ? 'All checks passed.' : `${steps.failed} check(s) failed.`}`);
   if (o.keep && servers.registry && servers.log) {
+    const stopped = stopSignal(); // before the lines that say the servers are up
     out(`\nServers left running (Ctrl-C to stop):`);
     out(
       `  registry  ${servers.registry.url}   e.g. ./bin/chains verify --key ${join(work, 'cosign.pub')} --rekor-url ${servers.log.url} ${servers.registry.host}/kaniko-chains`,
@@ -75,10 +77,7 @@ export async function runDemo(o: { keep?: boolean; dir?: string; keyless?: boole
     out(
       `  console   ${servers.console.url}   the same as ./bin/chains console --rekor-url ${servers.log.url} --rekor-public-key ${join(work, 'rekor.pub')} --runs ${join(work, 'runs')} --key ${join(work, 'cosign.pub')}`,
     );
-    await new Promise<void>((r) => {
-      process.once('SIGINT', r);
-      process.once('SIGTERM', r);
-    });
+    await stopped;
   }
   await servers.console?.close();
   await servers.controller?.stop();
