@@ -102,9 +102,14 @@ function proposals(f: UploadFlags): ProposedEntry[] {
   if (!f.artifact)
     throw new TlogError('TLOG_INPUT', `--artifact (the DSSE envelope) is required for ${f.type}`);
   const env = readInput(f.artifact, 'envelope');
-  if (f.type === 'dsse') return [proposeDsse(env, pem)];
-  // rekor-cli sends intoto 0.0.2 and retries with 0.0.1 on 400
-  return [proposeIntoto(env, pem, '0.0.2'), proposeIntoto(env, pem, '0.0.1')];
+  // exhaustive over the kinds of ENTRY_KIND_IDS: a new kind does not compile until it has its flags here
+  switch (f.type) {
+    case 'dsse':
+      return [proposeDsse(env, pem)];
+    case 'intoto':
+      // rekor-cli sends intoto 0.0.2 and retries with 0.0.1 on 400
+      return [proposeIntoto(env, pem, '0.0.2'), proposeIntoto(env, pem, '0.0.1')];
+  }
 }
 
 export async function runUpload(f: UploadFlags): Promise<void> {
