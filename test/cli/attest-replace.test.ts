@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
+import { runChainsCli } from './in-process.ts';
 import { pushDemoImage } from '../../src/demo/image.ts';
 import { generateKeyPair } from '../../src/keys/index.ts';
 import { parseRepository } from '../../src/registry/reference.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
+import { runChainsCli } from './in-process.ts';
 import { pushDemoImage } from '../../src/demo/image.ts';
 import * as A from '../../src/controller/annotations.ts';
 import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
+import { runChainsCli } from './in-process.ts';
 import * as A from '../../src/controller/annotations.ts';
 import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { generateKeyPair } from '../../src/keys/index.ts';

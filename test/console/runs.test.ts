@@ -13,7 +13,7 @@ import { keyFileSigner } from '../../src/cli/controller/signer.ts';
 import { finishedKanikoTaskRun } from '../../src/demo/kaniko-run.ts';
 import { pushDemoImage } from '../../src/demo/image.ts';
 import { imagesFromFlags } from '../../src/cli/console-wiring.ts';
-import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
+import { runChainsCli } from '../cli/in-process.ts';
 import { RegistryClient } from '../../src/registry/client.ts';
 import { startRegistryServer } from '../../src/registry/server/server.ts';
 import type { RunningRegistry } from '../../src/registry/server/server.ts';

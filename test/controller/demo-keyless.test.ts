@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
+import { runChainsCli } from '../cli/in-process.ts';
 import { runKeylessDemo } from '../../src/cli/controller/demo-keyless.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'chains-demo-keyless-test-'));

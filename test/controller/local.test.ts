@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runChainsCli } from '../../src/cli/controller/cli-capture.ts';
+import { runChainsCli } from '../cli/in-process.ts';
 import { pushDemoImage } from '../../src/demo/image.ts';
 import { loadLocalConfig, startLocalController } from '../../src/cli/controller/local-mode.ts';
 import { keyFileSigner } from '../../src/cli/controller/signer.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runChainsCli } from '../../cli/controller/cli-capture.ts';
+import { runChainsCli } from '../../../test/cli/in-process.ts';
 import { readRunFile } from './run-files.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'chains-run-files-'));

@@ -1,4 +1,8 @@
-/** Run a `chains` command in-process through the real CLI (same parser, same code), capturing its output. */
+/**
+ * Run a `chains` command in-process through the real CLI (same parser, same code), capturing its output: for tests
+ * that need the CLI and this process's state together (coverage, fakes in this process). It swaps
+ * process.stdout/stderr.write for the call, which is why it lives with the tests and not in the product.
+ */
 export interface CliResult {
   code: number;
   stdout: string;
@@ -6,7 +10,7 @@ export interface CliResult {
 }
 
 export async function runChainsCli(args: string[]): Promise<CliResult> {
-  const { main } = await import('../main.ts');
+  const { main } = await import('../../src/cli/main.ts');
   const out: string[] = [];
   const err: string[] = [];
   const saved = { out: process.stdout.write, err: process.stderr.write, code: process.exitCode };
