@@ -130,10 +130,7 @@ export function runVerifyBlobKeyless(file: string, o: KeylessVerifyFlags & { bun
     );
   if (!o.trustedRoot)
     throw new KeylessError('KEYLESS_TRUSTED_ROOT', 'keyless verification needs --trusted-root FILE');
-  if (o.insecureIgnoreSct)
-    say(
-      'WARNING: --insecure-ignore-sct: the certificate is accepted without a CT log proof; this is insecure',
-    );
+  if (o.insecureIgnoreSct) say(IGNORE_SCT_WARNING);
   verifyBlobBundle(readInput(file, 'blob'), readInput(o.bundle, 'bundle').toString('utf8'), {
     policy: policyOf(o),
     trust: trustedRootFile(o.trustedRoot),
