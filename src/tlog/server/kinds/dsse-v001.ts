@@ -5,7 +5,9 @@ import { EntryError } from '../errors.ts';
 import { parseVerifier, verifyMessage } from '../pki.ts';
 import type { Verifier } from '../pki.ts';
 import { b64, parse, parseEnvelopeText, sha256Hex, signerKeys, statementKeys } from './common.ts';
-import type { ServerKind } from './common.ts';
+import type { AcceptedSpec, ServerKind } from './common.ts';
+
+// the server side of dsse/0.0.1 (https://github.com/sigstore/rekor/blob/main/pkg/types/dsse/v0.0.1/entry.go); its body schema is in tlog/bodies
 
 const dsseSchema = z.object({
   proposedContent: z.object({ envelope: z.string().min(1), verifiers: z.array(z.string().min(1)).min(1) }),
@@ -46,7 +48,7 @@ function verifyEnvelope(pems: string[], signatures: Sig[], pae: Buffer) {
 }
 
 /** dsse 0.0.1: every signature must verify with one verifier; envelopeHash over the submitted bytes. */
-function accept(spec: unknown): ReturnType<ServerKind<'dsse/0.0.1'>['accept']> {
+function accept(spec: unknown): AcceptedSpec<'dsse/0.0.1'> {
   if (
     spec &&
     typeof spec === 'object' &&

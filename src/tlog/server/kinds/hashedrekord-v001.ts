@@ -3,7 +3,9 @@ import { toBase64 } from '../../../core/encoding.ts';
 import { EntryError } from '../errors.ts';
 import { parseVerifier, verifyDigest } from '../pki.ts';
 import { b64, parse, signerKeys } from './common.ts';
-import type { ServerKind } from './common.ts';
+import type { AcceptedSpec, ServerKind } from './common.ts';
+
+// the server side of hashedrekord/0.0.1 (https://github.com/sigstore/rekor/blob/main/pkg/types/hashedrekord/v0.0.1/entry.go); its body schema is in tlog/bodies
 import type { SigningPolicy } from '../policy.ts';
 
 const hashedRekordSchema = z.object({
@@ -21,10 +23,7 @@ const HASH_LEN = { sha256: 64, sha384: 96, sha512: 128 } as const;
  * hashedrekord 0.0.1: signature over the digest (verified first, as Rekor does in Unmarshal), then the key and
  * digest pair against the log's algorithm policy; canonical key PEM.
  */
-function accept(
-  spec: unknown,
-  policy: SigningPolicy,
-): ReturnType<ServerKind<'hashedrekord/0.0.1'>['accept']> {
+function accept(spec: unknown, policy: SigningPolicy): AcceptedSpec<'hashedrekord/0.0.1'> {
   const s = parse(hashedRekordSchema, spec, 'hashedrekord');
   const { algorithm, value } = s.data.hash;
   if (value.length !== HASH_LEN[algorithm])

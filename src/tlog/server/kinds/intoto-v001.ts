@@ -13,7 +13,9 @@ import {
   signerKeys,
   statementKeys,
 } from './common.ts';
-import type { ServerKind } from './common.ts';
+import type { AcceptedSpec, ServerKind } from './common.ts';
+
+// the server side of intoto/0.0.1 (https://github.com/sigstore/rekor/blob/main/pkg/types/intoto/v0.0.1/entry.go); its body schema is in tlog/bodies
 
 const intotoV1Schema = z.object({
   content: z.object({ envelope: z.string().min(1), hash: hashValue.optional() }),
@@ -21,7 +23,7 @@ const intotoV1Schema = z.object({
 });
 
 /** intoto 0.0.1: envelope string + one key; hash recomputed; statement kept as attestation. */
-function accept(spec: unknown): ReturnType<ServerKind<'intoto/0.0.1'>['accept']> {
+function accept(spec: unknown): AcceptedSpec<'intoto/0.0.1'> {
   const s = parse(intotoV1Schema, spec, 'intoto');
   const env = parseEnvelopeText(s.content.envelope, 'intoto');
   const payload = b64(env.payload, 'intoto payload');

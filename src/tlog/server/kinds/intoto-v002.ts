@@ -4,7 +4,9 @@ import { toBase64 } from '../../../core/encoding.ts';
 import { EntryError } from '../errors.ts';
 import { parseVerifier, verifyMessage } from '../pki.ts';
 import { MAX_ATTESTATION, b64, parse, sha256Hex, sha256Value, signerKeys, statementKeys } from './common.ts';
-import type { ServerKind } from './common.ts';
+import type { AcceptedSpec, ServerKind } from './common.ts';
+
+// the server side of intoto/0.0.2 (https://github.com/sigstore/rekor/blob/main/pkg/types/intoto/v0.0.2/entry.go); its body schema is in tlog/bodies
 
 const intotoV2Schema = z.object({
   content: z.object({
@@ -23,7 +25,7 @@ const intotoV2Schema = z.object({
 });
 
 /** intoto 0.0.2: double-base64 payload/signatures, one key per signature; client hash kept. */
-function accept(spec: unknown): ReturnType<ServerKind<'intoto/0.0.2'>['accept']> {
+function accept(spec: unknown): AcceptedSpec<'intoto/0.0.2'> {
   const s = parse(intotoV2Schema, spec, 'intoto');
   const env = s.content.envelope;
   const payloadB64 = b64(env.payload, 'intoto payload').toString('latin1');
