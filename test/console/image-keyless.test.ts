@@ -36,12 +36,14 @@ describe('console: keyless signatures on the image page', () => {
   let trusted = '';
   let foreign = '';
 
+  /** Keyless `sign` and `attest` (legacy `.sig`/`.att`) and a `sign --new-bundle-format` referrer. */
   async function signAndAttest(ref: string, fulcio: string): Promise<void> {
     const token = join(dir, 'token');
     const flags = ['--allow-insecure-registry', '--fulcio-url', fulcio, '--rekor-url', stack.urls.rekor];
     for (const args of [
       ['sign', ref, ...flags],
       ['attest', ref, '--predicate', join(dir, 'predicate.json'), '--type', 'slsaprovenance02', ...flags],
+      ['sign', ref, '--new-bundle-format', ...flags],
     ]) {
       const r = await chains([...args, '--identity-token', token], { cwd: dir });
       expect(r.code, r.stderr).toBe(0);
@@ -54,7 +56,7 @@ describe('console: keyless signatures on the image page', () => {
     await page.waitForSelector('[data-verdict]');
     return page.$$eval('[data-verdict]', (els) =>
       els.map((e) => ({
-        kind: e.getAttribute('data-kind'),
+        kind: `${e.getAttribute('data-kind')}/${e.getAttribute('data-source')}`,
         verified: e.getAttribute('data-verified'),
         check: e.getAttribute('data-check'),
         text: e.textContent ?? '',
@@ -101,11 +103,15 @@ describe('console: keyless signatures on the image page', () => {
     await stack?.close();
   });
 
-  it('a keyless-signed image shows ✓ for its signature and attestation, with the identity and issuer', async () => {
+  it('a keyless-signed image shows ✓ for its signatures and attestation, with the identity and issuer', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const problems = watchPage(page);
     const items = await verdicts(page, trusted);
-    expect(items.map((i) => i.kind).sort()).toEqual(['attestation', 'signature']);
+    expect(items.map((i) => i.kind).sort()).toEqual([
+      'attestation/legacy',
+      'signature/legacy',
+      'signature/referrer',
+    ]);
     for (const i of items) {
       expect(i.verified).toBe('true');
       expect(i.check).toBe(KEYLESS_CHECKS);
@@ -124,7 +130,7 @@ describe('console: keyless signatures on the image page', () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     const problems = watchPage(page);
     const items = await verdicts(page, foreign);
-    expect(items).toHaveLength(2);
+    expect(items).toHaveLength(3);
     for (const i of items) {
       expect(i.verified).toBe('false');
       expect(i.check).toBe('chain');
@@ -141,7 +147,7 @@ describe('console: keyless signatures on the image page', () => {
 
   it('without --trusted-root a keyless signature is not checked, and carries no verdict', async () => {
     const report = await imagesFromFlags({ addr: '', rekorUrl: stack.urls.rekor }, undefined).verify(trusted);
-    expect(report.items).toHaveLength(2);
+    expect(report.items).toHaveLength(3);
     for (const i of report.items) {
       expect(i.verdict).toBe('not-checked');
       expect(i.checks).toBeUndefined();
