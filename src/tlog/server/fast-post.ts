@@ -7,11 +7,13 @@ import { serveRoute } from './routes.ts';
 import type { Route } from './routes.ts';
 import { FAST_BODY_MS as BODY_MS, FAST_MAX_HEAD as MAX_HEAD, KEEP_ALIVE_MS } from './tuning.ts';
 
+/**
+ * Stage 1 of the append path, receive: the fast path for plain appends (see FastConnection). In: a connection's
+ * bytes. Out: requests to the route table's fast routes, answered in one write; everything else to node:http.
+ */
+
 /** A fast route and its request line, `POST <path> HTTP/1.1`. */
-interface FastRoute {
-  line: string;
-  route: Route;
-}
+type FastRoute = { line: string; route: Route };
 
 let dateSecond = 0;
 let dateText = '';

@@ -79,18 +79,12 @@ export function packReplies(replies: readonly WorkerReply[]): PackedReplies {
 export function unpackReplies(p: PackedReplies): WorkerReply[] {
   let o = 0;
   const take = (n: number): Buffer => Buffer.from(p.data, (o += n) - n, n);
-  return (JSON.parse(p.meta) as Meta[]).map((m): WorkerReply => {
-    if (typeof m[1] === 'string')
-      return {
-        id: m[0],
-        ok: false,
-        entry: m[1] as EntryErrorCode | '',
-        status: m[2],
-        message: m[3] as string,
-      };
-    const body = take(m[1]);
-    const attestation = m[2] >= 0 ? take(m[2]) : null;
+  return (JSON.parse(p.meta) as Meta[]).map(([id, a, b, c]): WorkerReply => {
+    if (typeof a === 'string')
+      return { id, ok: false, entry: a as EntryErrorCode | '', status: b, message: `${c}` };
+    const body = take(a);
+    const attestation = b >= 0 ? take(b) : null;
     const uuid = take(32);
-    return { id: m[0], ok: true, body, uuid, keys: take(m[3] as number), attestation };
+    return { id, ok: true, body, uuid, keys: take(c as number), attestation };
   });
 }

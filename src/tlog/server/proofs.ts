@@ -15,11 +15,10 @@ function perfectLevel(lo: number, hi: number): number {
 }
 
 /**
- * Proof hashes from stored perfect-subtree nodes (RFC 6962 PATH / SUBPROOF, https://www.rfc-editor.org/rfc/rfc6962). Nodes at
- * level ≥ 8 stay cached; lower ones (written here, or level ≥ 4 read from the store) in two generations of
- * 4 Ki, enough for every proof of a new entry, so memory does not grow with the log. The hashes of the ranges
- * ending at a tree size (the only ones that are not perfect subtrees) are computed once per size. Low nodes:
- * proofs for new entries need only the newest ones; each is a 32-byte Buffer with its own backing store.
+ * Proof hashes from stored perfect-subtree nodes (RFC 6962 PATH / SUBPROOF, https://www.rfc-editor.org/rfc/rfc6962).
+ * Nodes at level ≥ 8 stay cached; lower ones (written here, or level ≥ 4 read from the store) in two generations,
+ * enough for every proof of a new entry, so memory does not grow with the log. The hashes of the ranges ending
+ * at a tree size (the only ones that are not perfect subtrees) are computed once per size.
  */
 export class TreeReader {
   /** Nodes at level ≥ 8 (one per 256 entries, kept); lower ones in two generations (newest first). */

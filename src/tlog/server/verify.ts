@@ -1,9 +1,3 @@
-/**
- * Stage 3 of the append path, verify. In: a request body and the load (appends in flight). Out: the verified
- * entry in the form the log stores (prepare.ts), or the error to answer with. The one setting is the number of
- * worker threads (0: every entry in the event loop); with workers, entries are still verified in the event loop
- * while the load is light (tuning.ts INLINE_VERIFY_UP_TO), or after a worker died.
- */
 import { Worker } from 'node:worker_threads';
 import { EntryError, HttpError } from './errors.ts';
 import { DEFAULT_POLICY, SigningPolicy } from './policy.ts';
@@ -13,6 +7,13 @@ import { packJobs, unpackReplies } from './packing.ts';
 import type { ToWorker, FromWorker, WorkerReply } from './packing.ts';
 import { parseBody } from './parse.ts';
 import { INLINE_VERIFY_UP_TO, WORKER_BODIES_PER_MESSAGE, WORKER_MAX_OUTSTANDING } from './tuning.ts';
+
+/**
+ * Stage 3 of the append path, verify. In: a request body and the load (appends in flight). Out: the verified
+ * entry in the form the log stores (prepare.ts), or the error to answer with. The one setting is the number of
+ * worker threads (0: every entry in the event loop); with workers, entries are still verified in the event loop
+ * while the load is light (tuning.ts INLINE_VERIFY_UP_TO), or after a worker died.
+ */
 
 /** An entry waiting for a worker's answer. */
 interface Waiter {
