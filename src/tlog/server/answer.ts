@@ -1,7 +1,8 @@
 import type { StoredEntry } from '../store/store.ts';
 import { entryId } from '../types/index.ts';
 import { EntryError, HttpError } from './errors.ts';
-import type { AddResult, TransparencyLog } from './log.ts';
+import type { TransparencyLog } from './log.ts';
+import type { AddResult } from './persist.ts';
 
 /**
  * Stage 6 of the append path, answer. In: the stored entry (new or already there) or the error of any stage.

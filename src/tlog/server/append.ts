@@ -5,9 +5,9 @@ import { LOAD_WINDOW_MS } from './tuning.ts';
 import type { VerifyPool } from './verify.ts';
 
 /**
- * The append path, in order: receive (receive.ts, fast-post.ts) → parse and verify (pool.ts: in the event loop
- * or in worker threads) → sequence and persist (log.ts: batched, SETs and checkpoint signed, one durable
- * transaction per batch) → answer (answer.ts). This file joins the stages. In: a request body. Out: its answer (errors are mapped by the route table).
+ * The append path, joined: receive (receive.ts, fast-post.ts) → parse (parse.ts) → verify (verify.ts) →
+ * sequence (sequence.ts) → persist (persist.ts) → answer (answer.ts). In: a request body. Out: its answer
+ * (errors are mapped by the route table).
  */
 export class AppendPipeline {
   private readonly load = new LoadGauge();

@@ -83,10 +83,9 @@ class FastConnection {
     private readonly http: HttpServer,
     private readonly routes: readonly FastRoute[],
     private readonly maxBody: number,
-    keepAliveMs: number,
   ) {
     socket.setNoDelay(true);
-    socket.setTimeout(keepAliveMs, () => !this.busy && socket.destroy());
+    socket.setTimeout(KEEP_ALIVE_MS, () => !this.busy && socket.destroy());
     socket.on('data', this.onData);
     socket.on('error', () => socket.destroy());
     socket.once('close', () => clearTimeout(this.deadline));
@@ -175,7 +174,7 @@ export function withFastPath(
   const server = createServer((socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
-    new FastConnection(socket, http, routes, maxBody, http.keepAliveTimeout || KEEP_ALIVE_MS);
+    new FastConnection(socket, http, routes, maxBody);
   });
   return Object.assign(server, {
     closeFast: () =>

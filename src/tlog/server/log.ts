@@ -10,8 +10,6 @@ import { TreeReader } from './proofs.ts';
 import { Sequencer, rootOf } from './sequence.ts';
 import type { Frontier, Sequenced } from './sequence.ts';
 
-export type { AddResult } from './persist.ts';
-
 export interface LogOptions {
   store: LogStore;
   key: LogKey;
@@ -27,16 +25,21 @@ export interface LogOptions {
  */
 export class TransparencyLog {
   readonly origin: string;
+  readonly key: LogKey;
+  /** Rekor's logID: hex SHA-256 of the log key's SPKI DER. */
+  readonly logId: string;
+  readonly store: LogStore;
   private readonly tree: TreeReader;
   private readonly commit: GroupCommit;
 
   private constructor(
-    private readonly o: LogOptions,
+    o: LogOptions,
     readonly treeId: string,
     private head: StoredCheckpoint,
     frontier: Frontier,
   ) {
     this.origin = `${o.hostname} - ${treeId}`;
+    [this.key, this.logId, this.store] = [o.key, o.key.logId, o.store];
     this.tree = new TreeReader(o.store);
     const seq = new Sequencer(o.key, o.hostname, this.origin, o.clock, frontier, head.size);
     this.head = { ...head, note: seq.signHead(head.size, head.rootHash) };
@@ -71,18 +74,6 @@ export class TransparencyLog {
     return this.commit.add(prepared);
   }
 
-  get logId(): string {
-    return this.o.key.logId;
-  }
-
-  get key(): LogKey {
-    return this.o.key;
-  }
-
-  get store(): LogStore {
-    return this.o.store;
-  }
-
   /** The published head: every entry it covers is durable. */
   get checkpoint(): StoredCheckpoint {
     return this.head;
@@ -103,7 +94,7 @@ export class TransparencyLog {
 
   /** The stored entry equal to an accepted proposal, if integrated. */
   async find(prepared: Prepared): Promise<StoredEntry | null> {
-    const e = await this.o.store.entryByUuid(prepared.uuid);
+    const e = await this.store.entryByUuid(prepared.uuid);
     return e && e.index < this.head.size ? e : null;
   }
 

@@ -4,10 +4,10 @@ import type { Sequenced, Sequencer } from './sequence.ts';
 import { MAX_BATCH, MAX_UNSYNCED_BATCHES } from './tuning.ts';
 
 /**
- * Stage 5 of the append path, persist. In: verified entries. Out: each entry durably stored (or the entry
- * already there, or an error). Entries queue into batches; each batch is sequenced (sequence.ts) and written,
- * visible but not yet durable, while the previous batch syncs (group commit). Answers and the published head
- * follow the syncs in order: a 201 or a checkpoint only ever covers durable entries.
+ * Stage 5 of the append path, persist. In: verified entries. Out: each entry durable (or the equal entry already
+ * there, or an error). Queued entries form batches; each is sequenced (sequence.ts) and written, visible but not
+ * durable, while the previous batch syncs (group commit). Answers and the published head follow the syncs in
+ * order: a 201 or a checkpoint only ever covers durable entries.
  */
 
 export interface AddResult {

@@ -26,6 +26,7 @@ function checkTree(log: TransparencyLog, q: URLSearchParams): void {
   if (tree !== null && tree !== log.treeId) throw new HttpError(400, `unknown treeID ${tree}`);
 }
 
+/** An entry by index, if the published head covers it. */
 const byIndex = async (log: TransparencyLog, i: number): Promise<StoredEntry | null> =>
   i < log.checkpoint.size ? log.store.entryByIndex(i) : null;
 
@@ -57,9 +58,8 @@ export async function getByRef(log: TransparencyLog, ref: string): Promise<Answe
 }
 
 function list(v: unknown, name: string): unknown[] {
-  if (v === undefined) return [];
-  if (!Array.isArray(v)) throw new HttpError(400, `${name} must be an array`);
-  return v;
+  if (v !== undefined && !Array.isArray(v)) throw new HttpError(400, `${name} must be an array`);
+  return v ?? [];
 }
 
 /** POST /api/v1/log/entries/retrieve: entries by UUID, index or content, as one JSON array. */

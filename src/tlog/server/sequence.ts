@@ -24,9 +24,7 @@ export interface Sequenced extends Batch {
 
 /** What a signed entry timestamp covers (https://github.com/sigstore/rekor/blob/main/openapi.yaml), besides the log ID. */
 export interface SetItem {
-  body: Uint8Array;
-  /** `body` in base64, when the caller has it already. */
-  bodyBase64?: string;
+  bodyBase64: string;
   integratedTime: number;
   logIndex: number;
 }
@@ -37,9 +35,7 @@ export interface SetItem {
  * template is that canonical form, without a generic canonicaliser per entry.
  */
 export function signSet(privateKey: KeyObject, logId: string, i: SetItem): Buffer {
-  const body =
-    i.bodyBase64 ?? Buffer.from(i.body.buffer, i.body.byteOffset, i.body.byteLength).toString('base64');
-  const message = `{"body":"${body}","integratedTime":${i.integratedTime},"logID":"${logId}","logIndex":${i.logIndex}}`;
+  const message = `{"body":"${i.bodyBase64}","integratedTime":${i.integratedTime},"logID":"${logId}","logIndex":${i.logIndex}}`;
   return sign('sha256', Buffer.from(message, 'latin1'), privateKey);
 }
 
@@ -80,7 +76,6 @@ export class Sequencer {
       nodes.push(...appendToFrontier(frontier, index, p.uuid));
       const bodyBase64 = p.body.toString('base64'); // made once, for the SET and the answer
       const set = signSet(this.key.privateKey, this.key.logId, {
-        body: p.body,
         bodyBase64,
         integratedTime,
         logIndex: index,

@@ -2,9 +2,8 @@ import { availableParallelism } from 'node:os';
 import type { StoreTuning } from '../store/sqlite.ts';
 
 /**
- * Every tuning constant of the log's append path, each with the measurement that set it (2-core VM, 64 or 8
- * keep-alive clients; method and full figures in docs/design/tlog.md). Limits that are part of the API (Rekor's
- * 10 entries per retrieve, tile widths) stay with their routes.
+ * Every tuning constant of the log's append path, each with the figure that set it (2-core VM, 64 or 8 keep-alive
+ * clients; method and figures: docs/design/tlog.md). API limits (retrieve size, tile width) stay with their routes.
  */
 
 // receive

@@ -44,7 +44,7 @@ function writeV1(path: string, n: number, skip?: number) {
       );
     if (i === skip) return;
     const set = signSet(key.privateKey, key.logId, {
-      body: p.body,
+      bodyBase64: p.body.toString('base64'),
       integratedTime: 1_700_000_000 + i,
       logIndex: i,
     });
