@@ -45,4 +45,6 @@ export const STORE_TUNING: StoreTuning = {
   poolSyncFrom: 16,
   /** WAL pages between SQLite checkpoints: one per 64 MiB (≈ 135 ms each, on the event loop), not per 4 MiB. */
   walAutocheckpointPages: 16_384,
+  /** Duplicate check's Bloom filter: 16 bits per UUID, ≈ 0.5 % false positives (each one a store query). */
+  filterBitsPerUuid: 16,
 };

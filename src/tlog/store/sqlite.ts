@@ -27,6 +27,8 @@ export interface StoreTuning {
   poolSyncFrom: number;
   /** SQLite's wal_autocheckpoint, in pages. */
   walAutocheckpointPages: number;
+  /** Bloom filter bits per stored UUID, for the duplicate check. */
+  filterBitsPerUuid: number;
 }
 
 /**
@@ -75,7 +77,7 @@ export class SqliteLogStore implements LogStore {
 
   /** Every stored UUID into a new filter (one scan of the entries; ≈ 0.4 s per million). */
   private buildFilter(): UuidFilter {
-    const f = new UuidFilter(2 * this.entryCount());
+    const f = new UuidFilter(2 * this.entryCount(), this.tuning.filterBitsPerUuid);
     for (const u of this.st.uuids.iterate()) f.add(u);
     return f;
   }
