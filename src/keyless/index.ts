@@ -1,5 +1,4 @@
 export * from './errors.ts';
-export * from './token.ts';
 export * from './trust.ts';
 export * from './checks.ts';
 export * from './blob.ts';

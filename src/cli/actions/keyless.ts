@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { RekorClient } from '../../tlog/client/index.ts';
 import { EphemeralSigner } from '../../signing/index.ts';
 import {
@@ -5,7 +6,6 @@ import {
   checkIssuedCertificate,
   keylessCertificateCheck,
   parseTrustedRoot,
-  resolveIdentityToken,
   signBlobKeyless,
   signDsseKeyless,
   verifyBlobBundle,
@@ -33,6 +33,24 @@ export interface KeylessSignFlags {
 }
 
 /**
+ * The identity token, as cosign takes it (cmd/cosign/cli/options/fulcio.go, ReadIdentityToken): `--identity-token`
+ * is a path when such a file exists, else the token text; without the flag, SIGSTORE_ID_TOKEN.
+ */
+function identityToken(flag: string | undefined): string {
+  const raw = flag ?? process.env.SIGSTORE_ID_TOKEN;
+  if (!raw)
+    throw new KeylessError(
+      'KEYLESS_TOKEN',
+      'keyless signing needs an identity token: --identity-token (token or file) or SIGSTORE_ID_TOKEN',
+    );
+  const text = existsSync(raw) && statSync(raw).isFile() ? readText(raw, 'identity token') : raw;
+  const token = text.trim();
+  if (token.split('.').length !== 3)
+    throw new KeylessError('KEYLESS_TOKEN', 'the identity token is not a compact JWS (three parts)');
+  return token;
+}
+
+/**
  * The certified one-use signer; the log is mandatory without a key (there is nothing else to check time by).
  * With --trusted-root the certificate is checked before anything is signed or logged (cosign's fulcioverifier).
  */
@@ -42,7 +60,7 @@ export async function keylessSigner(o: KeylessSignFlags): Promise<EphemeralSigne
       'KEYLESS_TLOG_REQUIRED',
       'keyless signing needs the transparency log: --tlog-upload=false is only allowed with --key',
     );
-  const token = resolveIdentityToken(o.identityToken);
+  const token = identityToken(o.identityToken);
   const trust = o.trustedRoot ? trustedRootFile(o.trustedRoot) : undefined;
   const signer = await EphemeralSigner.certify(o.fulcioUrl, token);
   if (trust) {
