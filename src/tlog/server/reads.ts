@@ -87,14 +87,8 @@ export async function retrieve(log: TransparencyLog, req: Request): Promise<Answ
 }
 
 export function logInfo(log: TransparencyLog): Answer {
-  const h = log.checkpoint;
-  const info = {
-    rootHash: h.rootHash.toString('hex'),
-    signedTreeHead: h.note,
-    treeID: log.treeId,
-    treeSize: h.size,
-  };
-  return json(200, info);
+  const { rootHash, note: signedTreeHead, size: treeSize } = log.checkpoint;
+  return json(200, { rootHash: rootHash.toString('hex'), signedTreeHead, treeID: log.treeId, treeSize });
 }
 
 export async function consistency(log: TransparencyLog, req: Request): Promise<Answer> {
