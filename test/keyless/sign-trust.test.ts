@@ -130,6 +130,20 @@ describe('keyless signing with --trusted-root', () => {
     expect(await reader.signatures(t)).toHaveLength(0);
   });
 
+  it('--tlog-upload=false is refused by every keyless signing command, with the reason: nothing is logged', async () => {
+    const t = await fresh();
+    const before = await treeSize();
+    for (const [name, args] of commands(t, stack.urls.fulcio, stack.trustedRootPath)) {
+      const r = await run([...args, '--tlog-upload=false']);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toMatch(/keyless signing needs the transparency log: .*only allowed with --key/);
+      expect(codeOf(r.stderr), name).toBe('KEYLESS_TLOG_REQUIRED');
+    }
+    expect(await treeSize()).toBe(before);
+    expect(await reader.signatures(t)).toHaveLength(0);
+    expect(await reader.attestations(t)).toHaveLength(0);
+  });
+
   it('without --trusted-root the same certificate is signed with (as before)', async () => {
     const t = await fresh();
     const [, args] = commands(t, noCt.url, stack.trustedRootPath)[0] ?? ['', []];
