@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ChainsError } from '../core/errors.ts';
+import { ConsoleError } from './errors.ts';
 
 /** Every answer: no inline script or style, no framing, no plugins, no MIME sniffing (issue 17 §4). */
 export const CSP =
@@ -32,6 +33,15 @@ export function send(
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+}
+
+/** One %-encoded path segment of a request; malformed escapes are bad input (400), not an internal error. */
+export function pathSegment(segment: string | undefined): string {
+  try {
+    return decodeURIComponent(segment ?? '');
+  } catch (e) {
+    throw new ConsoleError('CONSOLE_INPUT', 'the address has a malformed %-escape', { cause: e });
+  }
 }
 
 /** Map a thrown error to an answer: not found → 404, bad input → 400, the log or registry failing → 502. */

@@ -1,6 +1,6 @@
 import type { RekorClient } from '../tlog/client/index.ts';
 import { ConsoleError } from './errors.ts';
-import { sendJson } from './http.ts';
+import { pathSegment, sendJson } from './http.ts';
 import type { Route } from './http.ts';
 import type { ImageVerifier } from './images.ts';
 import { entryPage, search } from './log-api.ts';
@@ -53,7 +53,7 @@ export function imageRoutes(images: ImageVerifier | undefined): Route[] {
       handler: async (_q, r, _u, m) => {
         if (!images)
           throw new ConsoleError('CONSOLE_NOT_FOUND', 'no registry access: start with --registry or --key');
-        sendJson(r, 200, await images.verify(decodeURIComponent(m[1] ?? '')));
+        sendJson(r, 200, await images.verify(pathSegment(m[1])));
       },
     },
   ];

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConsoleError } from './errors.ts';
-import { sendJson } from './http.ts';
+import { pathSegment, sendJson } from './http.ts';
 import type { Route } from './http.ts';
 import { filterRuns, runStatement, summarizeRun } from './runs.ts';
 import type { RunSource } from './runs.ts';
@@ -49,7 +49,7 @@ export function runRoutes(source: RunSource | undefined): Route[] {
     {
       pattern: /^\/api\/runs\/([^/]+)\/([^/]+)$/,
       handler: (_q, r, _u, m) => {
-        const [ns, name] = [decodeURIComponent(m[1] ?? ''), decodeURIComponent(m[2] ?? '')];
+        const [ns, name] = [pathSegment(m[1]), pathSegment(m[2])];
         const doc = runs()
           .list()
           .find((d) => (d.metadata.namespace ?? 'default') === ns && d.metadata.name === name);

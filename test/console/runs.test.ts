@@ -222,6 +222,26 @@ describe('console: runs, live updates and provenance in Chromium', () => {
     expect(problems).toEqual([]);
   });
 
+  it('an image address typed by hand (reference not encoded) opens the same page; a malformed one says so', async () => {
+    await page.goto(`${con.url}/images/${image}@${digestA}`);
+    await page.waitForSelector('[data-verdict]');
+    expect(
+      await page.$$eval('[data-verdict]', (els) => els.map((e) => e.getAttribute('data-verdict'))),
+    ).toEqual(['verified', 'verified']);
+    expect(await page.textContent('main code.hash')).toBe(`${image}@${digestA}`);
+    for (const bad of ['/images/%E0%A4%A', '/runs/default/%ZZ']) {
+      await page.goto(`${con.url}${bad}`);
+      await page.locator('[role="alert"]').waitFor();
+      expect(await page.textContent('[role="alert"]'), bad).toContain('No such page');
+    }
+    for (const api of ['/api/images/%E0%A4%A', '/api/runs/default/%ZZ']) {
+      const r = await fetch(`${con.url}${api}`);
+      expect(r.status, api).toBe(400);
+      expect(((await r.json()) as { code: string }).code).toBe('CONSOLE_INPUT');
+    }
+    expect(problems).toEqual([]);
+  });
+
   it('lists sigstore-bundle referrers beside the legacy layers, each with its verdict', async () => {
     const ref = `${image}@${digestB}`;
     const key = join(work, 'x509.pem');

@@ -35,9 +35,20 @@ function SearchBox(p: { initial: string }) {
   );
 }
 
+/** A path segment decoded, or null when its %-escapes are malformed (a hand-made or hostile link). */
+function decoded(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
+
 function Page(p: { url: URL }) {
   const path = p.url.pathname;
-  const parts = path.split('/').slice(1).map(decodeURIComponent);
+  const raw = path.split('/').slice(1).map(decoded);
+  if (raw.includes(null)) return <p role="alert">No such page: the address is not valid.</p>;
+  const parts = raw as string[];
   if (path === '/' || path === '/log') return <LogPage end={p.url.searchParams.get('end')} />;
   if (parts[0] === 'log' && parts[1] === 'entries' && parts[2]) return <EntryPage uuid={parts[2]} />;
   if (path === '/search') return <SearchPage q={p.url.searchParams.get('q') ?? ''} />;
