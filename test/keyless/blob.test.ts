@@ -128,7 +128,7 @@ describe('keyless sign-blob --bundle', () => {
     expect(re.code, re.stderr).toBe(0);
   });
 
-  it('SIGSTORE_ID_TOKEN is read when --identity-token is absent; --tlog-upload=false is refused', async () => {
+  it('--identity-token takes the token text or a file; SIGSTORE_ID_TOKEN without it; --tlog-upload=false is refused', async () => {
     const u = stack.urls;
     const token = await mintToken({ dir: stack.dirs.oidc, kubernetesSa: SA });
     const b2 = join(dir, 'env.bundle.json');
@@ -146,6 +146,40 @@ describe('keyless sign-blob --bundle', () => {
     expect(codeOf(off.stderr)).toBe('KEYLESS_TLOG_REQUIRED');
     const none = await run(['sign-blob', blobPath, '--fulcio-url', u.fulcio, '--rekor-url', u.rekor]);
     expect(codeOf(none.stderr)).toBe('KEYLESS_TOKEN');
+    // --identity-token as the token text itself, winning over SIGSTORE_ID_TOKEN (cosign ReadIdentityToken)
+    const b3 = join(dir, 'text.bundle.json');
+    const text = await run(
+      [
+        'sign-blob',
+        blobPath,
+        '--bundle',
+        b3,
+        '--fulcio-url',
+        u.fulcio,
+        '--rekor-url',
+        u.rekor,
+        '--identity-token',
+        token,
+      ],
+      { SIGSTORE_ID_TOKEN: 'not-a-token' },
+    );
+    expect(text.code, text.stderr).toBe(0);
+    expect((await verifyBlob(b3)).code).toBe(0);
+    const bad = await run(
+      [
+        'sign-blob',
+        blobPath,
+        '--fulcio-url',
+        u.fulcio,
+        '--rekor-url',
+        u.rekor,
+        '--identity-token',
+        'not-a-token',
+      ],
+      { SIGSTORE_ID_TOKEN: token },
+    );
+    expect(bad.stderr).toMatch(/not a compact JWS/);
+    expect(codeOf(bad.stderr)).toBe('KEYLESS_TOKEN');
   });
 
   it('a keyless bundle made by sigstore-js verifies with chains verify-blob --bundle', async () => {
