@@ -29,8 +29,16 @@ function writeRun(
   image: string,
   d: string,
   annotations: Record<string, string> = {},
+  namespace = 'default',
 ): void {
-  const run = finishedKanikoTaskRun({ name, uid: randomUUID(), image, digest: d, finishedAt: new Date() });
+  const run = finishedKanikoTaskRun({
+    name,
+    namespace,
+    uid: randomUUID(),
+    image,
+    digest: d,
+    finishedAt: new Date(),
+  });
   run.metadata.annotations = annotations;
   writeFileSync(join(dir, `${name}.json`), `${JSON.stringify(run, null, 2)}\n`);
 }
@@ -136,6 +144,24 @@ describe('console: runs, live updates and provenance in Chromium', () => {
     await page.waitForSelector('tr[data-run="default/build-a"]');
     expect(await page.locator('table.runs tbody tr').count()).toBe(2);
     await screenshot(page, 'runs-filtered');
+  });
+
+  it('filters by namespace: a run in another namespace is listed alone, and the namespace menu leaves it out', async () => {
+    writeRun(runsDir, 'team-b-run', image, digestA, { 'chains.tekton.dev/signed': 'true' }, 'team-b');
+    await page.goto(`${con.url}/runs?namespace=team-b`);
+    await page.waitForSelector('tr[data-run="team-b/team-b-run"]');
+    expect(await page.locator('table.runs tbody tr').count()).toBe(1);
+    await page.selectOption('select >> nth=0', 'default');
+    await page.waitForURL(/\/runs\?namespace=default$/);
+    await page.waitForSelector('tr[data-run="default/build-a"]');
+    const shown = await page.$$eval('table.runs tbody tr', (els) =>
+      els.map((e) => e.getAttribute('data-run')),
+    );
+    expect(shown.sort()).toEqual(['default/build-a', 'default/build-b', 'default/hostile']);
+    await page.selectOption('select >> nth=0', '');
+    await page.waitForURL(/\/runs$/);
+    await page.waitForSelector('tr[data-run="team-b/team-b-run"]');
+    expect(await page.locator('table.runs tbody tr').count()).toBe(4);
   });
 
   it('shows hostile run data as text', async () => {
