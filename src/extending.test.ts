@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FORMAT_IDS } from './provenance/format-ids.ts';
 import { goldenCases } from './provenance/golden/cases.ts';
+import { BUILD_TYPES } from './provenance/options.ts';
 import { SIGNER_NAMES } from './signing/registry.ts';
 import { STORAGE_NAMES } from './storage/registry.ts';
 import { ENTRY_KIND_IDS } from './tlog/bodies/ids.ts';
@@ -54,7 +55,7 @@ describe('extension points (docs/extending.md)', () => {
     expect(withoutSuite(ENTRY_KIND_IDS, 'entryKindContract', 'kind', ROOTS)).toEqual([]);
   });
 
-  it('every provenance format has golden files (in-toto is the alias of slsa/v1)', () => {
+  it('every provenance format and build type has golden files (in-toto is the alias of slsa/v1)', () => {
     const cases = goldenCases();
     for (const id of FORMAT_IDS) {
       if (id === 'in-toto') continue;
@@ -65,6 +66,12 @@ describe('extension points (docs/extending.md)', () => {
           true,
         );
     }
+    // every build type reaches the v2 formats' cases (slsa/v1 has no build type)
+    for (const t of BUILD_TYPES)
+      expect(
+        cases.some((c) => c.buildType === t),
+        t,
+      ).toBe(true);
   });
 
   it('the check fails for a registry entry without its suite', () => {

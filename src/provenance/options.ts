@@ -8,6 +8,16 @@ export const TEKTON_BUILD_TYPE = 'https://tekton.dev/chains/v2/slsa-tekton';
 export const BUILD_TYPES = [SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE] as const;
 export type BuildType = (typeof BUILD_TYPES)[number];
 
+/**
+ * What each build type records beyond the SLSA base: `runDetail` (slsa-tekton) adds the run's labels and
+ * annotations to internalParameters and each child TaskRun whole to a PipelineRun's resolvedDependencies. One
+ * entry per build type, so a type added to BUILD_TYPES does not compile until it says what it records.
+ */
+export const BUILD_TYPE_DETAIL = {
+  [SLSA_BUILD_TYPE]: { runDetail: false },
+  [TEKTON_BUILD_TYPE]: { runDetail: true },
+} as const satisfies Readonly<Record<BuildType, { runDetail: boolean }>>;
+
 /** Chains' default `builder.id`. */
 export const DEFAULT_BUILDER_ID = 'https://tekton.dev/chains/v2';
 

@@ -2,8 +2,8 @@ import type { StorageBackend } from './backend.ts';
 
 /**
  * Every storage backend this implementation provides (`artifacts.*.storage`), one folder each under src/storage
- * (docs/extending.md). Each runs the storage contract suite (src/storage/contract.ts); registry.test.ts fails
- * while one does not.
+ * (docs/extending.md). Each runs the storage contract suite (src/storage/contract.ts); src/extending.test.ts
+ * fails while one does not.
  */
 export const STORAGE_NAMES = ['local', 'oci', 'tekton'] as const;
 export type StorageName = (typeof STORAGE_NAMES)[number];

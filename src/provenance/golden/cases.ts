@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { VECTORS } from '../../../test/setup/env.ts';
 import { parseRun, parseTaskRuns } from '../../model/index.ts';
 import type { RunObject, TaskRun } from '../../model/index.ts';
-import { FORMAT_IDS, SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE } from '../index.ts';
+import { BUILD_TYPES, FORMAT_IDS, SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE } from '../index.ts';
 import type { BuildType, FormatId } from '../index.ts';
 
 /** Every input run in test/vectors/chains and the formats/options each goes through. */
@@ -50,6 +50,12 @@ export function fixtureInputs(): { input: string; children: string[]; pipeline: 
 
 const slug = (f: FormatId): string => f.replace('/', '-');
 
+/** The golden file suffix of each build type: a build type without one does not compile. */
+const BUILD_TYPE_SUFFIX: Readonly<Record<BuildType, string>> = {
+  [SLSA_BUILD_TYPE]: '',
+  [TEKTON_BUILD_TYPE]: '.tekton',
+};
+
 export function goldenCases(): GoldenCase[] {
   const cases: GoldenCase[] = [];
   for (const { input, children, pipeline } of fixtureInputs()) {
@@ -58,9 +64,10 @@ export function goldenCases(): GoldenCase[] {
       if (format === 'in-toto') continue; // alias of slsa/v1: checked byte-equal in the test
       const v2 = format !== 'slsa/v1';
       for (const deepInspection of pipeline ? [false, true] : [false]) {
-        const types: BuildType[] = v2 ? [SLSA_BUILD_TYPE, TEKTON_BUILD_TYPE] : [SLSA_BUILD_TYPE];
+        // slsa/v1 has no build type option: its statement names the run kind
+        const types: readonly BuildType[] = v2 ? BUILD_TYPES : [SLSA_BUILD_TYPE];
         for (const buildType of types) {
-          const suffix = `${deepInspection ? '.deep' : ''}${buildType === TEKTON_BUILD_TYPE ? '.tekton' : ''}`;
+          const suffix = `${deepInspection ? '.deep' : ''}${BUILD_TYPE_SUFFIX[buildType]}`;
           cases.push({ input, children, format, deepInspection, buildType, golden: `${base}.${slug(format)}${suffix}.json` });
         }
       }

@@ -1,7 +1,7 @@
 import { goMarshal } from '../../core/json.ts';
 import type { ParamValue, PipelineRun, RunResult, TaskRun } from '../../model/index.ts';
 import type { ResolvedOptions } from '../options.ts';
-import { TEKTON_BUILD_TYPE } from '../options.ts';
+import { BUILD_TYPE_DETAIL, type BuildType } from '../options.ts';
 import { descriptor } from '../serialize.ts';
 import type { ResourceDescriptor } from '../serialize.ts';
 
@@ -51,11 +51,11 @@ function goSpec(run: Run): Record<string, unknown> {
 }
 
 /** internalParameters: feature flags; the slsa-tekton type adds labels and annotations (null when absent). */
-export function internalParameters(run: Run, buildType: string): Record<string, unknown> {
+export function internalParameters(run: Run, buildType: BuildType): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const flags = run.status?.provenance?.featureFlags;
   if (flags) out['tekton-pipelines-feature-flags'] = flags;
-  if (buildType === TEKTON_BUILD_TYPE) {
+  if (BUILD_TYPE_DETAIL[buildType].runDetail) {
     out.labels = run.metadata.labels ?? null;
     out.annotations = run.metadata.annotations ?? null;
   }
@@ -107,7 +107,7 @@ export function nonArtifactResults(results: readonly RunResult[]): RunResult[] {
 }
 
 export interface PredicateParts {
-  buildType: string;
+  buildType: BuildType;
   run: Run;
   resolvedDependencies: ResourceDescriptor[];
   byproducts: ResourceDescriptor[];

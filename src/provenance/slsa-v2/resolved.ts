@@ -10,7 +10,7 @@ import {
   taskInputMaterials,
 } from '../materials.ts';
 import type { ResolvedOptions } from '../options.ts';
-import { TEKTON_BUILD_TYPE } from '../options.ts';
+import { BUILD_TYPE_DETAIL } from '../options.ts';
 import { descriptor } from '../serialize.ts';
 import type { ResourceDescriptor } from '../serialize.ts';
 
@@ -85,7 +85,7 @@ export function taskRunDependencies(tr: TaskRun, f: ResolveFlags): ResourceDescr
  */
 function taskDescriptor(tr: TaskRun, o: ResolvedOptions): ResourceDescriptor[] {
   const rs = tr.status?.provenance?.refSource;
-  if (o.buildType === TEKTON_BUILD_TYPE) {
+  if (BUILD_TYPE_DETAIL[o.buildType].runDetail) {
     const content = Buffer.from(goMarshal(tr), 'utf8').toString('base64');
     return [{ name: 'pipelineTask', uri: rs?.uri, digest: rs?.digest, content }];
   }
