@@ -68,8 +68,11 @@ export function peekKindVersion(body: Uint8Array): { kind: string; apiVersion: s
   }
 }
 
-/** Parse canonical body bytes (a log entry's decoded `body`); a BodyError with its code for anything else. */
-export function parseBody(body: Uint8Array): LogBody {
+/**
+ * Kind, version and unchecked spec of any body, known to us or not (to show it, as `tlog get` does); a BodyError
+ * when the bytes are not a `{kind, apiVersion, spec}` object.
+ */
+export function peekBody(body: Uint8Array): { kind: string; apiVersion: string; spec: unknown } {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(body).toString('utf8'));
@@ -78,13 +81,19 @@ export function parseBody(body: Uint8Array): LogBody {
   }
   const top = envelope.safeParse(raw);
   if (!top.success) throw fieldError(top.error, 'log entry body');
-  const id = entryKindId(top.data.kind, top.data.apiVersion);
+  return { kind: top.data.kind, apiVersion: top.data.apiVersion, spec: top.data.spec };
+}
+
+/** Parse canonical body bytes (a log entry's decoded `body`); a BodyError with its code for anything else. */
+export function parseBody(body: Uint8Array): LogBody {
+  const top = peekBody(body);
+  const id = entryKindId(top.kind, top.apiVersion);
   if (!id)
     throw new BodyError(
       'TLOG_BODY_UNSUPPORTED',
-      `unsupported log entry kind ${top.data.kind.slice(0, 64)} ${top.data.apiVersion}`,
+      `unsupported log entry kind ${top.kind.slice(0, 64)} ${top.apiVersion}`,
     );
-  return parseSpec(id, top.data.spec);
+  return parseSpec(id, top.spec);
 }
 
 function parseSpec(id: EntryKindId, raw: unknown): LogBody {

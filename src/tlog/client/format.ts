@@ -1,5 +1,5 @@
 import { goMarshal } from '../../core/json.ts';
-import { goFieldOf } from '../bodies/index.ts';
+import { goFieldOf, peekBody } from '../bodies/index.ts';
 import type { TlogEntry } from '../types/wire.ts';
 
 /** rekor-cli output formats (https://github.com/sigstore/rekor/blob/main/openapi.yaml), as pure functions of verified answers. */
@@ -26,8 +26,9 @@ export interface GetOutput {
   LogID: string;
 }
 
+/** rekor-cli's `get` fields; a body of a kind we do not know is shown as it is, one that is no body is a BodyError. */
 export function getOutput(e: TlogEntry): GetOutput {
-  const body = JSON.parse(Buffer.from(e.body, 'base64').toString('utf8')) as { kind: string; spec: unknown };
+  const body = peekBody(Buffer.from(e.body, 'base64'));
   return {
     Attestation: e.attestation?.data ? Buffer.from(e.attestation.data, 'base64').toString('utf8') : '',
     AttestationType: '',
