@@ -61,7 +61,7 @@ export async function entryPage(
   return { treeSize: info.treeSize, end: top, entries };
 }
 
-export type QueryType = 'index' | 'uuid' | 'hash' | 'email' | 'publicKey';
+export type QueryType = 'index' | 'uuid' | 'hash' | 'email' | 'identity' | 'publicKey';
 
 export interface SearchAnswer {
   type: QueryType;
@@ -71,7 +71,7 @@ export interface SearchAnswer {
 
 const MAX_RESULTS = 50;
 
-/** What `q` is, as `tlog search`/`tlog get` take it: a log index, UUID, digest, email or PEM public key. */
+/** What `q` is, as `tlog search`/`tlog get` take it: a log index, UUID, digest, email, URI identity or PEM public key. */
 function classify(q: string): { type: QueryType; value: string } {
   const t = q.trim();
   if (/^[0-9]{1,15}$/.test(t)) return { type: 'index', value: t };
@@ -84,9 +84,11 @@ function classify(q: string): { type: QueryType; value: string } {
   if (/^(sha1:[0-9a-f]{40}|sha512:[0-9a-f]{128})$/i.test(t)) return { type: 'hash', value: t.toLowerCase() };
   if (t.includes('-----BEGIN')) return { type: 'publicKey', value: t };
   if (/^[^\s@]+@[^\s@]+$/.test(t)) return { type: 'email', value: t };
+  // a URI SAN, as a keyless certificate names a workload (https://kubernetes.io/namespaces/…/serviceaccounts/…)
+  if (/^[a-z][a-z0-9+.-]*:\/\/\S+$/i.test(t)) return { type: 'identity', value: t };
   throw new ConsoleError(
     'CONSOLE_INPUT',
-    'search for a sha256 digest, an entry UUID, a log index, an email address or a PEM public key',
+    'search for a sha256 digest, an entry UUID, a log index, an email address, a certificate identity (URI) or a PEM public key',
   );
 }
 
@@ -108,6 +110,8 @@ async function ids(client: RekorClient, type: QueryType, value: string): Promise
       return [...new Set([...byUuid, ...byHash])];
     }
     case 'email':
+    case 'identity':
+      // the log indexes a certificate's SAN emails and URIs under one key, as `tlog search --email` finds them
       return client.search({ email: value });
     case 'publicKey':
       return client.search({ publicKey: { format: 'x509', content: Buffer.from(value).toString('base64') } });

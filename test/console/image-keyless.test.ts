@@ -145,6 +145,24 @@ describe('console: keyless signatures on the image page', () => {
     expect(problems).toEqual([]);
   });
 
+  it('searching the certificate identity (a URI SAN) finds the keyless entries, as tlog search --email does', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems = watchPage(page);
+    await page.goto(`${con.url}/search?q=${encodeURIComponent(SAN)}`);
+    await page.waitForSelector('[data-search-total]');
+    expect(await page.getAttribute('[data-search-total]', 'data-search-type')).toBe('identity');
+    // sign, attest and the referrer, for each of the two images (the log checks no CA root)
+    expect(await page.getAttribute('[data-search-total]', 'data-search-total')).toBe('6');
+    expect(await page.textContent('main')).toContain('6 entries for this certificate identity');
+    const cli = await chains(['tlog', 'search', '--email', SAN, '--rekor-server', stack.urls.rekor], {
+      cwd: dir,
+    });
+    expect(cli.stdout.trim().split('\n')).toHaveLength(6);
+    const other = await fetch(`${con.url}/api/search?q=${encodeURIComponent(`${SAN}x`)}`);
+    expect(await other.json()).toMatchObject({ type: 'identity', total: 0 });
+    expect(problems).toEqual([]);
+  });
+
   it('without --trusted-root a keyless signature is not checked, and carries no verdict', async () => {
     const report = await imagesFromFlags({ addr: '', rekorUrl: stack.urls.rekor }, undefined).verify(trusted);
     expect(report.items).toHaveLength(3);

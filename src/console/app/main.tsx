@@ -26,7 +26,7 @@ function SearchBox(p: { initial: string }) {
         name="q"
         value={q}
         onInput={(e) => setQ((e.target as HTMLInputElement).value)}
-        placeholder="sha256 digest, UUID, log index, email or public key"
+        placeholder="sha256 digest, UUID, log index, email, identity URI or public key"
         autocomplete="off"
         spellcheck={false}
       />

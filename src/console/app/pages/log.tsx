@@ -142,6 +142,7 @@ const TYPES: Record<string, string> = {
   uuid: 'entry UUID',
   hash: 'digest',
   email: 'email',
+  identity: 'certificate identity',
   publicKey: 'public key',
 };
 
@@ -150,7 +151,12 @@ export function SearchPage(p: { q: string }) {
   useEffect(() => {
     if (v.state !== 'loading') performance.mark('search-answered');
   }, [v.state]);
-  if (!p.q) return <p>Type a digest, UUID, log index, email or public key into the search box.</p>;
+  if (!p.q)
+    return (
+      <p>
+        Type a digest, UUID, log index, email, certificate identity (URI) or public key into the search box.
+      </p>
+    );
   return (
     <>
       <h1>Search</h1>
