@@ -110,7 +110,12 @@ const fmt = (label: string, r: Result, total: number) =>
   `${label}: ${r.signed}/${total} runs signed, ${r.rate.toFixed(0)} runs/s; CPU per run: controller ` +
   `${r.cpuMs.toFixed(1)} ms, stack (registry, log, CA, CT log) ${r.stackCpuMs.toFixed(1)} ms`;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+/** The median; of an even count, the mean of the middle two (the upper one alone flattered the ratio). */
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2;
+};
 
 export default async function bench(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'chains-bench-keyless-'));
