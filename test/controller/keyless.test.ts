@@ -1,4 +1,6 @@
+import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { mintToken } from '../../src/oidc/issuer/index.ts';
 import * as A from '../../src/controller/annotations.ts';
 import { startStack, type RunningStack } from '../../src/stack/index.ts';
 import { Annotation } from '../../src/storage/oci/layout.ts';
@@ -8,6 +10,7 @@ import { chains } from '../keys/helpers.ts';
 import { tempDir } from '../tlog/helpers.ts';
 import {
   CaProcess,
+  SA,
   SAN,
   annotations,
   attestation,
@@ -157,6 +160,29 @@ describe('keyless controller', () => {
     expect(a[A.FAILURE_REASON]).toBeUndefined();
     expect(Number(a[A.RETRIES])).toBeLessThanOrEqual(A.MAX_RETRIES);
     expect(fulcio.authority.tokens).toEqual([fresh]);
+  });
+
+  it('a token the CA refuses (audience not sigstore): failure-reason carries the CA’s answer, a good token signs', async () => {
+    const fulcio = await ca();
+    cluster = await keylessCluster(stack, fulcio, dir);
+    const bad = await mintToken({
+      dir: stack.dirs.oidc,
+      kubernetesSa: SA,
+      audience: 'kubernetes',
+    });
+    writeFileSync(cluster.tokenFile, bad);
+    await kanikoRun(cluster.kube, 'bad-token');
+    const failed = await until(
+      () => annotations(cluster!.kube, 'bad-token'),
+      (a) => a[A.FAILURE_REASON] !== undefined,
+    );
+    expect(failed[A.FAILURE_REASON]).toMatch(/^signing: .*Fulcio answered 4\d\d.*\[KEYLESS_FULCIO\]/);
+    expect(failed[A.SIGNED]).toBeUndefined();
+    expect(fulcio.issued).toBe(0);
+    const good = await writeToken(stack, cluster.tokenFile);
+    expect((await signed('bad-token'))[A.SIGNED]).toBe('true');
+    expect(fulcio.issued).toBe(1);
+    expect(fulcio.authority.tokens.at(-1)).toBe(good);
   });
 
   it('CA down, then back: failure-reason names it, the retry signs', async () => {
