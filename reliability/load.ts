@@ -107,8 +107,8 @@ function peakAt(p: Phase, from: number, to: number): number {
 
 /**
  * Memory is flat when the last third of the run peaks at most 10 % + 16 MiB above the first third, plus
- * `perItemKiB` for each item stored in between: a store that keeps an index of what it holds in memory (the
- * registry's `--dir` store, Bitcask-like) grows with its content, not with traffic, and that index has a budget.
+ * `perItemKiB` for each item stored in between, for a store that keeps an index of what it holds in memory (it
+ * grows with its content, not with traffic; the budget is what that index may cost). The registry's is 0 now.
  */
 function flat(p: Phase, perItemKiB = 0): boolean {
   const third = Math.max(1, Math.floor(p.rss.length / 3));
