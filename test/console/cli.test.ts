@@ -175,4 +175,33 @@ describe('console from the CLI', () => {
     expect(c.out()).toContain('All checks passed.');
     expect(await stop(c.child)).toBe(0);
   }, 120_000);
+
+  it('demo --keyless --keep leaves the console over the stack: keyless verdicts by the trusted root, search by identity', async () => {
+    const sa = 'https://kubernetes.io/namespaces/default/serviceaccounts/default';
+    const c = await startCli(
+      ['demo', '--keyless', '--keep', '--dir', join(dir, 'demo-keyless')],
+      {},
+      /\n {2}console {3}(http:\S+)/,
+    );
+    children.push(c.child);
+    const cfg = (await (await fetch(`${c.url}/api/config`)).json()) as { trust: { source: string } };
+    expect(cfg.trust.source).toBe('trusted-root');
+    const r = (await (await fetch(`${c.url}/api/runs`)).json()) as {
+      runs: { name: string; status: string; images: { ref: string }[] }[];
+    };
+    expect(r.runs.map((x) => `${x.name}=${x.status}`)).toEqual(['kaniko-run=signed']);
+    const ref = r.runs[0]?.images[0]?.ref ?? '';
+    const img = (await (await fetch(`${c.url}/api/images/${encodeURIComponent(ref)}`)).json()) as {
+      items: { verdict: string; checks?: string[] }[];
+    };
+    expect(img.items.map((i) => i.verdict)).toEqual(['verified', 'verified']);
+    for (const i of img.items) expect(i.checks).toContain('chain');
+    const found = (await (await fetch(`${c.url}/api/search?q=${encodeURIComponent(sa)}`)).json()) as {
+      type: string;
+      total: number;
+    };
+    expect(found).toEqual(expect.objectContaining({ type: 'identity', total: 2 }));
+    expect(c.out()).toContain('All checks passed.');
+    expect(await stop(c.child)).toBe(0);
+  }, 120_000);
 });
