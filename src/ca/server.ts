@@ -3,7 +3,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatHostPort, parseHostPort } from '../core/address.ts';
 import { CaError } from './errors.ts';
-import { BodyError, readBody as readRequestBody } from '../core/http-server.ts';
+import { BodyError, readBody as readRequestBody, requestPath } from '../core/http-server.ts';
 import type { IssuersConfig } from '../oidc/index.ts';
 import type { CertificateAuthority } from './authority.ts';
 import { errorAnswer } from './http-errors.ts';
@@ -67,7 +67,7 @@ async function route(
   res: ServerResponse,
   max: number,
 ): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0]?.replace(/\/+$/, '') ?? '';
+  const path = requestPath(req.url).replace(/\/+$/, '');
   const m = req.method ?? 'GET';
   const auth = req.headers.authorization;
   if (m === 'POST' && path === '/api/v2/signingCert') {
@@ -106,9 +106,7 @@ export function createCaHttpServer(ca: CertificateAuthority, o: CaServerOptions 
       // 5xx only: the operator's problem (CT log, keys); messages name no token, key or request body
       if (a.status >= 500 && o.log) {
         const reason = (a.body.details[0] as { reason?: string } | undefined)?.reason ?? 'INTERNAL';
-        o.log(
-          `${req.method ?? ''} ${(req.url ?? '').split('?')[0] ?? ''} ${a.status} ${reason}: ${a.body.message}`,
-        );
+        o.log(`${req.method ?? ''} ${requestPath(req.url)} ${a.status} ${reason}: ${a.body.message}`);
       }
       if (res.headersSent) return void res.end();
       send(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { requestUrl } from './http-server.ts';
+import { requestPath, requestUrl } from './http-server.ts';
 
 describe('requestUrl', () => {
   it('reads origin-form targets as paths, `//` included (not protocol-relative)', () => {
@@ -16,5 +16,14 @@ describe('requestUrl', () => {
   it('returns null for a target that is not a URL', () => {
     expect(requestUrl('http://[::1')).toBeNull();
     expect(requestUrl('http://a b/')).toBeNull();
+  });
+});
+
+describe('requestPath', () => {
+  it('is the path without the query, for origin-form and absolute-form targets alike', () => {
+    expect(requestPath('/metrics?x=1')).toBe('/metrics');
+    expect(requestPath('http://other:1/healthz')).toBe('/healthz');
+    expect(requestPath(undefined)).toBe('/');
+    expect(requestPath('http://[::1')).toBe('');
   });
 });

@@ -64,3 +64,8 @@ export function requestUrl(target: string): URL | null {
     return null;
   }
 }
+
+/** The path of a request target without its query, as requestUrl reads it; '' when the target is not a URL. */
+export function requestPath(target: string | undefined): string {
+  return requestUrl(target ?? '/')?.pathname ?? '';
+}

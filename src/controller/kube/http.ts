@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { formatHostPort, parseHostPort } from '../../core/address.ts';
+import { requestPath } from '../../core/http-server.ts';
 import type { PromRegistry } from '../metrics.ts';
 
 export interface HealthServer {
@@ -16,7 +17,7 @@ export async function startHealthServer(
   beforeScrape: () => void = () => undefined,
 ): Promise<HealthServer> {
   const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = requestPath(req.url);
     if (path === '/metrics') {
       beforeScrape();
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { formatHostPort, parseHostPort } from '../../core/address.ts';
+import { requestPath } from '../../core/http-server.ts';
 import { loadOrCreateKeys, publicJwks, recordIssuerUrl } from './store.ts';
 
 export interface IssuerServerOptions {
@@ -42,7 +43,7 @@ async function route(
   res: ServerResponse,
   count: () => void,
 ): Promise<void> {
-  const path = (req.url ?? '/').split('?')[0];
+  const path = requestPath(req.url);
   if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
   if (path === '/.well-known/openid-configuration')
     return send(res, 200, {
