@@ -2,6 +2,7 @@ import { ChainsError } from '../core/errors.ts';
 import { decodeKeyPem, KubeKeyError, loadPrivateKey, loadPublicKey, PKCS8_PEM_TYPE } from '../keys/index.ts';
 import type { PrivateKeyMaterial, PublicKeyMaterial } from '../keys/index.ts';
 import {
+  keySecretData,
   loadSigner,
   SigningError,
   type Signer,
@@ -33,9 +34,7 @@ async function keySecret(path: string): Promise<SigningSecretData> {
     if (!s.privateKeyPem) throw new KubeKeyError('K8S_ERROR', `secret ${path} has no cosign.key`);
     return { 'cosign.key': s.privateKeyPem, 'cosign.password': s.password ?? (await readPassword(false)) };
   }
-  const pem = readInput(path, 'key');
-  if (decodeKeyPem(pem).type === PKCS8_PEM_TYPE) return { 'x509.pem': pem };
-  return { 'cosign.key': pem, 'cosign.password': await readPassword(false) };
+  return keySecretData(readInput(path, 'key'), () => readPassword(false));
 }
 
 /**

@@ -7,3 +7,4 @@ export * from './identity-token.ts';
 export * from './fulcio-client.ts';
 export * from './ephemeral.ts';
 export * from './fulcio.ts';
+export { keySecretData } from './x509.ts';

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../keys/index.ts';
 import { signerContract } from './contract.ts';
 import { loadSigner, type SigningSecretData } from './registry.ts';
+import { keySecretData } from './x509.ts';
 
 const pkcs8 = (k: ReturnType<typeof generateKeyPairSync>['privateKey']): Buffer =>
   Buffer.from(k.export({ type: 'pkcs8', format: 'pem' }));
@@ -69,5 +70,30 @@ describe('x509 signer (https://tekton.dev/docs/chains/config/)', () => {
       message: /cannot load cosign\.key from the signing secret/,
     });
     expect((e as Error).cause).toMatchObject({ code: 'WRONG_PASSWORD' });
+  });
+});
+
+describe('keySecretData: a key file as the signing-secrets files', () => {
+  it('a plain PKCS#8 key is x509.pem, and no password is asked', async () => {
+    const pem = pkcs8(generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey);
+    let asked = 0;
+    const data = await keySecretData(pem, () => (asked++, Promise.resolve(Buffer.from('pw'))));
+    expect(data).toEqual({ 'x509.pem': pem });
+    expect(asked).toBe(0);
+  });
+
+  it('an encrypted cosign key is cosign.key with the password asked once, and loads as x509', async () => {
+    const pem = Buffer.from((await cosignPair()).privateKeyPem);
+    let asked = 0;
+    const secret = await keySecretData(pem, () => (asked++, Promise.resolve(Buffer.from('pw'))));
+    expect(secret).toEqual({ 'cosign.key': pem, 'cosign.password': Buffer.from('pw') });
+    expect(asked).toBe(1);
+    await expect(loadSigner('x509', { secret })).resolves.toBeDefined();
+  });
+
+  it('a file that is no key PEM is refused with the key error', async () => {
+    await expect(keySecretData(Buffer.from('hello'), () => Promise.resolve(Buffer.alloc(0)))).rejects.toThrow(
+      expect.objectContaining({ code: 'INVALID_PRIVATE_KEY' }),
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { describeError } from '../core/errors.ts';
+import { decodeKeyPem, PKCS8_PEM_TYPE } from '../keys/index.ts';
 import { SigningError } from './errors.ts';
 import type { SignerFactory, SigningSecretData } from './registry.ts';
 import { KeySigner } from './signer.ts';
@@ -40,4 +41,16 @@ export const x509Signer: SignerFactory = {
 function present(secret: SigningSecretData, file: string): Buffer | undefined {
   const b = secret[file];
   return b && b.length ? b : undefined;
+}
+
+/**
+ * The `signing-secrets` files a key file stands for, as this signer reads them: `x509.pem` for a plain PKCS#8 key,
+ * else `cosign.key` and `cosign.password` (the password asked only then). The CLI's `--key` and local mode use it.
+ */
+export async function keySecretData(
+  pem: Buffer,
+  password: () => Promise<Buffer>,
+): Promise<SigningSecretData> {
+  if (decodeKeyPem(pem).type === PKCS8_PEM_TYPE) return { 'x509.pem': pem };
+  return { 'cosign.key': pem, 'cosign.password': await password() };
 }

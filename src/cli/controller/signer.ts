@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { ConfigStore } from '../../config/store.ts';
 import { SecretSignerSource, type SecretSignerSourceOptions } from '../../controller/signer-source.ts';
-import { decodeKeyPem, PKCS8_PEM_TYPE } from '../../keys/index.ts';
-import { NO_SIGNER, type SignerName } from '../../signing/index.ts';
+import { keySecretData, NO_SIGNER, type SignerName } from '../../signing/index.ts';
 import { readInput, readPassword } from '../io.ts';
 
 /**
@@ -16,17 +15,15 @@ export async function keyFileSigner(
   given?: Buffer,
   o: SecretSignerSourceOptions = {},
 ): Promise<SecretSignerSource> {
-  const pem = readInput(path, 'key');
-  if (decodeKeyPem(pem).type === PKCS8_PEM_TYPE) return new SecretSignerSource({ 'x509.pem': pem }, o);
   const env = process.env.COSIGN_PASSWORD;
-  const password =
+  const password = async (): Promise<Buffer> =>
     given ??
     (env !== undefined
       ? Buffer.from(env)
       : prompt && process.stdin.isTTY
         ? await readPassword(false)
         : Buffer.alloc(0));
-  return new SecretSignerSource({ 'cosign.key': pem, 'cosign.password': password }, o);
+  return new SecretSignerSource(await keySecretData(readInput(path, 'key'), password), o);
 }
 
 /**
