@@ -134,7 +134,10 @@ describe('chains sign-blob / verify-blob / sign-dsse / verify-dsse', { timeout: 
   afterAll(() => undefined);
 
   it('sign-blob prints a signature that verify-blob accepts as file or text; another blob fails', async () => {
-    const s = await chains(['sign-blob', '--key', 'cosign.key', 'blob.txt'], { cwd: dir, env: PW });
+    const s = await chains(['sign-blob', '--key', 'cosign.key', '--tlog-upload=false', 'blob.txt'], {
+      cwd: dir,
+      env: PW,
+    });
     expect(s.code).toBe(0);
     const sig = s.stdout.trim();
     expect(Buffer.from(sig, 'base64')[0]).toBe(0x30);
@@ -149,7 +152,7 @@ describe('chains sign-blob / verify-blob / sign-dsse / verify-dsse', { timeout: 
   });
 
   it('- reads the blob from stdin (cosign), for sign-blob and verify-blob', async () => {
-    const s = await chains(['sign-blob', '--key', 'cosign.key', '-'], {
+    const s = await chains(['sign-blob', '--key', 'cosign.key', '--tlog-upload=false', '-'], {
       cwd: dir,
       env: PW,
       input: 'piped\n',
@@ -164,7 +167,15 @@ describe('chains sign-blob / verify-blob / sign-dsse / verify-dsse', { timeout: 
 
   it('--output-signature writes a 0600 file usable by verify-blob', async () => {
     const s = await chains(
-      ['sign-blob', '--key', 'cosign.key', '--output-signature', 'blob.sig', 'blob.txt'],
+      [
+        'sign-blob',
+        '--key',
+        'cosign.key',
+        '--tlog-upload=false',
+        '--output-signature',
+        'blob.sig',
+        'blob.txt',
+      ],
       { cwd: dir, env: PW },
     );
     expect(s.code).toBe(0);
@@ -213,7 +224,7 @@ describe('chains sign-blob / verify-blob / sign-dsse / verify-dsse', { timeout: 
 
   it('sign-blob works with a plain PKCS#8 key (Chains x509.pem) without a password', async () => {
     const key = `${VECTORS}chains/pkg/chains/signing/x509/testdata/x509.pem`;
-    const s = await chains(['sign-blob', '--key', key, 'blob.txt'], { cwd: dir });
+    const s = await chains(['sign-blob', '--key', key, '--tlog-upload=false', 'blob.txt'], { cwd: dir });
     expect(s.code).toBe(0);
   });
 });

@@ -75,7 +75,7 @@ describe('generate-key-pair k8s://NS/NAME against the fake kube-apiserver', { ti
     writeFileSync(join(dir, 'blob'), 'k8s blob');
     const env = { KUBECONFIG: kubeconfig };
     const ref = 'k8s://tekton-chains/signing-secrets';
-    const s = await chains(['sign-blob', '--key', ref, 'blob'], { cwd: dir, env });
+    const s = await chains(['sign-blob', '--key', ref, '--tlog-upload=false', 'blob'], { cwd: dir, env });
     expect(s.code).toBe(0);
     const v = await chains(['verify-blob', '--key', ref, '--signature', s.stdout.trim(), 'blob'], {
       cwd: dir,
@@ -85,10 +85,13 @@ describe('generate-key-pair k8s://NS/NAME against the fake kube-apiserver', { ti
     const p = await chains(['public-key', '--key', ref], { cwd: dir, env });
     const secret = kube.store.get('secrets', 'tekton-chains', 'signing-secrets') as unknown as Secret;
     expect(p.stdout).toBe(b64(secret.data['cosign.pub']).toString());
-    const missing = await chains(['sign-blob', '--key', 'k8s://tekton-chains/nope', 'blob'], {
-      cwd: dir,
-      env,
-    });
+    const missing = await chains(
+      ['sign-blob', '--key', 'k8s://tekton-chains/nope', '--tlog-upload=false', 'blob'],
+      {
+        cwd: dir,
+        env,
+      },
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim()).toBe('Error: secret nope not found in namespace tekton-chains [K8S_ERROR]');
   });

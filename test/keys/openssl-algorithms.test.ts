@@ -24,7 +24,7 @@ const KEYS: [string, string[], 'sha256' | 'sha384' | 'sha512'][] = [
   ['ed25519', ['genpkey', '-algorithm', 'ed25519'], 'sha512'],
 ];
 const CLI_TIMEOUT = 300_000;
-const TLOG = new Set(['sign', 'attest', 'verify', 'verify-attestation']);
+const TLOG = new Set(['sign-blob', 'sign', 'attest', 'verify', 'verify-attestation']);
 let dir = '';
 let log: RunningLogServer;
 
@@ -68,23 +68,15 @@ afterAll(async () => {
 
 describe.each(KEYS)('%s key made by openssl', (name, gen, alg) => {
   it(
-    'import-key-pair, sign-blob --tlog-upload, sign-dsse -> tlog upload, sign, attest; every verify passes',
+    'import-key-pair, sign-blob (logged by default), sign-dsse -> tlog upload, sign, attest; every verify passes',
     async () => {
       writeFileSync(join(dir, `${name}.pem`), openssl(gen));
       await ok(['import-key-pair', '--key', `${name}.pem`, '--output-key-prefix', name]);
       const blob = Buffer.from(`blob signed by ${name}\n`);
       writeFileSync(join(dir, `${name}.blob`), blob);
 
-      // sign-blob into the log: the entry records the key's digest
-      const signed = await ok([
-        'sign-blob',
-        '--key',
-        `${name}.key`,
-        '--tlog-upload',
-        '--rekor-url',
-        log.url,
-        `${name}.blob`,
-      ]);
+      // sign-blob logs by default (cosign 2.x): the entry records the key's digest
+      const signed = await ok(['sign-blob', '--key', `${name}.key`, `${name}.blob`]);
       expect(signed.stderr).toMatch(/tlog entry created with index: \d+/);
       writeFileSync(join(dir, `${name}.sig`), signed.stdout);
       expect(await loggedDigest(signed.stderr)).toEqual({ algorithm: alg, value: hash(alg, blob, 'hex') });

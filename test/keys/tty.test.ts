@@ -54,7 +54,11 @@ describe(
 
     it('sign-blob asks once for the key password', async () => {
       const f = join(dir, 'cosign.key');
-      const r = await chainsTty(['sign-blob', '--key', f, join(dir, 'cosign.pub')], dir, [[P1, 'new']]);
+      const r = await chainsTty(
+        ['sign-blob', '--key', f, '--tlog-upload=false', join(dir, 'cosign.pub')],
+        dir,
+        [[P1, 'new']],
+      );
       expect(r.code).toBe(0);
       expect(r.out).not.toContain(P2);
       expect(r.out).toMatch(/^[A-Za-z0-9+/]+={0,2}\r?$/m);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { RegistryError } from '../../registry/errors.ts';
-import { keylessSignOptions, keylessVerifyOptions } from './sign.ts';
+import { keylessSignOptions, keylessVerifyOptions, skipConfirmationOption } from './sign.ts';
 import type { AttestFlags, RegistryFlags, SignFlags, VerifyFlags } from '../actions/oci.ts';
 
 // action bodies (registry client, storage, verification) load on first use: registration stays cheap
@@ -45,7 +45,7 @@ export function registerOciCommands(program: Command): void {
     .option('--key <file>', 'private key (cosign.key); keyless (Fulcio certificate) without it')
     .option('--new-bundle-format', 'push a sigstore bundle v0.3 referrer instead of the .sig tag')
     .option('-r, --recursive', 'if a multi-arch image is specified, additionally sign each discrete image');
-  ann(tlogOptions(registryOptions(keylessSignOptions(sign)), true)).action(
+  ann(tlogOptions(registryOptions(keylessSignOptions(skipConfirmationOption(sign))), true)).action(
     async (image: string, o: SignFlags) => (await actions()).runSign(image, o),
   );
 
@@ -58,7 +58,7 @@ export function registerOciCommands(program: Command): void {
     .option('--type <type>', 'predicate type name or URI', 'custom')
     .option('--new-bundle-format', 'push a sigstore bundle v0.3 referrer instead of the .att tag')
     .option('--replace', 'replace the stored attestations of the same predicate type instead of appending');
-  tlogOptions(registryOptions(keylessSignOptions(attest)), true).action(
+  tlogOptions(registryOptions(keylessSignOptions(skipConfirmationOption(attest))), true).action(
     async (image: string, o: AttestFlags) => (await actions()).runAttest(image, o),
   );
 

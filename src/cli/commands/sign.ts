@@ -18,6 +18,17 @@ export function keylessVerifyOptions(c: Command): Command {
     .option('--insecure-ignore-sct', 'keyless: do not require an embedded SCT (insecure)');
 }
 
+/**
+ * cosign's `-y, --yes` on every signing command (options/sign.go, signblob.go): scripts written for cosign pass
+ * it; chains asks nothing before signing or uploading, so it changes nothing.
+ */
+export function skipConfirmationOption(c: Command): Command {
+  return c.option(
+    '-y, --yes',
+    'skip confirmation prompts (accepted for cosign; chains never asks before signing)',
+  );
+}
+
 /** cosign's keyless signing flags (used when no --key is given). */
 export function keylessSignOptions(c: Command): Command {
   return c
@@ -32,8 +43,7 @@ export function keylessSignOptions(c: Command): Command {
 /** sign-blob, verify-blob, sign-dsse, verify-dsse with key files (cosign flags and messages). */
 export function registerSignCommands(program: Command): void {
   keylessSignOptions(
-    program
-      .command('sign-blob')
+    skipConfirmationOption(program.command('sign-blob'))
       .description(
         'sign a file (with --key, or keyless with a Fulcio certificate); prints the base64 signature',
       )
@@ -43,10 +53,13 @@ export function registerSignCommands(program: Command): void {
       .option('--output-certificate <file>', 'keyless: write the certificate (PEM) to this file')
       .option('--bundle <file>', 'keyless: write a sigstore bundle (v0.3) to this file')
       .addOption(
+        // cosign 2.x logs key-signed blobs too (options/signblob.go: --tlog-upload defaults to true)
         new Option(
           '--tlog-upload [bool]',
-          'record the signature in the transparency log (always keyless)',
-        ).argParser((v: string) => v !== 'false'),
+          'record the signature in the transparency log (=false: offline, --key only)',
+        )
+          .default(true)
+          .argParser((v: string) => v !== 'false'),
       )
       .option('--rekor-url <url>', 'transparency log address', 'https://rekor.sigstore.dev'),
   ).action(
@@ -55,7 +68,7 @@ export function registerSignCommands(program: Command): void {
       o: Omit<SignBlobFlags, 'key' | 'tlogUpload'> & KeylessBlobFlags & { key?: string },
     ) => {
       if (!o.key) return (await keyless()).runSignBlobKeyless(file, o);
-      return (await actions()).runSignBlob(file, { ...o, key: o.key, tlogUpload: o.tlogUpload === true });
+      return (await actions()).runSignBlob(file, { ...o, key: o.key, tlogUpload: o.tlogUpload !== false });
     },
   );
 
@@ -76,8 +89,7 @@ export function registerSignCommands(program: Command): void {
   );
 
   keylessSignOptions(
-    program
-      .command('sign-dsse')
+    skipConfirmationOption(program.command('sign-dsse'))
       .description('sign a payload as a DSSE envelope (as Chains writes it); prints the envelope JSON')
       .argument('<file>', 'the payload (e.g. an in-toto statement)')
       .option('--key <file>', 'private key (cosign.key, PKCS#8 PEM, or k8s://NS/NAME); keyless without it')
