@@ -74,6 +74,36 @@ describe('sign-blob --key and the transparency log', { timeout: 180_000 }, () =>
       await ok(['verify-blob', '--key', 'cosign.pub', '--signature', sig, 'blob']);
   });
 
+  it("reads --tlog-upload's value as Go's ParseBool does: =0 and =F stay offline, a bare flag before the file is refused", async () => {
+    const before = await treeSize();
+    for (const v of ['0', 'F', 'False']) {
+      const r = await ok([
+        'sign-blob',
+        '--key',
+        'cosign.key',
+        '--rekor-url',
+        log.url,
+        `--tlog-upload=${v}`,
+        'blob',
+      ]);
+      expect(r.stderr).not.toContain('tlog entry');
+    }
+    expect(await treeSize()).toBe(before);
+    // pflag would take `blob` as the file; commander's optional value takes it as the flag's: refuse, never guess
+    const bare = await chains(
+      ['sign-blob', '--key', 'cosign.key', '--rekor-url', log.url, '--tlog-upload', 'blob'],
+      {
+        cwd: dir,
+        env: { COSIGN_PASSWORD: '' },
+      },
+    );
+    expect(bare.code).toBe(1);
+    expect(bare.stderr).toContain('--tlog-upload=false');
+    expect(await treeSize()).toBe(before);
+    await ok(['sign-blob', '--key', 'cosign.key', '--rekor-url', log.url, '--tlog-upload=1', 'blob']);
+    expect(await treeSize()).toBe(before + 1);
+  });
+
   it('Ed25519: Ed25519ph when logged, pure Ed25519 with --tlog-upload=false (as cosign)', async () => {
     const pub = createPublicKey(readFileSync(join(dir, 'ed.pub')));
     const raw = Buffer.from(pub.export({ format: 'jwk' }).x ?? '', 'base64url');

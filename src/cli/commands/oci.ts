@@ -1,6 +1,11 @@
-import { Option, type Command } from 'commander';
+import { type Command } from 'commander';
 import { RegistryError } from '../../registry/errors.ts';
-import { keylessSignOptions, keylessVerifyOptions, skipConfirmationOption } from './sign.ts';
+import {
+  keylessSignOptions,
+  keylessVerifyOptions,
+  skipConfirmationOption,
+  tlogUploadOption,
+} from './sign.ts';
 import type { AttestFlags, RegistryFlags, SignFlags, VerifyFlags } from '../actions/oci.ts';
 
 // action bodies (registry client, storage, verification) load on first use: registration stays cheap
@@ -18,11 +23,7 @@ function registryOptions(cmd: Command): Command {
 function tlogOptions(cmd: Command, signing: boolean): Command {
   const c = cmd.option('--rekor-url <url>', 'transparency log address', 'https://rekor.sigstore.dev');
   if (signing) {
-    return c.addOption(
-      new Option('--tlog-upload [bool]', 'upload to the transparency log')
-        .default(true)
-        .argParser((v: string) => v !== 'false'),
-    );
+    return c.addOption(tlogUploadOption('upload to the transparency log'));
   }
   return c.option('--insecure-ignore-tlog', 'skip transparency log verification');
 }

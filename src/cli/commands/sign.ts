@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { INTOTO_PAYLOAD_TYPE } from '../../core/payload-types.ts';
 import type { SignBlobFlags } from '../actions/sign.ts';
 import type { KeylessBlobFlags, KeylessDsseFlags, KeylessVerifyFlags } from '../actions/keyless.ts';
@@ -29,6 +29,23 @@ export function skipConfirmationOption(c: Command): Command {
   );
 }
 
+// Go's strconv.ParseBool, which cosign's pflag bool flags use: anything else is refused, so `=0` never uploads
+const GO_TRUE = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const GO_FALSE = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+/** Parses a `--flag=value` bool as cosign does (https://pkg.go.dev/strconv#ParseBool). */
+export function parseGoBool(v: string): boolean {
+  if (GO_TRUE.has(v)) return true;
+  if (GO_FALSE.has(v)) return false;
+  throw new InvalidArgumentError(`expects true or false (as cosign: --tlog-upload=false), got "${v}"`);
+}
+
+/** cosign's `--tlog-upload[=bool]`, default true (options/sign.go, signblob.go). */
+export function tlogUploadOption(description: string, byDefault: boolean | undefined = true): Option {
+  const o = new Option('--tlog-upload [bool]', description).argParser(parseGoBool);
+  return byDefault === undefined ? o : o.default(byDefault);
+}
+
 /** cosign's keyless signing flags (used when no --key is given). */
 export function keylessSignOptions(c: Command): Command {
   return c
@@ -54,12 +71,7 @@ export function registerSignCommands(program: Command): void {
       .option('--bundle <file>', 'keyless: write a sigstore bundle (v0.3) to this file')
       .addOption(
         // cosign 2.x logs key-signed blobs too (options/signblob.go: --tlog-upload defaults to true)
-        new Option(
-          '--tlog-upload [bool]',
-          'record the signature in the transparency log (=false: offline, --key only)',
-        )
-          .default(true)
-          .argParser((v: string) => v !== 'false'),
+        tlogUploadOption('record the signature in the transparency log (=false: offline, --key only)'),
       )
       .option('--rekor-url <url>', 'transparency log address', 'https://rekor.sigstore.dev'),
   ).action(
@@ -96,11 +108,7 @@ export function registerSignCommands(program: Command): void {
       .option('--payload-type <type>', 'DSSE payloadType', INTOTO_PAYLOAD_TYPE)
       .option('--output <file>', 'write the envelope to this file instead of stdout')
       .option('--bundle <file>', 'keyless: write a sigstore bundle (v0.3) to this file')
-      .addOption(
-        new Option('--tlog-upload [bool]', 'keyless: the log is mandatory').argParser(
-          (v: string) => v !== 'false',
-        ),
-      )
+      .addOption(tlogUploadOption('keyless: the log is mandatory', undefined))
       .option('--rekor-url <url>', 'transparency log address', 'https://rekor.sigstore.dev'),
   ).action(async (file: string, o: KeylessDsseFlags & { key?: string }) => {
     if (!o.key) return (await keyless()).runSignDsseKeyless(file, o);
