@@ -96,11 +96,18 @@ async function staticServer(): Promise<{ url: string; close(): void }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, close: () => server.close() };
 }
 
-/** The mark's time, once the page has set it: the marks are set in an effect, after the DOM the bench waits for. */
+/**
+ * The mark's time, once the page has set it: the marks are set in an effect, after the DOM the bench waits for.
+ * Polled from here: waitForFunction evaluates a string in the page, which the console's CSP (no eval) refuses.
+ */
 async function markTime(page: Page, name: string): Promise<number> {
-  const entries = `performance.getEntriesByName(${JSON.stringify(name)})`;
-  await page.waitForFunction(`${entries}.length > 0`);
-  return page.evaluate<number>(`${entries}.at(-1).startTime`);
+  const read = `performance.getEntriesByName(${JSON.stringify(name)}).at(-1)?.startTime ?? NaN`;
+  for (let tries = 0; tries < 500; tries++) {
+    const t = await page.evaluate<number>(read);
+    if (!Number.isNaN(t)) return t;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  throw new Error(`the page never set the performance mark ${name}`);
 }
 
 export default async function bench(): Promise<void> {
