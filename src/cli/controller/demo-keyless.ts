@@ -1,14 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { RunningConsole } from '../../console/index.ts';
 import * as A from '../../controller/annotations.ts';
 import { jsonLogger } from '../../controller/log.ts';
 import { SecretSignerSource } from '../../controller/signer-source.ts';
-import { pushDemoImage } from '../../demo/image.ts';
-import { finishedKanikoTaskRun } from '../../demo/kaniko-run.ts';
 import { keylessCertificateCheck, keylessFailure, parseTrustedRoot } from '../../keyless/index.ts';
 import { mintToken } from '../../oidc/issuer/index.ts';
 import { RegistryClient } from '../../registry/client.ts';
@@ -21,11 +17,13 @@ import { consoleFromFlags } from '../console-wiring.ts';
 import { readText } from '../io.ts';
 import { stopSignal } from '../signals.ts';
 import {
+  runKanikoTask,
   showAttestationEntry,
   stdoutPrint,
   Steps,
   verifiedPayloads,
   waitForSigned,
+  writeChainsConfig,
   type Print,
 } from './demo-steps.ts';
 import { loadLocalConfig, startLocalController, type LocalController } from './local-mode.ts';
@@ -133,18 +131,7 @@ async function keylessSteps(steps: Steps, work: string, sa: string, running: Run
   const cfgFile = writeConfig(work, stack, tokenFile, steps);
 
   steps.title('Start the Kaniko Task');
-  const image = `${u.registryHost}/kaniko-chains`;
-  const digest = await pushDemoImage(new RegistryClient(), image);
-  steps.ok(`built and pushed ${image}@${digest}`);
-  const run = finishedKanikoTaskRun({
-    name: 'kaniko-run',
-    uid: randomUUID(),
-    image,
-    digest,
-    finishedAt: new Date(),
-  });
-  writeFileSync(join(work, 'runs', 'kaniko-run.json'), `${JSON.stringify(run, null, 4)}\n`);
-  steps.ok(`TaskRun kaniko-run finished with IMAGE_URL=${image} IMAGE_DIGEST=${digest}`);
+  const { image, digest } = await runKanikoTask(steps, work, u.registryHost);
 
   steps.title('Verifying the Image and Attestation');
   const log = jsonLogger((l) => void process.stderr.write(l), 'error');
@@ -187,15 +174,7 @@ function writeConfig(work: string, stack: RunningStack, tokenFile: string, steps
     'signers.x509.fulcio.provider': 'filesystem',
     'signers.x509.identity.token.file': tokenFile,
   };
-  const cfgFile = join(work, 'chains-config.yaml');
-  const cm = {
-    apiVersion: 'v1',
-    kind: 'ConfigMap',
-    metadata: { name: 'chains-config', namespace: 'tekton-chains' },
-  };
-  writeFileSync(cfgFile, stringify({ ...cm, data }));
-  for (const [k, v] of Object.entries(data)) steps.ok(`${k}=${v}`);
-  return cfgFile;
+  return writeChainsConfig(steps, work, data);
 }
 
 /** What `chains verify` / `verify-attestation --trusted-root … --certificate-identity … --certificate-oidc-issuer …` run. */

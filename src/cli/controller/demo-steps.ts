@@ -1,6 +1,12 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
 import * as A from '../../controller/annotations.ts';
 import { describeError } from '../../core/errors.ts';
+import { pushDemoImage } from '../../demo/image.ts';
+import { finishedKanikoTaskRun } from '../../demo/kaniko-run.ts';
+import { RegistryClient } from '../../registry/client.ts';
 import type { RekorClient } from '../../tlog/client/rekor.ts';
 import { getOutput } from '../../tlog/client/format.ts';
 import { parseBodyBase64 } from '../../tlog/bodies/index.ts';
@@ -39,6 +45,36 @@ export class Steps {
       return undefined;
     }
   }
+}
+
+/** "Configuring Tekton Chains": the chains-config ConfigMap the controller reads, each key printed. */
+export function writeChainsConfig(steps: Steps, work: string, data: Record<string, string>): string {
+  const cfgFile = join(work, 'chains-config.yaml');
+  const metadata = { name: 'chains-config', namespace: 'tekton-chains' };
+  writeFileSync(cfgFile, stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata, data }));
+  for (const [k, v] of Object.entries(data)) steps.ok(`${k}=${v}`);
+  return cfgFile;
+}
+
+/** "Start the Kaniko Task": push the demo image, then write the finished TaskRun the controller picks up. */
+export async function runKanikoTask(
+  steps: Steps,
+  work: string,
+  registryHost: string,
+): Promise<{ image: string; digest: string }> {
+  const image = `${registryHost}/kaniko-chains`;
+  const digest = await pushDemoImage(new RegistryClient(), image);
+  steps.ok(`built and pushed ${image}@${digest}`);
+  const run = finishedKanikoTaskRun({
+    name: 'kaniko-run',
+    uid: randomUUID(),
+    image,
+    digest,
+    finishedAt: new Date(),
+  });
+  writeFileSync(join(work, 'runs', 'kaniko-run.json'), `${JSON.stringify(run, null, 4)}\n`);
+  steps.ok(`TaskRun kaniko-run finished with IMAGE_URL=${image} IMAGE_DIGEST=${digest}`);
+  return { image, digest };
 }
 
 /** Wait for the controller's mark on the demo's TaskRun (a live counter on a terminal). */

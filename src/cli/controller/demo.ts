@@ -1,10 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import * as A from '../../controller/annotations.ts';
-import { finishedKanikoTaskRun } from '../../demo/kaniko-run.ts';
 import { jsonLogger } from '../../controller/log.ts';
 import { generateKeyPair, loadPublicKey } from '../../keys/index.ts';
 import { RegistryClient } from '../../registry/client.ts';
@@ -17,10 +14,16 @@ import { tlogCheckBundle } from '../../verify/tlog.ts';
 import type { RunningConsole } from '../../console/index.ts';
 import { consoleFromFlags } from '../console-wiring.ts';
 import { stopSignal } from '../signals.ts';
-import { pushDemoImage } from '../../demo/image.ts';
 import { loadLocalConfig, startLocalController, type LocalController } from './local-mode.ts';
 import { keyFileSigner } from './signer.ts';
-import { findInLog, Steps, verifiedPayloads, waitForSigned } from './demo-steps.ts';
+import {
+  findInLog,
+  runKanikoTask,
+  Steps,
+  verifiedPayloads,
+  waitForSigned,
+  writeChainsConfig,
+} from './demo-steps.ts';
 
 const out = (s: string): void => void process.stdout.write(`${s}\n`);
 const DEMO_PASSWORD = 'chains-demo';
@@ -106,31 +109,10 @@ async function demoSteps(steps: Steps, work: string, servers: Partial<Servers>):
     'transparency.enabled': 'true',
     'transparency.url': servers.log.url,
   };
-  const cfgFile = join(work, 'chains-config.yaml');
-  writeFileSync(
-    cfgFile,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'chains-config', namespace: 'tekton-chains' },
-      data,
-    }),
-  );
-  for (const [k, v] of Object.entries(data)) steps.ok(`${k}=${v}`);
+  const cfgFile = writeChainsConfig(steps, work, data);
 
   steps.title('Start the Kaniko Task');
-  const image = `${servers.registry.host}/kaniko-chains`;
-  const digest = await pushDemoImage(new RegistryClient(), image);
-  steps.ok(`built and pushed ${image}@${digest}`);
-  const run = finishedKanikoTaskRun({
-    name: 'kaniko-run',
-    uid: randomUUID(),
-    image,
-    digest,
-    finishedAt: new Date(),
-  });
-  writeFileSync(join(work, 'runs', 'kaniko-run.json'), `${JSON.stringify(run, null, 4)}\n`);
-  steps.ok(`TaskRun kaniko-run finished with IMAGE_URL=${image} IMAGE_DIGEST=${digest}`);
+  const { image, digest } = await runKanikoTask(steps, work, servers.registry.host);
 
   steps.title('Verifying the Image and Attestation');
   const log = jsonLogger((l) => void process.stderr.write(l), 'error');
