@@ -14,7 +14,7 @@ import { signBlobKeyless } from '../../src/keyless/index.ts';
 import { EphemeralSigner, type Signer } from '../../src/signing/index.ts';
 import { TokenVerifier, singleIssuer } from '../../src/oidc/index.ts';
 import { mintToken } from '../../src/oidc/issuer/index.ts';
-import { startStack } from '../../src/stack/index.ts';
+import { startBackdatedStack } from './backdated-stack.ts';
 import type { RunningStack } from '../../src/stack/index.ts';
 import { RekorClient } from '../../src/tlog/client/index.ts';
 import type { TrustedRootJson } from '../../src/trustroot/index.ts';
@@ -61,16 +61,7 @@ function writeRoot(name: string, r: TrustedRootJson): string {
 }
 
 beforeAll(async () => {
-  // the CA was made an hour ago, so a certificate issued 20 minutes ago (below) chains at its issuance time
-  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 60 * 60_000 });
-  try {
-    stack = await startStack({
-      dir: join(dir, 'stack'),
-      ports: { registry: 0, tlog: 0, ca: 0, ctlog: 0, oidc: 0 },
-    });
-  } finally {
-    vi.useRealTimers();
-  }
+  stack = await startBackdatedStack(dir);
   rootPath = stack.trustedRootPath;
   root = JSON.parse(readFileSync(rootPath, 'utf8')) as TrustedRootJson;
   writeFileSync(blobPath, BLOB);

@@ -7,7 +7,7 @@ import { mintToken } from '../../src/oidc/issuer/index.ts';
 import { RegistryClient, parseRepository } from '../../src/registry/index.ts';
 import { pushBlob } from '../../src/registry/upload.ts';
 import { signDsse, signSimpleSigning } from '../../src/signing/index.ts';
-import { startStack } from '../../src/stack/index.ts';
+import { startBackdatedStack } from './backdated-stack.ts';
 import type { RunningStack } from '../../src/stack/index.ts';
 import type { ImageTarget, RunRef } from '../../src/storage/backend.ts';
 import { OciStorageBackend } from '../../src/storage/oci/backend.ts';
@@ -112,16 +112,7 @@ async function swapCertificates(t: ImageTarget, edit: 'drop' | 'forge'): Promise
 }
 
 beforeAll(async () => {
-  // the CA was made an hour ago, so a certificate issued 20 minutes ago chains at its issuance time
-  vi.useFakeTimers({ toFake: ['Date'], now: Date.now() - 60 * 60_000 });
-  try {
-    stack = await startStack({
-      dir: join(dir, 'stack'),
-      ports: { registry: 0, tlog: 0, ca: 0, ctlog: 0, oidc: 0 },
-    });
-  } finally {
-    vi.useRealTimers();
-  }
+  stack = await startBackdatedStack(dir);
   root = JSON.parse(readFileSync(stack.trustedRootPath, 'utf8')) as TrustedRootJson;
   tokenPath = join(dir, 'token');
   writeFileSync(tokenPath, await mintToken({ dir: stack.dirs.oidc, kubernetesSa: SA }));
